@@ -1,0 +1,177 @@
+"""A dense feed-forward network whose parameters live in one flat vector, with its forward and
+backward passes written into preallocated buffers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import activations, losses
+
+INITIALIZATIONS: tuple[str, ...] = ("xavier", "he", "uniform")
+
+# Playground starts biases at 0.1 with its ±0.5 uniform weights; xavier and he start them at 0.
+_UNIFORM_BIAS = 0.1
+
+
+class Network:
+    """Layers of units; `weights[l]` has shape (units, fan_in) as PyTorch's nn.Linear.weight.
+
+    All weights (layer by layer, row-major) and then all biases are views into `parameters`, so an
+    optimizer updates the whole network in a handful of vectorised operations.
+    """
+
+    def __init__(self, input_size: int, units: Sequence[int], activation_names: Sequence[str]):
+        if len(units) != len(activation_names) or not units:
+            raise ValueError("need one activation per layer and at least one layer")
+        for name in activation_names:
+            if name not in activations.FORWARD:
+                raise ValueError(f"unknown activation {name!r}")
+        self.sizes: tuple[int, ...] = (int(input_size), *(int(u) for u in units))
+        self.activation_names: tuple[str, ...] = tuple(activation_names)
+        shapes = [(self.sizes[i + 1], self.sizes[i]) for i in range(len(units))]
+        self.weight_count = sum(r * c for r, c in shapes)
+        self.parameters = np.zeros(self.weight_count + sum(self.sizes[1:]))
+        self.weights = _views(self.parameters, shapes, 0)
+        self.biases = _views(self.parameters, [(u,) for u in self.sizes[1:]], self.weight_count)
+        self._forward = [activations.FORWARD[n] for n in self.activation_names]
+        self._backward = [activations.BACKWARD[n] for n in self.activation_names]
+
+    @property
+    def layer_count(self) -> int:
+        return len(self.sizes) - 1
+
+    def weight_slices(self) -> list[slice]:
+        """Return, per layer, the slice of `parameters` that holds its weights."""
+        return _slices([w.size for w in self.weights], 0)
+
+    def bias_slices(self) -> list[slice]:
+        """Return, per layer, the slice of `parameters` that holds its biases."""
+        return _slices([b.size for b in self.biases], self.weight_count)
+
+    def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Cut a flat vector laid out like `parameters` into per-layer (weights, biases) views."""
+        shapes = [w.shape for w in self.weights]
+        return (
+            _views(flat, shapes, 0),
+            _views(flat, [b.shape for b in self.biases], self.weight_count),
+        )
+
+    def set_parameters(self, weights: Sequence, biases: Sequence) -> None:
+        """Copy per-layer weights (units, fan_in) and biases (units,) into the network."""
+        for target, source in zip(self.weights, weights, strict=True):
+            target[...] = np.asarray(source, dtype=np.float64).reshape(target.shape)
+        for target, source in zip(self.biases, biases, strict=True):
+            target[...] = np.asarray(source, dtype=np.float64).reshape(target.shape)
+
+    def initialize(self, scheme: str, rng: np.random.Generator) -> None:
+        """Draw fresh weights: `xavier` U(±√(6/(fan_in+fan_out))), `he` N(0, √(2/fan_in)) or
+        `uniform` U(±0.5) as in Playground; biases 0 (0.1 for `uniform`)."""
+        for w, b in zip(self.weights, self.biases, strict=True):
+            fan_out, fan_in = w.shape
+            if scheme == "xavier":
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                w[...] = rng.uniform(-limit, limit, size=w.shape)
+                b[...] = 0.0
+            elif scheme == "he":
+                w[...] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=w.shape)
+                b[...] = 0.0
+            elif scheme == "uniform":
+                w[...] = rng.uniform(-0.5, 0.5, size=w.shape)
+                b[...] = _UNIFORM_BIAS
+            else:
+                raise ValueError(f"unknown initialization {scheme!r}")
+
+    def forward(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Run inputs x (n, inputs) through the network; return per layer (z, a), each (n, units).
+
+        Allocates fresh arrays: for evaluation and pictures, not for the training loop."""
+        a = np.ascontiguousarray(x, dtype=np.float64)
+        result = []
+        for w, b, forward in zip(self.weights, self.biases, self._forward, strict=True):
+            z = a @ w.T
+            z += b
+            a = np.empty_like(z)
+            forward(z, a)
+            result.append((z, a))
+        return result
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Return the output activations (n, outputs) for inputs x (n, inputs)."""
+        return self.forward(x)[-1][1]
+
+
+class Workspace:
+    """Buffers of one batch size for the forward and backward passes: z, a, δ and a scratch
+    array per layer, each (batch, units). Reused step after step so training allocates nothing."""
+
+    def __init__(self, network: Network, batch: int) -> None:
+        self.batch = batch
+        units = network.sizes[1:]
+        self.z = [np.zeros((batch, u)) for u in units]
+        self.a = [np.zeros((batch, u)) for u in units]
+        self.delta = [np.zeros((batch, u)) for u in units]
+        self.scratch = [np.zeros((batch, u)) for u in units]
+        self.ones = np.ones(batch)
+        # The input batch of the last pass (a view or a gathered copy), needed for ∂L/∂W of layer 1.
+        self.x: np.ndarray = np.zeros((batch, network.sizes[0]))
+
+
+def forward_into(network: Network, x: np.ndarray, ws: Workspace) -> None:
+    """Forward pass of x (batch, inputs) into the workspace's z and a buffers."""
+    ws.x = x
+    a_prev = x
+    for w, b, forward, z, a in zip(
+        network.weights, network.biases, network._forward, ws.z, ws.a, strict=True
+    ):
+        np.matmul(a_prev, w.T, out=z)
+        z += b
+        forward(z, a)
+        a_prev = a
+
+
+def backward_into(
+    network: Network,
+    loss: str,
+    y: np.ndarray,
+    ws: Workspace,
+    grad_weights: list[np.ndarray],
+    grad_biases: list[np.ndarray],
+) -> None:
+    """Backward pass after `forward_into`: δ per layer into the workspace, ∂L/∂W and ∂L/∂b into
+    the given per-layer arrays (views into a flat gradient vector)."""
+    last = network.layer_count - 1
+    delta_out = ws.delta[last]
+    fused = losses.output_gradient(loss, ws.a[last], y, delta_out)
+    if not fused:
+        network._backward[last](delta_out, ws.z[last], ws.a[last], ws.scratch[last])
+    for layer in range(last, -1, -1):
+        delta = ws.delta[layer]
+        a_prev = ws.a[layer - 1] if layer else ws.x
+        np.matmul(delta.T, a_prev, out=grad_weights[layer])
+        # ones @ δ sums over the batch faster than δ.sum(axis=0) for small arrays.
+        np.matmul(ws.ones, delta, out=grad_biases[layer])
+        if layer:
+            below = ws.delta[layer - 1]
+            np.matmul(delta, network.weights[layer], out=below)
+            network._backward[layer - 1](
+                below, ws.z[layer - 1], ws.a[layer - 1], ws.scratch[layer - 1]
+            )
+
+
+def _views(flat: np.ndarray, shapes: Sequence[tuple[int, ...]], start: int) -> list[np.ndarray]:
+    views = []
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
+def _slices(sizes: Sequence[int], start: int) -> list[slice]:
+    result = []
+    for size in sizes:
+        result.append(slice(start, start + size))
+        start += size
+    return result

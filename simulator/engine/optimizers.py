@@ -1,0 +1,149 @@
+"""Optimizers with PyTorch's update rules, working on one flat parameter vector.
+
+Each optimizer first *proposes* a step from a gradient without touching its own state, so that a
+step the trainer rejects (it would make a weight non-finite) leaves no trace; `commit` then makes
+the proposed state current.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
+
+
+class SGD:
+    """Stochastic gradient descent with optional momentum: v ← μ·v + g; θ ← θ − η·v (μ = 0: θ ← θ − η·g)."""
+
+    name = "sgd"
+
+    def __init__(self, size: int, learning_rate: float, momentum: float = 0.0) -> None:
+        self.learning_rate = float(learning_rate)
+        self.momentum = float(momentum)
+        self._step = np.zeros(size)
+        # PyTorch creates the velocity buffer on the first step; None until then.
+        self.velocity: np.ndarray | None = None
+        self._proposed_velocity = np.zeros(size) if momentum else None
+
+    def propose(self, grad: np.ndarray) -> np.ndarray:
+        """Return the step s (same shape as `grad`) such that θ_new = θ − s; the state is unchanged."""
+        if self.momentum:
+            proposed = self._proposed_velocity
+            if self.velocity is None:
+                np.copyto(proposed, grad)
+            else:
+                np.multiply(self.velocity, self.momentum, out=proposed)
+                proposed += grad
+            np.multiply(proposed, self.learning_rate, out=self._step)
+        else:
+            np.multiply(grad, self.learning_rate, out=self._step)
+        return self._step
+
+    def commit(self) -> None:
+        """Make the state of the last proposal current."""
+        if self.momentum:
+            if self.velocity is None:
+                self.velocity = np.empty_like(self._proposed_velocity)
+            self.velocity, self._proposed_velocity = self._proposed_velocity, self.velocity
+
+    def state(self) -> dict:
+        """Return the optimizer state as {"velocity": flat copy or None}."""
+        return {"velocity": None if self.velocity is None else self.velocity.copy()}
+
+    def load_state(self, state: dict) -> None:
+        """Restore a state returned by `state` (velocity flat, or None)."""
+        velocity = state.get("velocity")
+        self.velocity = None if velocity is None else np.array(velocity, dtype=np.float64)
+        if self.velocity is not None and self._proposed_velocity is None:
+            self._proposed_velocity = np.zeros_like(self.velocity)
+
+    def set_momentum(self, momentum: float) -> None:
+        """Change μ mid-run; a buffer appears on the next step when momentum becomes non-zero."""
+        self.momentum = float(momentum)
+        if self.momentum and self._proposed_velocity is None:
+            self._proposed_velocity = np.zeros_like(self._step)
+
+
+class Adam:
+    """Adam (Kingma & Ba) with bias correction, computed in the order PyTorch computes it."""
+
+    name = "adam"
+
+    def __init__(
+        self,
+        size: int,
+        learning_rate: float,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
+        self.learning_rate = float(learning_rate)
+        self.beta1 = float(beta1)
+        self.beta2 = float(beta2)
+        self.eps = float(eps)
+        self.t = 0
+        self.m = np.zeros(size)
+        self.v = np.zeros(size)
+        self._m_next = np.zeros(size)
+        self._v_next = np.zeros(size)
+        self._scratch = np.zeros(size)
+        self._step = np.zeros(size)
+
+    def propose(self, grad: np.ndarray) -> np.ndarray:
+        """Return the step s with θ_new = θ − s; m, v and t are unchanged until `commit`."""
+        t = self.t + 1
+        m_next, v_next, scratch = self._m_next, self._v_next, self._scratch
+        np.multiply(self.m, self.beta1, out=m_next)
+        np.multiply(grad, 1.0 - self.beta1, out=scratch)
+        m_next += scratch
+        np.multiply(self.v, self.beta2, out=v_next)
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - self.beta2
+        v_next += scratch
+        bias_correction1 = 1.0 - self.beta1**t
+        bias_correction2 = 1.0 - self.beta2**t
+        # denominator = √v / √(1 − β2^t) + ε; step = (η / (1 − β1^t)) · m / denominator
+        np.sqrt(v_next, out=scratch)
+        scratch *= 1.0 / math.sqrt(bias_correction2)
+        scratch += self.eps
+        np.divide(m_next, scratch, out=self._step)
+        self._step *= self.learning_rate / bias_correction1
+        return self._step
+
+    def commit(self) -> None:
+        """Make the moments and step count of the last proposal current."""
+        self.t += 1
+        self.m, self._m_next = self._m_next, self.m
+        self.v, self._v_next = self._v_next, self.v
+
+    def state(self) -> dict:
+        """Return {"t": int, "m": flat copy, "v": flat copy}."""
+        return {"t": self.t, "m": self.m.copy(), "v": self.v.copy()}
+
+    def load_state(self, state: dict) -> None:
+        """Restore a state returned by `state`."""
+        self.t = int(state["t"])
+        self.m = np.array(state["m"], dtype=np.float64)
+        self.v = np.array(state["v"], dtype=np.float64)
+
+
+Optimizer = SGD | Adam
+
+
+def make_optimizer(
+    name: str,
+    size: int,
+    learning_rate: float,
+    momentum: float = 0.0,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> Optimizer:
+    """Return the optimizer `name` ("sgd" or "adam") for a flat parameter vector of `size` values."""
+    if name == "sgd":
+        return SGD(size, learning_rate, momentum)
+    if name == "adam":
+        return Adam(size, learning_rate, beta1, beta2, eps)
+    raise ValueError(f"unknown optimizer {name!r}")

@@ -1,0 +1,57 @@
+"""The record of one training step: every number the forward pass, the loss, the backward pass and
+the update computed, per layer, copied out of the trainer's buffers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """One layer's numbers for a batch of n samples (units = this layer's width, fan_in the one below).
+
+    z, a, delta: (n, units). grad_weights (units, fan_in) is the gradient the update used, the
+    regularization's share included; penalty_grad_weights is that share alone. step_* are the
+    amounts subtracted from the parameters (zero where frozen).
+    """
+
+    z: np.ndarray
+    a: np.ndarray
+    delta: np.ndarray
+    grad_weights: np.ndarray
+    grad_biases: np.ndarray
+    penalty_grad_weights: np.ndarray
+    weights_before: np.ndarray
+    biases_before: np.ndarray
+    weights_after: np.ndarray
+    biases_after: np.ndarray
+    step_weights: np.ndarray
+    step_biases: np.ndarray
+    weights_frozen: bool
+    biases_frozen: bool
+    # Optimizer state after the step, per parameter array: {"velocity": (W, b)} for SGD with
+    # momentum, {"m": (W, b), "v": (W, b)} for Adam; empty for plain SGD.
+    optimizer_state: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    """Everything one training step computed. inputs (n, inputs) and targets (n, outputs) are the
+    batch; layers[0] is the first layer after the inputs."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    loss_name: str
+    loss: float
+    penalty: float
+    regularization: str
+    regularization_rate: float
+    optimizer_name: str
+    learning_rate: float
+    optimizer_settings: dict[str, float]
+    optimizer_step_count: int
+    activation_names: tuple[str, ...]
+    layers: tuple[LayerTrace, ...]
+    diverged: bool

@@ -1,0 +1,371 @@
+"""Mini-batch training: one step at a time, as a generator of small immutable records, with
+divergence caught before it reaches the weights and an optional full trace of a step."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from . import losses
+from .network import Network, Workspace, backward_into, forward_into
+from .optimizers import Optimizer
+from .trace import LayerTrace, StepTrace
+
+REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
+
+
+class StepRecord(NamedTuple):
+    """What one step did. `step` and `epoch` count completed steps and epochs after it; `loss` is
+    the batch's data loss before the update and `penalty` the regularization term apart."""
+
+    step: int
+    epoch: int
+    loss: float
+    penalty: float
+    epoch_finished: bool
+    diverged: bool
+
+
+@dataclass(frozen=True)
+class Regularization:
+    """L1 adds rate·Σ|w| to the loss, L2 adds (rate/2)·Σw²; weights only, never biases."""
+
+    kind: str = "none"
+    rate: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.kind != "none" and self.rate != 0.0
+
+
+class Trainer:
+    """Trains `network` on (inputs (n, in), targets (n, out)) with mini-batches.
+
+    The shuffle RNG is consumed only when an epoch begins (one permutation per epoch), so the
+    position (epoch, batch_in_epoch) and the RNG state at the epoch's start say exactly where a
+    run stands; `position()` and `restore_position()` move it in and out of saved files.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        loss: str,
+        optimizer: Optimizer,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        rng: np.random.Generator | None = None,
+        regularization: Regularization | None = None,
+        frozen_weights: tuple[bool, ...] | None = None,
+        frozen_biases: tuple[bool, ...] | None = None,
+    ) -> None:
+        if loss not in losses.LOSSES:
+            raise ValueError(f"unknown loss {loss!r}")
+        problem = losses.pairing_error(loss, network.activation_names[-1])
+        if problem:
+            raise ValueError(problem)
+        self.network = network
+        self.loss_name = loss
+        self.optimizer = optimizer
+        self.inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+        self.targets = np.ascontiguousarray(targets, dtype=np.float64)
+        if len(self.inputs) != len(self.targets) or len(self.inputs) == 0:
+            raise ValueError("need at least one sample and as many targets as inputs")
+        self.batch_size = max(1, min(int(batch_size), len(self.inputs)))
+        self.shuffle = bool(shuffle)
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.regularization = regularization or Regularization()
+        layers = network.layer_count
+        self.frozen_weights = tuple(frozen_weights or (False,) * layers)
+        self.frozen_biases = tuple(frozen_biases or (False,) * layers)
+        self._frozen_slices = [
+            s
+            for s, frozen in zip(network.weight_slices(), self.frozen_weights, strict=True)
+            if frozen
+        ] + [
+            s for s, frozen in zip(network.bias_slices(), self.frozen_biases, strict=True) if frozen
+        ]
+
+        self.step_count = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self._order: np.ndarray | None = None
+        self._epoch_start_rng_state: dict | None = None
+
+        size = network.parameters.size
+        self.grad = np.zeros(size)
+        self._grad_weights, self._grad_biases = network.split(self.grad)
+        self._candidate = np.zeros(size)
+        self._penalty_scratch = np.zeros(network.weight_count)
+        self._workspaces: dict[int, Workspace] = {}
+        self._gather_x: dict[int, np.ndarray] = {}
+        self._gather_y: dict[int, np.ndarray] = {}
+
+    # ----- position ------------------------------------------------------------------------
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return -(-len(self.inputs) // self.batch_size)
+
+    def position(self) -> dict:
+        """Return where the run stands: step, epoch, batch_in_epoch and the shuffle RNG state at
+        the current epoch's start (a JSON-friendly dict of ints)."""
+        state = self._epoch_start_rng_state
+        if self._order is None or state is None:
+            state = self.rng.bit_generator.state
+        return {
+            "step": self.step_count,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+            "shuffle_rng": state,
+        }
+
+    def restore_position(self, position: dict) -> None:
+        """Continue from a `position()`; the epoch's order is drawn again from the saved state."""
+        self.step_count = int(position["step"])
+        self.epoch = int(position["epoch"])
+        self.batch_in_epoch = int(position["batch_in_epoch"])
+        if self.batch_in_epoch >= self.steps_per_epoch:
+            raise ValueError("batch_in_epoch is past the end of the epoch")
+        if position.get("shuffle_rng") is not None:
+            self.rng.bit_generator.state = position["shuffle_rng"]
+        self._order = None
+        self._epoch_start_rng_state = None
+
+    # ----- training ------------------------------------------------------------------------
+
+    def steps(self) -> Iterator[StepRecord]:
+        """Yield one StepRecord per mini-batch, forever; a diverged step is yielded and not applied."""
+        while True:
+            yield self.step()
+
+    def run_epochs(self, epochs: int) -> StepRecord | None:
+        """Train until `epochs` more epochs have finished; stop early at a diverged step.
+        Returns the last record (None when epochs is 0)."""
+        record = None
+        target = self.epoch + epochs
+        while self.epoch < target:
+            record = self.step()
+            if record.diverged:
+                break
+        return record
+
+    def step(self, *, trace: bool = False) -> StepRecord:
+        """Run one mini-batch of the epoch's order. With `trace`, also keep a StepTrace in
+        `last_trace` (copies; costs nothing when False)."""
+        n = len(self.inputs)
+        if self._order is None:
+            self._begin_epoch(n)
+        start = self.batch_in_epoch * self.batch_size
+        stop = min(start + self.batch_size, n)
+        if self.shuffle:
+            rows = self._order[start:stop]
+            count = stop - start
+            x = self._gather_x.get(count)
+            if x is None:
+                x = self._gather_x[count] = np.empty((count, self.inputs.shape[1]))
+                self._gather_y[count] = np.empty((count, self.targets.shape[1]))
+            y = self._gather_y[count]
+            np.take(self.inputs, rows, axis=0, out=x)
+            np.take(self.targets, rows, axis=0, out=y)
+        else:
+            x = self.inputs[start:stop]
+            y = self.targets[start:stop]
+        record, step_trace = self._apply_batch(x, y, trace)
+        if not record.diverged:
+            self.batch_in_epoch += 1
+            if self.batch_in_epoch >= self.steps_per_epoch:
+                self.batch_in_epoch = 0
+                self.epoch += 1
+                self._order = None
+                record = record._replace(epoch=self.epoch, epoch_finished=True)
+            else:
+                record = record._replace(epoch=self.epoch)
+        self.last_trace = step_trace
+        return record
+
+    def step_on(self, x: np.ndarray, y: np.ndarray) -> tuple[StepRecord, StepTrace]:
+        """Take one traced step on the given batch (x (n, in), y (n, out)) outside the epoch's
+        order: the step-through's single sample. Counts as a step, not as epoch progress."""
+        x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, self.inputs.shape[1])
+        y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1, self.targets.shape[1])
+        record, step_trace = self._apply_batch(x, y, True)
+        return record._replace(epoch=self.epoch), step_trace
+
+    def _begin_epoch(self, n: int) -> None:
+        self._epoch_start_rng_state = self.rng.bit_generator.state
+        self._order = self.rng.permutation(n) if self.shuffle else np.arange(0)
+
+    def _workspace(self, count: int) -> Workspace:
+        ws = self._workspaces.get(count)
+        if ws is None:
+            ws = self._workspaces[count] = Workspace(self.network, count)
+        return ws
+
+    def _apply_batch(
+        self, x: np.ndarray, y: np.ndarray, trace: bool
+    ) -> tuple[StepRecord, StepTrace | None]:
+        network = self.network
+        params = network.parameters
+        grad = self.grad
+        ws = self._workspace(len(x))
+        with np.errstate(all="ignore"):
+            forward_into(network, x, ws)
+            last = network.layer_count - 1
+            loss = losses.loss_value(self.loss_name, ws.z[last], ws.a[last], y)
+            backward_into(network, self.loss_name, y, ws, self._grad_weights, self._grad_biases)
+            penalty = 0.0
+            penalty_grad = None
+            if self.regularization.active:
+                penalty, penalty_grad = self._regularize(params, grad, trace)
+            gradient_record = grad.copy() if trace else None
+            for frozen in self._frozen_slices:
+                grad[frozen] = 0.0
+            step = self.optimizer.propose(grad)
+            candidate = self._candidate
+            np.subtract(params, step, out=candidate)
+            diverged = not (math.isfinite(loss) and math.isfinite(candidate.sum()))
+        step_trace = None
+        if trace:
+            before = params.copy()
+            after = before if diverged else candidate.copy()
+            step_copy = np.zeros_like(step) if diverged else step.copy()
+        if not diverged:
+            np.copyto(params, candidate)
+            self.optimizer.commit()
+            self.step_count += 1
+        if trace:
+            step_trace = self._make_trace(
+                x, y, ws, loss, penalty, gradient_record, penalty_grad, before, after, step_copy,
+                diverged,
+            )
+        record = StepRecord(self.step_count, self.epoch, loss, penalty, False, diverged)
+        return record, step_trace
+
+    def _regularize(
+        self, params: np.ndarray, grad: np.ndarray, trace: bool
+    ) -> tuple[float, np.ndarray | None]:
+        kind, rate = self.regularization.kind, self.regularization.rate
+        w = params[: self.network.weight_count]
+        share = self._penalty_scratch
+        if kind == "l2":
+            penalty = 0.5 * rate * float(np.vdot(w, w))
+            np.multiply(w, rate, out=share)
+        elif kind == "l1":
+            penalty = rate * float(np.abs(w).sum())
+            np.sign(w, out=share)
+            share *= rate
+        else:
+            raise ValueError(f"unknown regularization {kind!r}")
+        grad[: self.network.weight_count] += share
+        return penalty, (share.copy() if trace else None)
+
+    def _make_trace(
+        self, x, y, ws, loss, penalty, gradient, penalty_grad, before, after, step, diverged
+    ) -> StepTrace:
+        network = self.network
+        grad_w, grad_b = network.split(gradient)
+        before_w, before_b = network.split(before)
+        after_w, after_b = network.split(after)
+        step_w, step_b = network.split(step)
+        penalty_full = np.zeros_like(before)
+        if penalty_grad is not None:
+            penalty_full[: network.weight_count] = penalty_grad
+        penalty_w, _ = network.split(penalty_full)
+        state_arrays = _optimizer_state_arrays(self.optimizer)
+        layers = []
+        for i in range(network.layer_count):
+            opt_state = {}
+            for key, flat in state_arrays.items():
+                w_part, b_part = network.split(flat)
+                opt_state[key] = (w_part[i].copy(), b_part[i].copy())
+            layers.append(
+                LayerTrace(
+                    z=ws.z[i].copy(),
+                    a=ws.a[i].copy(),
+                    delta=ws.delta[i].copy(),
+                    grad_weights=grad_w[i].copy(),
+                    grad_biases=grad_b[i].copy(),
+                    penalty_grad_weights=penalty_w[i].copy(),
+                    weights_before=before_w[i].copy(),
+                    biases_before=before_b[i].copy(),
+                    weights_after=after_w[i].copy(),
+                    biases_after=after_b[i].copy(),
+                    step_weights=step_w[i].copy(),
+                    step_biases=step_b[i].copy(),
+                    weights_frozen=self.frozen_weights[i],
+                    biases_frozen=self.frozen_biases[i],
+                    optimizer_state=opt_state,
+                )
+            )
+        optimizer = self.optimizer
+        settings = (
+            {"momentum": optimizer.momentum}
+            if optimizer.name == "sgd"
+            else {"beta1": optimizer.beta1, "beta2": optimizer.beta2, "eps": optimizer.eps}
+        )
+        return StepTrace(
+            inputs=np.array(x, copy=True),
+            targets=np.array(y, copy=True),
+            loss_name=self.loss_name,
+            loss=loss,
+            penalty=penalty,
+            regularization=self.regularization.kind,
+            regularization_rate=self.regularization.rate,
+            optimizer_name=optimizer.name,
+            learning_rate=optimizer.learning_rate,
+            optimizer_settings=settings,
+            optimizer_step_count=getattr(optimizer, "t", self.step_count),
+            activation_names=network.activation_names,
+            layers=tuple(layers),
+            diverged=diverged,
+        )
+
+
+def _optimizer_state_arrays(optimizer: Optimizer) -> dict[str, np.ndarray]:
+    if optimizer.name == "adam":
+        return {"m": optimizer.m, "v": optimizer.v}
+    if optimizer.velocity is not None:
+        return {"velocity": optimizer.velocity}
+    return {}
+
+
+class Evaluation(NamedTuple):
+    """Loss and accuracy of a network on a whole data set; accuracy is None for regression,
+    both are None for an empty set."""
+
+    loss: float | None
+    accuracy: float | None
+
+
+def evaluate(
+    network: Network, loss: str, inputs: np.ndarray, targets: np.ndarray, classification: bool
+) -> Evaluation:
+    """Return the mean data loss (and, for classification, the share of samples whose predicted
+    class is right) of `network` on inputs (n, in) and targets (n, out)."""
+    if len(inputs) == 0:
+        return Evaluation(None, None)
+    with np.errstate(all="ignore"):
+        z, a = network.forward(inputs)[-1]
+        value = losses.loss_value(loss, z, a, targets)
+    accuracy = None
+    if classification:
+        predicted = predicted_classes(a, network.activation_names[-1])
+        actual = predicted_classes(targets, network.activation_names[-1])
+        accuracy = float(np.mean(predicted == actual))
+    return Evaluation(value, accuracy)
+
+
+def predicted_classes(outputs: np.ndarray, output_activation: str) -> np.ndarray:
+    """Return class indices (n,) from outputs or targets (n, K): argmax for K ≥ 2; for one unit,
+    class 1 above the midpoint of the activation's range (0 for tanh and linear, else 0.5)."""
+    if outputs.shape[1] >= 2:
+        return np.argmax(outputs, axis=1)
+    threshold = 0.0 if output_activation in ("tanh", "linear") else 0.5
+    return (outputs[:, 0] > threshold).astype(np.int64)
