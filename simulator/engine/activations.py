@@ -1,4 +1,4 @@
-"""Activation functions: forward into a buffer, and the backward product with the incoming gradient."""
+"""Activation functions: forward into a buffer, and backward from ∂L/∂a to ∂L/∂z in place."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def _leaky_relu_forward(z: np.ndarray, out: np.ndarray) -> None:
     np.maximum(z, out, out=out)
 
 
-def _leaky_relu_backward(grad: np.ndarray, z: np.ndarray, a: np.ndarray, scratch: np.ndarray) -> None:
+def _leaky_relu_backward(
+    grad: np.ndarray, z: np.ndarray, a: np.ndarray, scratch: np.ndarray
+) -> None:
     # slope 1 where z > 0, else the leak (PyTorch uses the leak at exactly 0).
     np.greater(z, 0.0, out=scratch)
     scratch *= 1.0 - LEAKY_RELU_SLOPE
@@ -114,7 +116,7 @@ FORMULAS: dict[str, str] = {
 
 
 def apply(name: str, z: np.ndarray) -> np.ndarray:
-    """Return the activation `name` of `z` (any shape; softmax works along the last axis of 2-D z)."""
+    """Return the activation `name` of z (n, units), as a new array."""
     out = np.empty_like(z, dtype=np.float64)
     FORWARD[name](np.asarray(z, dtype=np.float64), out)
     return out

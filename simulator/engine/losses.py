@@ -39,9 +39,11 @@ def loss_value(name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
         diff = a - y
         return 0.5 * float(np.vdot(diff, diff)) / n
     if name == "bce":
-        # −[y ln σ(z) + (1−y) ln(1−σ(z))] = max(z,0) − z·y + ln(1 + e^(−|z|)), finite for every z.
-        terms = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
-        return float(terms.sum()) / (n * k)
+        # −[y ln σ(z) + (1−y) ln(1−σ(z))] = ln(1 + e^z) − z·y; logaddexp(0, z) is ln(1 + e^z)
+        # without overflow, so the loss stays finite for every z.
+        return (float(np.add.reduce(np.logaddexp(0.0, z), axis=None)) - float(np.vdot(z, y))) / (
+            n * k
+        )
     if name == "cross_entropy":
         # ln softmax(z)_k = z_k − logsumexp(z), with the row maximum taken out for stability.
         shifted = z - z.max(axis=1, keepdims=True)
@@ -53,8 +55,8 @@ def loss_value(name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
 def output_gradient(name: str, a: np.ndarray, y: np.ndarray, out: np.ndarray) -> bool:
     """Write the loss gradient for the output layer into `out` (n, K).
 
-    Returns True when `out` already holds δ = ∂L/∂z (the fused sigmoid+bce and softmax+cross-entropy
-    pairs), False when it holds ∂L/∂a and the output activation's derivative still has to be applied.
+    Returns True when `out` already holds δ = ∂L/∂z (the fused pairs sigmoid+bce and
+    softmax+cross_entropy), False when it holds ∂L/∂a and the activation's derivative is still due.
     """
     n, k = a.shape
     np.subtract(a, y, out=out)

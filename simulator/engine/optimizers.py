@@ -15,7 +15,7 @@ OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 
 
 class SGD:
-    """Stochastic gradient descent with optional momentum: v ← μ·v + g; θ ← θ − η·v (μ = 0: θ ← θ − η·g)."""
+    """SGD with optional momentum: v ← μ·v + g; θ ← θ − η·v (with μ = 0: θ ← θ − η·g)."""
 
     name = "sgd"
 
@@ -28,7 +28,7 @@ class SGD:
         self._proposed_velocity = np.zeros(size) if momentum else None
 
     def propose(self, grad: np.ndarray) -> np.ndarray:
-        """Return the step s (same shape as `grad`) such that θ_new = θ − s; the state is unchanged."""
+        """Return the step s (shaped like `grad`) with θ_new = θ − s; the state is unchanged."""
         if self.momentum:
             proposed = self._proposed_velocity
             if self.velocity is None:
@@ -141,7 +141,7 @@ def make_optimizer(
     beta2: float = 0.999,
     eps: float = 1e-8,
 ) -> Optimizer:
-    """Return the optimizer `name` ("sgd" or "adam") for a flat parameter vector of `size` values."""
+    """Return the optimizer `name` ("sgd" or "adam") for a flat vector of `size` parameters."""
     if name == "sgd":
         return SGD(size, learning_rate, momentum)
     if name == "adam":

@@ -10,7 +10,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class LayerTrace:
-    """One layer's numbers for a batch of n samples (units = this layer's width, fan_in the one below).
+    """One layer's numbers for a batch of n samples (units: this layer's width; fan_in: below).
 
     z, a, delta: (n, units). grad_weights (units, fan_in) is the gradient the update used, the
     regularization's share included; penalty_grad_weights is that share alone. step_* are the
@@ -34,6 +34,8 @@ class LayerTrace:
     # Optimizer state after the step, per parameter array: {"velocity": (W, b)} for SGD with
     # momentum, {"m": (W, b), "v": (W, b)} for Adam; empty for plain SGD.
     optimizer_state: dict[str, tuple[np.ndarray, np.ndarray]]
+    # For a softmax layer, Σ_j e^(z_j − max z) per sample (n,): the sum each a_k was divided by.
+    softmax_sum: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

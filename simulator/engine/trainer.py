@@ -141,7 +141,7 @@ class Trainer:
     # ----- training ------------------------------------------------------------------------
 
     def steps(self) -> Iterator[StepRecord]:
-        """Yield one StepRecord per mini-batch, forever; a diverged step is yielded and not applied."""
+        """Yield one StepRecord per mini-batch, forever; a diverged step is yielded, not applied."""
         while True:
             yield self.step()
 
@@ -177,26 +177,26 @@ class Trainer:
         else:
             x = self.inputs[start:stop]
             y = self.targets[start:stop]
-        record, step_trace = self._apply_batch(x, y, trace)
-        if not record.diverged:
+        diverged, loss, penalty, step_trace = self._apply_batch(x, y, trace)
+        finished = False
+        if not diverged:
             self.batch_in_epoch += 1
             if self.batch_in_epoch >= self.steps_per_epoch:
                 self.batch_in_epoch = 0
                 self.epoch += 1
                 self._order = None
-                record = record._replace(epoch=self.epoch, epoch_finished=True)
-            else:
-                record = record._replace(epoch=self.epoch)
+                finished = True
         self.last_trace = step_trace
-        return record
+        return StepRecord(self.step_count, self.epoch, loss, penalty, finished, diverged)
 
     def step_on(self, x: np.ndarray, y: np.ndarray) -> tuple[StepRecord, StepTrace]:
         """Take one traced step on the given batch (x (n, in), y (n, out)) outside the epoch's
         order: the step-through's single sample. Counts as a step, not as epoch progress."""
         x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, self.inputs.shape[1])
         y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1, self.targets.shape[1])
-        record, step_trace = self._apply_batch(x, y, True)
-        return record._replace(epoch=self.epoch), step_trace
+        diverged, loss, penalty, step_trace = self._apply_batch(x, y, True)
+        record = StepRecord(self.step_count, self.epoch, loss, penalty, False, diverged)
+        return record, step_trace
 
     def _begin_epoch(self, n: int) -> None:
         self._epoch_start_rng_state = self.rng.bit_generator.state
@@ -210,7 +210,9 @@ class Trainer:
 
     def _apply_batch(
         self, x: np.ndarray, y: np.ndarray, trace: bool
-    ) -> tuple[StepRecord, StepTrace | None]:
+    ) -> tuple[bool, float, float, StepTrace | None]:
+        """Forward, backward, regularize, freeze and update on one batch; returns (diverged,
+        loss, penalty, trace or None)."""
         network = self.network
         params = network.parameters
         grad = self.grad
@@ -230,7 +232,9 @@ class Trainer:
             step = self.optimizer.propose(grad)
             candidate = self._candidate
             np.subtract(params, step, out=candidate)
-            diverged = not (math.isfinite(loss) and math.isfinite(candidate.sum()))
+            # A sum is non-finite exactly when some element is (or when the weights are so large
+            # that their sum overflows, which is divergence too).
+            diverged = not (math.isfinite(loss) and math.isfinite(np.add.reduce(candidate)))
         step_trace = None
         if trace:
             before = params.copy()
@@ -242,11 +246,19 @@ class Trainer:
             self.step_count += 1
         if trace:
             step_trace = self._make_trace(
-                x, y, ws, loss, penalty, gradient_record, penalty_grad, before, after, step_copy,
+                x,
+                y,
+                ws,
+                loss,
+                penalty,
+                gradient_record,
+                penalty_grad,
+                before,
+                after,
+                step_copy,
                 diverged,
             )
-        record = StepRecord(self.step_count, self.epoch, loss, penalty, False, diverged)
-        return record, step_trace
+        return diverged, loss, penalty, step_trace
 
     def _regularize(
         self, params: np.ndarray, grad: np.ndarray, trace: bool
@@ -302,6 +314,9 @@ class Trainer:
                     weights_frozen=self.frozen_weights[i],
                     biases_frozen=self.frozen_biases[i],
                     optimizer_state=opt_state,
+                    softmax_sum=_softmax_sum(ws.z[i])
+                    if network.activation_names[i] == "softmax"
+                    else None,
                 )
             )
         optimizer = self.optimizer
@@ -326,6 +341,10 @@ class Trainer:
             layers=tuple(layers),
             diverged=diverged,
         )
+
+
+def _softmax_sum(z: np.ndarray) -> np.ndarray:
+    return np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1)
 
 
 def _optimizer_state_arrays(optimizer: Optimizer) -> dict[str, np.ndarray]:

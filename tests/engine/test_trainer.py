@@ -14,9 +14,18 @@ def _problem(seed=0, n=23, shuffle=True, optimizer="sgd", batch=5, **kwargs):
     network.initialize("xavier", np.random.default_rng(seed))
     x = rng.normal(size=(n, 2))
     y = (x[:, :1] * x[:, 1:] > 0).astype(float)
-    opt = make_optimizer(optimizer, network.parameters.size, 0.1, momentum=kwargs.pop("momentum", 0))
+    opt = make_optimizer(
+        optimizer, network.parameters.size, 0.1, momentum=kwargs.pop("momentum", 0)
+    )
     trainer = Trainer(
-        network, "bce", opt, x, y, batch, shuffle=shuffle, rng=np.random.default_rng(seed + 1),
+        network,
+        "bce",
+        opt,
+        x,
+        y,
+        batch,
+        shuffle=shuffle,
+        rng=np.random.default_rng(seed + 1),
         **kwargs,
     )
     return trainer
@@ -172,7 +181,12 @@ def _linear_problem(x_value, learning_rate):
     network = Network(1, [1], ["linear"])
     network.set_parameters([[[1.0]]], [[0.0]])
     return Trainer(
-        network, "mse", SGD(2, learning_rate), np.array([[x_value]]), np.array([[0.0]]), 1,
+        network,
+        "mse",
+        SGD(2, learning_rate),
+        np.array([[x_value]]),
+        np.array([[0.0]]),
+        1,
         shuffle=False,
     )
 

@@ -1,0 +1,523 @@
+"""The scenario model: frozen dataclasses of plain Python values, and their JSON-object form."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+FORMAT_NAME = "nnsim-scenario"
+FORMAT_VERSION = 1
+
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
+LOSSES = ("mse", "half_sse", "bce", "cross_entropy")
+OPTIMIZERS = ("sgd", "adam")
+INIT_SCHEMES = ("xavier", "he", "uniform")
+REGULARIZATIONS = ("none", "l1", "l2")
+TASKS = ("classification", "regression")
+CLASSIFICATION_GENERATORS = ("circle", "xor", "gaussian", "spiral")
+REGRESSION_GENERATORS = ("regression_plane", "regression_gaussians")
+GENERATORS = CLASSIFICATION_GENERATORS + REGRESSION_GENERATORS
+HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+Matrix = tuple[tuple[float, ...], ...]
+Vector = tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """How layers without explicit weights are initialised: scheme name and RNG seed."""
+
+    scheme: str = "xavier"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One dense layer: `units` neurons with `activation`.
+
+    `weights` has `units` rows of fan_in values and `biases` `units` values; None means
+    "initialise from the network's InitSpec". Frozen parameters are not updated by training.
+    """
+
+    units: int
+    activation: str
+    weights: Matrix | None = None
+    biases: Vector | None = None
+    freeze_weights: bool = False
+    freeze_biases: bool = False
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Feature names fed to the network (in order), initialisation, and hidden + output layers."""
+
+    inputs: tuple[str, ...]
+    initialization: InitSpec
+    layers: tuple[LayerSpec, ...]
+
+    @property
+    def fan_ins(self) -> tuple[int, ...]:
+        """Return the number of inputs of each layer: len(inputs), then the previous units."""
+        sizes = (len(self.inputs), *(layer.units for layer in self.layers))
+        return sizes[:-1]
+
+    @property
+    def parameter_count(self) -> int:
+        """Return the number of weights and biases of all layers."""
+        return sum(
+            layer.units * (fan_in + 1)
+            for layer, fan_in in zip(self.layers, self.fan_ins, strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """Optimizer settings. `momentum` is used by sgd; `beta1`, `beta2`, `eps` by adam.
+
+    The fields the named optimizer does not use keep their defaults and are not saved.
+    """
+
+    name: str
+    learning_rate: float
+    momentum: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+
+@dataclass(frozen=True)
+class RegularizationSpec:
+    """Weight penalty: kind "none", "l1" or "l2", and its rate (>= 0)."""
+
+    kind: str = "none"
+    rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """Loss, optimizer, regularization and batching; `task` None means derived (`derived_task`)."""
+
+    loss: str
+    optimizer: OptimizerSpec
+    regularization: RegularizationSpec
+    batch_size: int
+    shuffle: bool = True
+    seed: int = 0
+    task: str | None = None
+
+
+@dataclass(frozen=True)
+class InlineData:
+    """Samples written in the file: rows of d inputs and rows of (output units) targets.
+
+    `columns` names the d raw input columns; None means "X1" ... "Xd".
+    """
+
+    train_inputs: Matrix
+    train_targets: Matrix
+    test_inputs: Matrix = ()
+    test_targets: Matrix = ()
+    columns: tuple[str, ...] | None = None
+
+    kind: ClassVar[str] = "inline"
+
+    @property
+    def width(self) -> int:
+        """Return d, the number of raw input values per sample."""
+        return len(self.train_inputs[0]) if self.train_inputs else 0
+
+    @property
+    def raw_columns(self) -> tuple[str, ...]:
+        """Return the raw input column names: `columns`, or X1 ... Xd."""
+        if self.columns is not None:
+            return self.columns
+        return tuple(f"X{i + 1}" for i in range(self.width))
+
+
+@dataclass(frozen=True)
+class GeneratorData:
+    """A Playground-style generated data set with raw columns X1, X2.
+
+    `noise` is a fraction in [0, 1]; `train_fraction` in (0, 1] of `samples` go to training.
+    """
+
+    generator: str
+    samples: int
+    noise: float
+    train_fraction: float
+    seed: int
+
+    kind: ClassVar[str] = "generator"
+
+    @property
+    def raw_columns(self) -> tuple[str, ...]:
+        """Return the raw input column names, always ("X1", "X2")."""
+        return ("X1", "X2")
+
+
+@dataclass(frozen=True)
+class CsvData:
+    """Samples read from the CSV file `csv`: a '/'-separated path relative to the scenario's folder.
+
+    `targets` names the target columns; the other columns are raw inputs. `one_hot` None means
+    "true when a target column holds non-numbers" (decided when the CSV is read).
+    """
+
+    csv: str
+    targets: tuple[str, ...]
+    one_hot: bool | None
+    train_fraction: float
+    seed: int
+
+    kind: ClassVar[str] = "csv"
+
+
+DataSpec = InlineData | GeneratorData | CsvData
+
+
+@dataclass(frozen=True)
+class LayerParams:
+    """One layer's parameters: `weights` [units][fan_in] and `biases` [units]."""
+
+    weights: Matrix
+    biases: Vector
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """Everything needed to continue training bit for bit.
+
+    `shuffle_rng` is numpy's PCG64 `bit_generator.state` dict and `optimizer` the optimizer state
+    as written in the file (plain JSON values: dicts, lists, numbers). `history` maps the keys of
+    HISTORY_KEYS that are present to tuples of numbers (None where a value is missing) or None;
+    it is stored in that form whatever sequences are passed in.
+    `initial_layers` are the parameters a Reset returns to, one LayerParams per layer.
+    """
+
+    epoch: int
+    step: int
+    batch_in_epoch: int
+    shuffle_rng: dict | None = None
+    optimizer: dict | None = None
+    history: dict = field(default_factory=dict)
+    initial_layers: tuple[LayerParams, ...] | None = None
+
+    def __post_init__(self) -> None:
+        # The history is small; holding it in one form (tuples of int/float/None) makes states
+        # built by the trainer compare equal to the same state read back from a file.
+        history = {str(key): _series(values) for key, values in self.history.items()}
+        object.__setattr__(self, "history", history)
+
+
+def _series(values: Any) -> tuple[int | float | None, ...] | None:
+    """Return a history series as a tuple of ints, floats and Nones (None stays None)."""
+    if values is None:
+        return None
+    return tuple(v if v is None or type(v) is int else float(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario. `source_path` is where it was loaded from; it takes no part in ==."""
+
+    title: str
+    description: str
+    network: NetworkSpec
+    training: TrainingSpec
+    data: DataSpec
+    state: TrainingState | None = None
+    source_path: Path | None = field(default=None, compare=False)
+
+
+def derived_task(scenario: Scenario, *, csv_one_hot: bool | None = None) -> str:
+    """Return "classification" or "regression" for the scenario.
+
+    An explicit `training.task` wins. Otherwise classification when the loss is bce or
+    cross_entropy, the data is a classification generator, or CSV data is one-hot encoded;
+    regression else. For CSV data with `one_hot` None, pass the value decided when the CSV was
+    read as `csv_one_hot` (None counts as not one-hot).
+    """
+    training, data = scenario.training, scenario.data
+    if training.task is not None:
+        return training.task
+    if training.loss in ("bce", "cross_entropy"):
+        return "classification"
+    if isinstance(data, GeneratorData) and data.generator in CLASSIFICATION_GENERATORS:
+        return "classification"
+    if isinstance(data, CsvData):
+        one_hot = data.one_hot if data.one_hot is not None else csv_one_hot
+        if one_hot:
+            return "classification"
+    return "regression"
+
+
+# ---------------------------------------------------------------------------------------------
+# To the JSON object. Values may have been replaced by numpy arrays or scalars along the way, so
+# every number is converted to a Python int or float: json writes those (floats by repr) exactly.
+
+
+def _floats(values: Any) -> list[float]:
+    return [float(value) for value in values]
+
+
+def _rows(rows: Any) -> list[list[float]]:
+    return [_floats(row) for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    """Return `value` as plain JSON values: numpy arrays/scalars and tuples become lists/numbers."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars, without importing numpy here
+        return _plain(value.tolist())
+    raise TypeError(f"cannot write a {type(value).__name__} to a scenario file")
+
+
+def _layer_params_to_dict(params: LayerParams) -> dict:
+    return {"weights": _rows(params.weights), "biases": _floats(params.biases)}
+
+
+def _layer_to_dict(layer: LayerSpec) -> dict:
+    out: dict[str, Any] = {"units": int(layer.units), "activation": layer.activation}
+    if layer.weights is not None:
+        out["weights"] = _rows(layer.weights)
+    if layer.biases is not None:
+        out["biases"] = _floats(layer.biases)
+    freeze = [
+        name
+        for name, on in (("weights", layer.freeze_weights), ("biases", layer.freeze_biases))
+        if on
+    ]
+    if freeze:
+        out["freeze"] = freeze
+    return out
+
+
+def _optimizer_to_dict(spec: OptimizerSpec) -> dict:
+    out: dict[str, Any] = {"name": spec.name, "learning_rate": float(spec.learning_rate)}
+    if spec.name == "sgd":
+        out["momentum"] = float(spec.momentum)
+    else:
+        out.update(beta1=float(spec.beta1), beta2=float(spec.beta2), eps=float(spec.eps))
+    return out
+
+
+def _training_to_dict(spec: TrainingSpec) -> dict:
+    out: dict[str, Any] = {
+        "loss": spec.loss,
+        "optimizer": _optimizer_to_dict(spec.optimizer),
+        "regularization": {
+            "kind": spec.regularization.kind,
+            "rate": float(spec.regularization.rate),
+        },
+        "batch_size": int(spec.batch_size),
+        "shuffle": bool(spec.shuffle),
+        "seed": int(spec.seed),
+    }
+    if spec.task is not None:
+        out["task"] = spec.task
+    return out
+
+
+def _data_to_dict(data: DataSpec) -> dict:
+    if isinstance(data, InlineData):
+        out: dict[str, Any] = {
+            "train": {"inputs": _rows(data.train_inputs), "targets": _rows(data.train_targets)},
+        }
+        if len(data.test_inputs) or len(data.test_targets):
+            out["test"] = {"inputs": _rows(data.test_inputs), "targets": _rows(data.test_targets)}
+        if data.columns is not None:
+            out["columns"] = list(data.columns)
+        return out
+    if isinstance(data, GeneratorData):
+        return {
+            "generator": data.generator,
+            "samples": int(data.samples),
+            "noise": float(data.noise),
+            "train_fraction": float(data.train_fraction),
+            "seed": int(data.seed),
+        }
+    if isinstance(data, CsvData):
+        out = {"csv": data.csv, "targets": list(data.targets)}
+        if data.one_hot is not None:
+            out["one_hot"] = bool(data.one_hot)
+        out.update(train_fraction=float(data.train_fraction), seed=int(data.seed))
+        return out
+    raise TypeError(f"unknown data form {type(data).__name__}")
+
+
+def _state_to_dict(state: TrainingState) -> dict:
+    out: dict[str, Any] = {
+        "epoch": int(state.epoch),
+        "step": int(state.step),
+        "batch_in_epoch": int(state.batch_in_epoch),
+    }
+    if state.shuffle_rng is not None:
+        out["shuffle_rng"] = _plain(state.shuffle_rng)
+    if state.optimizer is not None:
+        out["optimizer"] = _plain(state.optimizer)
+    out["history"] = {
+        str(key): None if series is None else list(series)
+        for key, series in ((key, _series(values)) for key, values in state.history.items())
+    }
+    if state.initial_layers is not None:
+        out["initial_layers"] = [_layer_params_to_dict(p) for p in state.initial_layers]
+    return out
+
+
+def scenario_to_dict(scenario: Scenario) -> dict:
+    """Return the scenario as the JSON object written to a file (format and version included).
+
+    Optional fields that are None are left out. All numbers are Python ints and floats.
+    """
+    network = scenario.network
+    out: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "title": scenario.title,
+        "description": scenario.description,
+        "network": {
+            "inputs": list(network.inputs),
+            "initialization": {
+                "scheme": network.initialization.scheme,
+                "seed": int(network.initialization.seed),
+            },
+            "layers": [_layer_to_dict(layer) for layer in network.layers],
+        },
+        "training": _training_to_dict(scenario.training),
+        "data": _data_to_dict(scenario.data),
+    }
+    if scenario.state is not None:
+        out["state"] = _state_to_dict(scenario.state)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# From the JSON object. The object has passed the schema, so only defaults need filling in.
+
+
+def _matrix(rows: list) -> Matrix:
+    return tuple(tuple(map(float, row)) for row in rows)
+
+
+def _vector(values: list) -> Vector:
+    return tuple(map(float, values))
+
+
+def _layer_from_dict(obj: dict) -> LayerSpec:
+    freeze = obj.get("freeze", ())
+    weights, biases = obj.get("weights"), obj.get("biases")
+    return LayerSpec(
+        units=obj["units"],
+        activation=obj["activation"],
+        weights=None if weights is None else _matrix(weights),
+        biases=None if biases is None else _vector(biases),
+        freeze_weights="weights" in freeze,
+        freeze_biases="biases" in freeze,
+    )
+
+
+def _training_from_dict(obj: dict) -> TrainingSpec:
+    opt = obj["optimizer"]
+    defaults = OptimizerSpec(name=opt["name"], learning_rate=float(opt["learning_rate"]))
+    optimizer = OptimizerSpec(
+        name=opt["name"],
+        learning_rate=float(opt["learning_rate"]),
+        momentum=float(opt.get("momentum", defaults.momentum)),
+        beta1=float(opt.get("beta1", defaults.beta1)),
+        beta2=float(opt.get("beta2", defaults.beta2)),
+        eps=float(opt.get("eps", defaults.eps)),
+    )
+    reg = obj.get("regularization", {})
+    return TrainingSpec(
+        loss=obj["loss"],
+        optimizer=optimizer,
+        regularization=RegularizationSpec(
+            kind=reg.get("kind", "none"), rate=float(reg.get("rate", 0.0))
+        ),
+        batch_size=obj["batch_size"],
+        shuffle=obj.get("shuffle", True),
+        seed=obj.get("seed", 0),
+        task=obj.get("task"),
+    )
+
+
+def _data_from_dict(obj: dict) -> DataSpec:
+    if "generator" in obj:
+        return GeneratorData(
+            generator=obj["generator"],
+            samples=obj["samples"],
+            noise=float(obj["noise"]),
+            train_fraction=float(obj["train_fraction"]),
+            seed=obj["seed"],
+        )
+    if "csv" in obj:
+        return CsvData(
+            csv=obj["csv"],
+            targets=tuple(obj["targets"]),
+            one_hot=obj.get("one_hot"),
+            train_fraction=float(obj["train_fraction"]),
+            seed=obj["seed"],
+        )
+    test = obj.get("test", {"inputs": [], "targets": []})
+    columns = obj.get("columns")
+    return InlineData(
+        train_inputs=_matrix(obj["train"]["inputs"]),
+        train_targets=_matrix(obj["train"]["targets"]),
+        test_inputs=_matrix(test["inputs"]),
+        test_targets=_matrix(test["targets"]),
+        columns=None if columns is None else tuple(columns),
+    )
+
+
+def _state_from_dict(obj: dict) -> TrainingState:
+    initial = obj.get("initial_layers")
+    return TrainingState(
+        epoch=obj["epoch"],
+        step=obj["step"],
+        batch_in_epoch=obj["batch_in_epoch"],
+        shuffle_rng=obj.get("shuffle_rng"),
+        optimizer=obj.get("optimizer"),
+        history=obj.get("history", {}),
+        initial_layers=None
+        if initial is None
+        else tuple(
+            LayerParams(weights=_matrix(p["weights"]), biases=_vector(p["biases"])) for p in initial
+        ),
+    )
+
+
+def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenario:
+    """Build a Scenario from a JSON object that is already validated and migrated.
+
+    `source` is the path the object was read from (it becomes `source_path`), or None / "" when it
+    did not come from a file. Defaults of optional fields are filled in; numbers that stand for
+    reals become floats. Nothing in `obj` is kept by reference except the state's `shuffle_rng`
+    and `optimizer` dicts, which are copied.
+    """
+    network = obj["network"]
+    init = network.get("initialization", {})
+    state = obj.get("state")
+    return Scenario(
+        title=obj["title"],
+        description=obj.get("description", ""),
+        network=NetworkSpec(
+            inputs=tuple(network["inputs"]),
+            initialization=InitSpec(scheme=init.get("scheme", "xavier"), seed=init.get("seed", 0)),
+            layers=tuple(_layer_from_dict(layer) for layer in network["layers"]),
+        ),
+        training=_training_from_dict(obj["training"]),
+        data=_data_from_dict(obj["data"]),
+        state=None if state is None else _state_from_dict(_plain(state)),
+        source_path=Path(source) if source else None,
+    )

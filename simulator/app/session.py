@@ -1,0 +1,414 @@
+"""A live simulation built from a Scenario: the data, the network, the trainer and the history,
+and the way back to a Scenario holding the whole state for saving."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..engine import datasets, features, tabular
+from ..engine.network import Network
+from ..engine.optimizers import make_optimizer
+from ..engine.trace import StepTrace
+from ..engine.trainer import Evaluation, Regularization, StepRecord, Trainer, evaluate
+from .scenario import (
+    CsvData,
+    GeneratorData,
+    InlineData,
+    LayerParams,
+    Scenario,
+    TrainingState,
+    derived_task,
+)
+from .storage import ScenarioError
+
+MAX_CSV_BYTES = 200 * 1024 * 1024
+HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The data a scenario trains on. raw_* hold the data's own columns (n, d) named by
+    raw_names; inputs_* the features that feed the network (n, inputs); targets_* (n, outputs).
+    classes names the output classes for classification (None for regression)."""
+
+    raw_names: tuple[str, ...]
+    train_raw: np.ndarray
+    test_raw: np.ndarray
+    train_inputs: np.ndarray
+    test_inputs: np.ndarray
+    train_targets: np.ndarray
+    test_targets: np.ndarray
+    task: str
+    classes: tuple[str, ...] | None
+    feature_plan: features.FeaturePlan
+
+
+class Simulation:
+    """Owns the engine objects of one open scenario. Not thread-safe: one thread drives it."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        """Build everything from `scenario`; raises ScenarioError naming the file and field when
+        the data cannot be had (a CSV's bad row, a feature the data lacks)."""
+        self.scenario = scenario
+        self.data = load_dataset(scenario)
+        self.task = self.data.task
+        self.network = _build_network(scenario)
+        self.initial_parameters = _initial_parameters(scenario, self.network)
+        self.trainer = _build_trainer(scenario, self.network, self.data)
+        self.history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+        state = scenario.state
+        if state is not None:
+            _restore_state(self, state)
+
+    @property
+    def classification(self) -> bool:
+        return self.task == "classification"
+
+    # ----- training ------------------------------------------------------------------------
+
+    def train_epochs(self, epochs: int, on_step=None) -> StepRecord | None:
+        """Train `epochs` more epochs, recording the history after each; stops at a diverged
+        step. `on_step(record)` is called after every step (for progress bars)."""
+        trainer = self.trainer
+        record = None
+        target = trainer.epoch + epochs
+        while trainer.epoch < target:
+            record = trainer.step()
+            if on_step is not None:
+                on_step(record)
+            if record.diverged:
+                break
+            if record.epoch_finished:
+                self.record_history()
+        return record
+
+    def record_history(self) -> None:
+        """Append the current epoch's train and test loss and accuracy to the history."""
+        train, test = self.evaluate()
+        self.history["epoch"].append(self.trainer.epoch)
+        self.history["train_loss"].append(train.loss)
+        self.history["test_loss"].append(test.loss)
+        self.history["train_accuracy"].append(train.accuracy)
+        self.history["test_accuracy"].append(test.accuracy)
+
+    def evaluate(self) -> tuple[Evaluation, Evaluation]:
+        """Return the (train, test) loss and accuracy of the current network."""
+        loss = self.scenario.training.loss
+        data = self.data
+        return (
+            evaluate(
+                self.network, loss, data.train_inputs, data.train_targets, self.classification
+            ),
+            evaluate(self.network, loss, data.test_inputs, data.test_targets, self.classification),
+        )
+
+    def trace_sample(self, index: int) -> tuple[StepRecord, StepTrace]:
+        """Take one training step on training sample `index` alone (a batch of one) and return
+        its record and trace; the network and optimizer move on as in training."""
+        count = len(self.data.train_inputs)
+        if not 0 <= index < count:
+            raise IndexError(f"sample {index} does not exist: the training set has {count}")
+        rows = slice(index, index + 1)
+        return self.trainer.step_on(self.data.train_inputs[rows], self.data.train_targets[rows])
+
+    # ----- back to a scenario ----------------------------------------------------------------
+
+    def to_scenario(self) -> Scenario:
+        """Return the scenario with the current weights and the whole training state, ready to
+        be saved; the original description, data and settings are kept."""
+        scenario = self.scenario
+        network = self.network
+        layers = tuple(
+            dataclasses.replace(
+                spec,
+                weights=_nested(network.weights[i]),
+                biases=_nested(network.biases[i]),
+            )
+            for i, spec in enumerate(scenario.network.layers)
+        )
+        position = self.trainer.position()
+        state = TrainingState(
+            epoch=position["epoch"],
+            step=position["step"],
+            batch_in_epoch=position["batch_in_epoch"],
+            shuffle_rng=_json_rng_state(position["shuffle_rng"]),
+            optimizer=_optimizer_state(self),
+            history={key: list(values) for key, values in self.history.items()},
+            initial_layers=tuple(
+                LayerParams(weights=_nested(w), biases=_nested(b))
+                for w, b in zip(*self.initial_parameters, strict=True)
+            ),
+        )
+        return dataclasses.replace(
+            scenario,
+            network=dataclasses.replace(scenario.network, layers=layers),
+            state=state,
+        )
+
+
+def load_dataset(scenario: Scenario) -> Dataset:
+    """Produce the scenario's train and test data (generated, inline or read from its CSV)."""
+    spec = scenario.data
+    output_units = scenario.network.layers[-1].units
+    output_activation = scenario.network.layers[-1].activation
+    classes = None
+    csv_one_hot = None
+    if isinstance(spec, GeneratorData):
+        points, values = datasets.generate(spec.generator, spec.samples, spec.noise, spec.seed)
+        raw_names = ("X1", "X2")
+        if spec.generator in datasets.CLASSIFICATION_GENERATORS:
+            targets = encode_classes(values, output_units, output_activation)
+            classes = ("class 0", "class 1")
+        else:
+            targets = values.reshape(-1, 1).astype(np.float64)
+        train_index, test_index = datasets.split(len(points), spec.train_fraction, spec.seed)
+        train_raw, test_raw = points[train_index], points[test_index]
+        train_targets, test_targets = targets[train_index], targets[test_index]
+    elif isinstance(spec, InlineData):
+        width = spec.width
+        raw_names = spec.raw_columns
+        train_raw = _matrix(spec.train_inputs, width)
+        train_targets = _matrix(spec.train_targets, output_units)
+        test_raw = _matrix(spec.test_inputs, width)
+        test_targets = _matrix(spec.test_targets, output_units)
+    elif isinstance(spec, CsvData):
+        table = _read_csv(scenario, spec)
+        raw_names = tuple(table.input_names)
+        if table.targets.shape[1] != output_units:
+            raise _error(
+                scenario,
+                "network.layers[-1].units",
+                f"the data has {table.targets.shape[1]} target columns "
+                f"({', '.join(table.target_names)}) but the output layer has {output_units} units",
+            )
+        classes = tuple(table.classes) if table.classes else None
+        csv_one_hot = classes is not None
+        train_index, test_index = datasets.split(len(table.inputs), spec.train_fraction, spec.seed)
+        train_raw, test_raw = table.inputs[train_index], table.inputs[test_index]
+        train_targets, test_targets = table.targets[train_index], table.targets[test_index]
+    else:  # pragma: no cover - the loader admits only the three forms
+        raise TypeError(f"unknown data form {type(spec).__name__}")
+    try:
+        plan = features.resolve_features(list(raw_names), list(scenario.network.inputs))
+    except features.FeatureError as exc:
+        raise _error(scenario, "network.inputs", str(exc)) from None
+    task = derived_task(scenario, csv_one_hot=csv_one_hot)
+    if task == "classification" and classes is None:
+        classes = tuple(f"class {i}" for i in range(max(2, output_units)))
+    return Dataset(
+        raw_names=raw_names,
+        train_raw=train_raw,
+        test_raw=test_raw,
+        train_inputs=features.build_inputs(train_raw, plan),
+        test_inputs=features.build_inputs(test_raw, plan),
+        train_targets=np.ascontiguousarray(train_targets),
+        test_targets=np.ascontiguousarray(test_targets),
+        task=task,
+        classes=classes,
+        feature_plan=plan,
+    )
+
+
+def encode_classes(classes: np.ndarray, output_units: int, output_activation: str) -> np.ndarray:
+    """Turn class indices (n,) into target rows: one-hot (n, K) for K ≥ 2 output units; for one
+    unit −1/+1 under a tanh output (as Playground) and 0/1 otherwise."""
+    classes = np.asarray(classes, dtype=np.int64)
+    if output_units >= 2:
+        return np.eye(output_units)[classes]
+    low = -1.0 if output_activation == "tanh" else 0.0
+    return np.where(classes.reshape(-1, 1) == 1, 1.0, low)
+
+
+def _matrix(rows, width: int) -> np.ndarray:
+    if len(rows) == 0:
+        return np.zeros((0, width))
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width)
+
+
+def _read_csv(scenario: Scenario, spec: CsvData) -> tabular.Table:
+    base = scenario.source_path.parent if scenario.source_path else Path.cwd()
+    path = (base / spec.csv).resolve()
+    try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise _error(scenario, "data.csv", f"{spec.csv} is larger than 200 MB")
+        text = path.read_text(encoding="utf-8-sig")
+    except ScenarioError:
+        raise
+    except FileNotFoundError:
+        raise _error(
+            scenario, "data.csv", f"{spec.csv} does not exist beside the scenario"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _error(scenario, "data.csv", f"cannot read {spec.csv}: {reason}") from None
+    try:
+        return tabular.parse_csv(text, list(spec.targets), one_hot=spec.one_hot)
+    except tabular.TabularError as exc:
+        raise _error(scenario, "data.csv", f"{spec.csv}: {exc}") from None
+
+
+def _error(scenario: Scenario, field: str, reason: str) -> ScenarioError:
+    name = scenario.source_path.name if scenario.source_path else "scenario"
+    return ScenarioError(name, field, reason)
+
+
+def _build_network(scenario: Scenario) -> Network:
+    spec = scenario.network
+    network = Network(
+        len(spec.inputs),
+        [layer.units for layer in spec.layers],
+        [layer.activation for layer in spec.layers],
+    )
+    network.initialize(spec.initialization.scheme, np.random.default_rng(spec.initialization.seed))
+    # Layers that give their own weights or biases override the drawn ones, one by one.
+    for i, layer in enumerate(spec.layers):
+        if layer.weights is not None:
+            network.weights[i][...] = np.array(layer.weights, dtype=np.float64)
+        if layer.biases is not None:
+            network.biases[i][...] = np.array(layer.biases, dtype=np.float64)
+    return network
+
+
+def _initial_parameters(scenario: Scenario, network: Network):
+    """The parameters a Reset returns to: saved ones when the file has them, else the scenario's."""
+    state = scenario.state
+    if state is not None and state.initial_layers:
+        weights = [np.array(layer.weights, dtype=np.float64) for layer in state.initial_layers]
+        biases = [np.array(layer.biases, dtype=np.float64) for layer in state.initial_layers]
+        return weights, biases
+    return [w.copy() for w in network.weights], [b.copy() for b in network.biases]
+
+
+def _build_trainer(scenario: Scenario, network: Network, data: Dataset) -> Trainer:
+    training = scenario.training
+    opt = training.optimizer
+    optimizer = make_optimizer(
+        opt.name,
+        network.parameters.size,
+        opt.learning_rate,
+        momentum=opt.momentum,
+        beta1=opt.beta1,
+        beta2=opt.beta2,
+        eps=opt.eps,
+    )
+    return Trainer(
+        network,
+        training.loss,
+        optimizer,
+        data.train_inputs,
+        data.train_targets,
+        training.batch_size,
+        shuffle=training.shuffle,
+        rng=np.random.default_rng(training.seed),
+        regularization=Regularization(training.regularization.kind, training.regularization.rate),
+        frozen_weights=tuple(layer.freeze_weights for layer in scenario.network.layers),
+        frozen_biases=tuple(layer.freeze_biases for layer in scenario.network.layers),
+    )
+
+
+def _restore_state(simulation: Simulation, state: TrainingState) -> None:
+    trainer = simulation.trainer
+    network = simulation.network
+    if state.batch_in_epoch >= trainer.steps_per_epoch:
+        raise _error(
+            simulation.scenario,
+            "state.batch_in_epoch",
+            f"{state.batch_in_epoch} is past the last batch of an epoch "
+            f"({trainer.steps_per_epoch} batches)",
+        )
+    trainer.restore_position(
+        {
+            "step": state.step,
+            "epoch": state.epoch,
+            "batch_in_epoch": state.batch_in_epoch,
+            "shuffle_rng": _numpy_rng_state(state.shuffle_rng),
+        }
+    )
+    optimizer_state = state.optimizer
+    if optimizer_state:
+        if optimizer_state.get("name") != trainer.optimizer.name:
+            raise _error(
+                simulation.scenario,
+                "state.optimizer.name",
+                f"the saved state is for {optimizer_state.get('name')}, "
+                f"the scenario uses {trainer.optimizer.name}",
+            )
+        if trainer.optimizer.name == "adam":
+            trainer.optimizer.load_state(
+                {
+                    "t": optimizer_state["t"],
+                    "m": _flatten(network, optimizer_state["m"]),
+                    "v": _flatten(network, optimizer_state["v"]),
+                }
+            )
+        else:
+            velocity = optimizer_state.get("velocity")
+            trainer.optimizer.load_state(
+                {"velocity": None if velocity is None else _flatten(network, velocity)}
+            )
+    for key in HISTORY_KEYS:
+        simulation.history[key] = list(state.history.get(key) or [])
+
+
+def _flatten(network: Network, layers) -> np.ndarray:
+    flat = np.zeros_like(network.parameters)
+    weights, biases = network.split(flat)
+    for i, layer in enumerate(layers):
+        weights[i][...] = np.array(layer["weights"], dtype=np.float64)
+        biases[i][...] = np.array(layer["biases"], dtype=np.float64)
+    return flat
+
+
+def _per_layer(network: Network, flat: np.ndarray) -> list[dict]:
+    weights, biases = network.split(flat)
+    return [
+        {"weights": _nested(w), "biases": _nested(b)} for w, b in zip(weights, biases, strict=True)
+    ]
+
+
+def _optimizer_state(simulation: Simulation) -> dict:
+    optimizer = simulation.trainer.optimizer
+    network = simulation.network
+    state = optimizer.state()
+    if optimizer.name == "adam":
+        return {
+            "name": "adam",
+            "t": state["t"],
+            "m": _per_layer(network, state["m"]),
+            "v": _per_layer(network, state["v"]),
+        }
+    velocity = state["velocity"]
+    return {"name": "sgd", "velocity": None if velocity is None else _per_layer(network, velocity)}
+
+
+def _nested(array: np.ndarray):
+    """Tuples of plain Python floats, as the scenario model holds them (and JSON writes exactly)."""
+    if array.ndim == 1:
+        return tuple(array.tolist())
+    return tuple(tuple(row) for row in array.tolist())
+
+
+def _json_rng_state(state: dict) -> dict:
+    return {
+        "bit_generator": state["bit_generator"],
+        "state": {"state": int(state["state"]["state"]), "inc": int(state["state"]["inc"])},
+        "has_uint32": int(state["has_uint32"]),
+        "uinteger": int(state["uinteger"]),
+    }
+
+
+def _numpy_rng_state(state: dict | None) -> dict | None:
+    if state is None:
+        return None
+    return _json_rng_state(state)
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """Return value when it is a finite number, else None (JSON has no NaN)."""
+    return value if value is not None and math.isfinite(value) else None
