@@ -1,6 +1,7 @@
 """The shipped presets: each loads, builds its data and network, and learns; and the wheel carries
 them with the resources."""
 
+import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -34,8 +35,10 @@ def test_preset_loads_and_learns(path):
 
 
 def test_wheel_carries_presets_and_resources(tmp_path):
+    # `uv run` tells its children where uv is; the test suite is run through it (see README).
+    uv = os.environ.get("UV", "uv")
     subprocess.run(
-        ["uv", "build", "--wheel", "--out-dir", str(tmp_path), str(ROOT)],
+        [uv, "build", "--wheel", "--out-dir", str(tmp_path), str(ROOT)],
         check=True, capture_output=True, timeout=300,
     )
     (wheel,) = tmp_path.glob("*.whl")
