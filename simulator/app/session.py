@@ -366,9 +366,10 @@ def _flatten(network: Network, layers) -> np.ndarray:
 
 
 def _per_layer(network: Network, flat: np.ndarray) -> list[dict]:
+    """Per-layer {"weights", "biases"} lists, as the optimizer state is written in files."""
     weights, biases = network.split(flat)
     return [
-        {"weights": _nested(w), "biases": _nested(b)} for w, b in zip(weights, biases, strict=True)
+        {"weights": w.tolist(), "biases": b.tolist()} for w, b in zip(weights, biases, strict=True)
     ]
 
 

@@ -39,7 +39,9 @@ def test_wheel_carries_presets_and_resources(tmp_path):
     uv = os.environ.get("UV", "uv")
     subprocess.run(
         [uv, "build", "--wheel", "--out-dir", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
