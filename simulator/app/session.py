@@ -15,6 +15,7 @@ from ..engine.network import Network
 from ..engine.optimizers import make_optimizer
 from ..engine.trace import StepTrace
 from ..engine.trainer import Evaluation, Regularization, StepRecord, Trainer, evaluate
+from .history import History
 from .scenario import (
     CsvData,
     GeneratorData,
@@ -27,7 +28,6 @@ from .scenario import (
 from .storage import ScenarioError
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
-HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Simulation:
         self.network = _build_network(scenario)
         self.initial_parameters = _initial_parameters(scenario, self.network)
         self.trainer = _build_trainer(scenario, self.network, self.data)
-        self.history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+        self.history = History()
         state = scenario.state
         if state is not None:
             _restore_state(self, state)
@@ -90,11 +90,9 @@ class Simulation:
     def record_history(self) -> None:
         """Append the current epoch's train and test loss and accuracy to the history."""
         train, test = self.evaluate()
-        self.history["epoch"].append(self.trainer.epoch)
-        self.history["train_loss"].append(train.loss)
-        self.history["test_loss"].append(test.loss)
-        self.history["train_accuracy"].append(train.accuracy)
-        self.history["test_accuracy"].append(test.accuracy)
+        self.history.append(
+            self.trainer.epoch, train.loss, test.loss, train.accuracy, test.accuracy
+        )
 
     def evaluate(self) -> tuple[Evaluation, Evaluation]:
         """Return the (train, test) loss and accuracy of the current network."""
@@ -138,7 +136,7 @@ class Simulation:
             batch_in_epoch=position["batch_in_epoch"],
             shuffle_rng=_json_rng_state(position["shuffle_rng"]),
             optimizer=_optimizer_state(self),
-            history={key: list(values) for key, values in self.history.items()},
+            history=self.history.to_dict(),
             initial_layers=tuple(
                 LayerParams(weights=_nested(w), biases=_nested(b))
                 for w, b in zip(*self.initial_parameters, strict=True)
@@ -352,8 +350,7 @@ def _restore_state(simulation: Simulation, state: TrainingState) -> None:
             trainer.optimizer.load_state(
                 {"velocity": None if velocity is None else _flatten(network, velocity)}
             )
-    for key in HISTORY_KEYS:
-        simulation.history[key] = list(state.history.get(key) or [])
+    simulation.history = History.from_dict(state.history)
 
 
 def _flatten(network: Network, layers) -> np.ndarray:

@@ -1,0 +1,67 @@
+"""The learning curves of a run, kept at bounded memory however long the run goes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import HISTORY_KEYS
+
+DEFAULT_CAPACITY = 4096
+
+
+class History:
+    """Per-epoch train and test loss and accuracy.
+
+    When `capacity` points are held, every second one is dropped and from then on only epochs a
+    multiple of `stride` after the first are kept, so a run of millions of epochs still holds at
+    most `capacity` evenly spread points. The stride follows from the epochs themselves, so a
+    saved and reloaded history goes on exactly as the original would.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.capacity = max(16, int(capacity))
+        self.stride = 1
+        self._columns: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+
+    def __len__(self) -> int:
+        return len(self._columns["epoch"])
+
+    def append(self, epoch: int, train_loss, test_loss, train_accuracy, test_accuracy) -> bool:
+        """Offer one epoch's figures (None where there is no value); returns True when kept."""
+        epochs = self._columns["epoch"]
+        if epochs and (epoch - epochs[0]) % self.stride:
+            return False
+        for key, value in zip(
+            HISTORY_KEYS, (epoch, train_loss, test_loss, train_accuracy, test_accuracy), strict=True
+        ):
+            self._columns[key].append(value)
+        if len(self) >= self.capacity:
+            for key in HISTORY_KEYS:
+                del self._columns[key][1::2]
+            self.stride *= 2
+        return True
+
+    def column(self, key: str) -> np.ndarray:
+        """Return one series as a float array (NaN where a value is missing)."""
+        return np.array([np.nan if v is None else v for v in self._columns[key]], dtype=float)
+
+    def to_dict(self) -> dict[str, list]:
+        """Return the columns as plain lists, as a scenario file's state.history holds them."""
+        return {key: list(values) for key, values in self._columns.items()}
+
+    @classmethod
+    def from_dict(cls, columns: dict, capacity: int = DEFAULT_CAPACITY) -> History:
+        """Rebuild a history from saved columns (missing columns are filled with None)."""
+        history = cls(capacity)
+        epochs = list(columns.get("epoch") or [])
+        for key in HISTORY_KEYS:
+            values = list(columns.get(key) or [])
+            values += [None] * (len(epochs) - len(values))
+            history._columns[key] = values[: len(epochs)]
+        while len(history) >= history.capacity:
+            for key in HISTORY_KEYS:
+                del history._columns[key][1::2]
+        kept = history._columns["epoch"]
+        if len(kept) >= 2:
+            history.stride = max(1, int(kept[-1] - kept[-2]))
+        return history

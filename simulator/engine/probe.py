@@ -1,0 +1,42 @@
+"""The network looked at from outside: its neurons' outputs over a grid of the input plane."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import FeaturePlan, build_inputs
+from .network import Network
+
+
+def plane_grid(bounds: tuple[float, float, float, float], resolution: int) -> np.ndarray:
+    """Return (resolution², 2) points covering bounds (x_min, x_max, y_min, y_max) at cell centres,
+    row by row from the lowest y, so that reshaping a value per point to (resolution, resolution)
+    gives an image whose row 0 is the bottom."""
+    x_min, x_max, y_min, y_max = bounds
+    xs = x_min + (np.arange(resolution) + 0.5) * (x_max - x_min) / resolution
+    ys = y_min + (np.arange(resolution) + 0.5) * (y_max - y_min) / resolution
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return np.column_stack([grid_x.ravel(), grid_y.ravel()])
+
+
+def layer_outputs(network: Network, plan: FeaturePlan, raw: np.ndarray) -> list[np.ndarray]:
+    """Return the outputs of every layer for raw data points (n, d): the input features (n, F)
+    first, then each layer's activations (n, units)."""
+    inputs = build_inputs(raw, plan)
+    with np.errstate(all="ignore"):
+        return [inputs, *(a for _, a in network.forward(inputs))]
+
+
+def plane_maps(
+    network: Network,
+    plan: FeaturePlan,
+    bounds: tuple[float, float, float, float],
+    resolution: int,
+) -> list[np.ndarray]:
+    """Return, per layer (input features first), each neuron's output over the plane as an array
+    (units, resolution, resolution) whose row 0 is the lowest y."""
+    outputs = layer_outputs(network, plan, plane_grid(bounds, resolution))
+    return [
+        np.ascontiguousarray(values.T.reshape(values.shape[1], resolution, resolution))
+        for values in outputs
+    ]
