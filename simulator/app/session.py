@@ -87,12 +87,13 @@ class Simulation:
                 self.record_history()
         return record
 
-    def record_history(self) -> None:
-        """Append the current epoch's train and test loss and accuracy to the history."""
+    def record_history(self) -> tuple:
+        """Offer the current epoch's train and test loss and accuracy to the history; return
+        them as (epoch, train_loss, test_loss, train_accuracy, test_accuracy)."""
         train, test = self.evaluate()
-        self.history.append(
-            self.trainer.epoch, train.loss, test.loss, train.accuracy, test.accuracy
-        )
+        point = (self.trainer.epoch, train.loss, test.loss, train.accuracy, test.accuracy)
+        self.history.append(*point)
+        return point
 
     def evaluate(self) -> tuple[Evaluation, Evaluation]:
         """Return the (train, test) loss and accuracy of the current network."""

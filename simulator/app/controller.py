@@ -1,0 +1,222 @@
+"""The GUI thread's handle on training: owns the worker thread, keeps the latest report, and
+turns the user's actions into commands for the worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import random
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from . import edits
+from .history import History
+from .scenario import Scenario, scenario_to_dict
+from .session import Simulation
+from .snapshot import DataPicture, Snapshot
+from .storage import ScenarioError, validate_scenario_dict
+from .worker import Progress, TrainingWorker
+
+FRAME_INTERVAL_MS = 16
+STOP_TIMEOUT_MS = 1000
+
+Edit = Callable[[Scenario], Scenario]
+
+
+class TrainingController(QObject):
+    """Latest wins: reports from the worker are stored as they come and handed to the views by
+    a frame timer, so training speed and frame rate are independent."""
+
+    snapshot_changed = Signal(object)  # Snapshot
+    data_changed = Signal(object)  # DataPicture
+    scenario_changed = Signal(object)  # Scenario (the settings; weights live in snapshots)
+    history_changed = Signal(object)  # History
+    playing_changed = Signal(bool)
+    modified_changed = Signal(bool)
+    message = Signal(str)
+
+    def __init__(self, simulation: Simulation, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.history = History.from_dict(simulation.history.to_dict())
+        self.snapshot: Snapshot | None = None
+        self.data: DataPicture | None = None
+        self.scenario: Scenario = simulation.scenario
+        self.playing = False
+        self.modified = False
+        self.steps_per_second = 0.0
+        self._pending: Progress | None = None
+        self._last_step: int | None = None
+        self._history_dirty = False
+        self._thread = QThread()
+        self._thread.setObjectName("training")
+        self._worker = TrainingWorker(simulation)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progressed.connect(self._on_worker_progressed)
+        self._worker.finished.connect(self._thread.quit)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_frame)
+        self._stopped = False
+
+    # ----- life cycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker thread and the frame timer."""
+        self._thread.start()
+        self._timer.start()
+
+    def shutdown(self) -> bool:
+        """Stop the worker and wait for its thread; returns True when it stopped in time."""
+        if self._stopped:
+            return True
+        self._stopped = True
+        self._timer.stop()
+        self._worker.request_stop()
+        self._thread.quit()
+        stopped = self._thread.wait(STOP_TIMEOUT_MS)
+        return bool(stopped)
+
+    @property
+    def thread(self) -> QThread:
+        return self._thread
+
+    # ----- reports from the worker -------------------------------------------------------------
+
+    @Slot(object)
+    def _on_worker_progressed(self, progress: Progress) -> None:
+        if progress.history_reset is not None:
+            self.history = History.from_dict(progress.history_reset)
+            self._history_dirty = True
+        for point in progress.history_points:
+            self.history.append(*point)
+            self._history_dirty = True
+        if progress.data is not None:
+            self.data = progress.data
+            self.data_changed.emit(progress.data)
+        if progress.scenario is not None:
+            self.scenario = progress.scenario
+            self.scenario_changed.emit(progress.scenario)
+        if progress.playing != self.playing:
+            self.playing = progress.playing
+            self.playing_changed.emit(self.playing)
+        if progress.snapshot is not None:
+            step = progress.snapshot.step
+            if progress.scenario is None and self._last_step is not None and step != self._last_step:
+                self._set_modified(True)  # trained since the file was opened or saved
+            self._last_step = step
+        if progress.message:
+            self.message.emit(progress.message)
+        self.steps_per_second = progress.steps_per_second
+        self._pending = progress
+
+    @Slot()
+    def _on_frame(self) -> None:
+        progress, self._pending = self._pending, None
+        if progress is not None and progress.snapshot is not None:
+            self.snapshot = progress.snapshot
+            self.snapshot_changed.emit(progress.snapshot)
+        if self._history_dirty:
+            self._history_dirty = False
+            self.history_changed.emit(self.history)
+
+    def flush(self) -> None:
+        """Hand a waiting report to the views now (tests and screenshots use this)."""
+        self._on_frame()
+
+    # ----- the user's actions ------------------------------------------------------------------
+
+    def play(self) -> None:
+        self._worker.post(TrainingWorker.play)
+
+    def pause(self) -> None:
+        self._worker.post(TrainingWorker.pause)
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def step(self, count: int = 1) -> None:
+        self._worker.post(functools.partial(TrainingWorker.add_steps, count=count))
+
+    def step_epoch(self) -> None:
+        self._worker.post(TrainingWorker.add_epoch)
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        """Limit training to this many steps a second (None: as fast as the engine goes)."""
+        self._worker.post(
+            functools.partial(TrainingWorker.set_speed, steps_per_second=steps_per_second)
+        )
+
+    def select_sample(self, index: int | None) -> None:
+        self._worker.post(functools.partial(TrainingWorker.select_sample, index=index))
+
+    def reset(self) -> None:
+        """Back to the initial weights (same seed: the same weights), epoch 0."""
+        self.apply_edit(edits.reset_training, pause=True)
+
+    def new_weights(self) -> None:
+        """Draw fresh weights with a new seed, epoch 0."""
+        seed = random.SystemRandom().randrange(2**31)
+        self.apply_edit(functools.partial(edits.reset_training, new_seed=seed), pause=True)
+
+    def apply_edit(self, edit: Edit, *, pause: bool = False) -> None:
+        """Change the scenario on the worker thread: `edit` maps the current scenario (with the
+        current weights and training state) to a new one, which is validated and rebuilt. A
+        refused edit leaves everything as it was and explains itself in `message`."""
+        self._worker.post(functools.partial(_rebuild, edit=edit, pause=pause))
+        self._set_modified(True)
+
+    def replace_simulation(self, simulation: Simulation) -> None:
+        """Continue with another simulation (an opened file); training pauses."""
+        self._worker.post(functools.partial(_replace, simulation=simulation))
+
+    def current_scenario(self, timeout: float = 10.0) -> Scenario:
+        """Return the scenario with the current weights and full training state, for saving.
+        Waits for the worker to answer between two steps."""
+        future = self._worker.call(Simulation.to_scenario)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            raise TimeoutError("the training thread did not answer in time") from None
+
+    def mark_saved(self) -> None:
+        self._set_modified(False)
+
+    def _set_modified(self, modified: bool) -> None:
+        if modified != self.modified:
+            self.modified = modified
+            self.modified_changed.emit(modified)
+
+
+def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> None:
+    """Runs on the worker thread."""
+    if pause:
+        worker.pause()
+    current = worker.simulation.to_scenario()
+    try:
+        changed = edit(current)
+        source = current.source_path
+        name = source.name if source else "scenario"
+        checked = validate_scenario_dict(
+            scenario_to_dict(changed), file=name, base_dir=source.parent if source else None
+        )
+        checked = _with_source(checked, source)
+        simulation = Simulation(checked)
+    except (ScenarioError, ValueError) as exc:
+        worker.report(f"That change was not made: {exc}")
+        return
+    worker.replace_simulation(simulation)
+
+
+def _replace(worker: TrainingWorker, simulation: Simulation) -> None:
+    worker.pause()
+    worker.replace_simulation(simulation)
+
+
+def _with_source(scenario: Scenario, source) -> Scenario:
+    return dataclasses.replace(scenario, source_path=source)

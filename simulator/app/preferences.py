@@ -1,0 +1,76 @@
+"""The user's preferences (window geometry, recent files, last folder, number precision), kept
+with QSettings behind typed reads with one table of defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+DEFAULTS: dict[str, object] = {
+    "window/geometry": QByteArray(),
+    "window/state": QByteArray(),
+    "files/recent": [],
+    "files/last_folder": "",
+    "display/digits": 4,
+}
+MAX_RECENT = 8
+
+
+class Preferences:
+    """Typed access to the settings; `path` points them at an INI file (tests use a temporary
+    one), otherwise the platform's usual place for nnsim."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        if path is None:
+            self._settings = QSettings("nnsim", "nnsim")
+        else:
+            self._settings = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _value(self, key: str):
+        return self._settings.value(key, DEFAULTS[key])
+
+    def geometry(self) -> QByteArray:
+        value = self._value("window/geometry")
+        return value if isinstance(value, QByteArray) else QByteArray()
+
+    def window_state(self) -> QByteArray:
+        value = self._value("window/state")
+        return value if isinstance(value, QByteArray) else QByteArray()
+
+    def set_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._settings.setValue("window/geometry", geometry)
+        self._settings.setValue("window/state", state)
+
+    def recent_files(self) -> list[str]:
+        value = self._value("files/recent")
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in (value or [])][:MAX_RECENT]
+
+    def add_recent_file(self, path: Path) -> list[str]:
+        text = str(Path(path).resolve())
+        recent = [p for p in self.recent_files() if p != text]
+        recent.insert(0, text)
+        recent = recent[:MAX_RECENT]
+        self._settings.setValue("files/recent", recent)
+        self._settings.setValue("files/last_folder", str(Path(text).parent))
+        return recent
+
+    def remove_recent_file(self, path: str) -> None:
+        self._settings.setValue("files/recent", [p for p in self.recent_files() if p != path])
+
+    def last_folder(self) -> str:
+        return str(self._value("files/last_folder") or "")
+
+    def digits(self) -> int:
+        try:
+            return max(1, min(17, int(self._value("display/digits"))))
+        except (TypeError, ValueError):
+            return int(DEFAULTS["display/digits"])
+
+    def set_digits(self, digits: int) -> None:
+        self._settings.setValue("display/digits", int(digits))
+
+    def sync(self) -> None:
+        self._settings.sync()

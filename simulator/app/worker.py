@@ -1,0 +1,276 @@
+"""The training worker: drives a Simulation on its own thread, runs the GUI's commands between
+steps, and hands over throttled, immutable progress reports."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from .session import Simulation
+from .snapshot import DataPicture, Snapshot, data_picture, take_snapshot
+
+EMIT_INTERVAL = 1 / 30  # at most one report per displayed frame
+IDLE_WAIT = 0.25  # how long a paused worker sleeps on its inbox before looking at the stop flag
+# Between two looks at the inbox while training flat out: small enough that a command waits well
+# under a millisecond, large enough that looking costs nothing measurable.
+STEPS_BETWEEN_LOOKS = 16
+# A slice ends after this many steps whatever the clock says, so the stop flag is seen promptly
+# even when steps are slow to be timed (a coarse clock).
+MAX_STEPS_PER_SLICE = 4096
+
+DIVERGENCE_MESSAGE = (
+    "Training paused: the last step would have made the loss or a weight infinite or not a "
+    "number, so it was undone. This usually means the learning rate is too high for this "
+    "network and data; try a smaller one (for example a tenth), or Reset."
+)
+
+Command = Callable[["TrainingWorker"], None]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the worker did since its last report.
+
+    history_points: every epoch finished since then, as (epoch, train_loss, test_loss,
+    train_accuracy, test_accuracy). data and scenario are set when the simulation was replaced
+    (then history_reset holds the whole history as columns). message explains a pause or a
+    refused change.
+    """
+
+    snapshot: Snapshot | None
+    history_points: tuple[tuple, ...]
+    steps_per_second: float
+    playing: bool
+    data: DataPicture | None = None
+    scenario: object | None = None
+    history_reset: dict | None = None
+    message: str | None = None
+
+
+class TrainingWorker(QObject):
+    """Owns a Simulation while it lives on the worker thread. The GUI thread talks to it only
+    through `post` (a command queue) and `request_stop`; it answers with `progressed`."""
+
+    progressed = Signal(object)
+    finished = Signal()
+
+    def __init__(
+        self,
+        simulation: Simulation,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        emit_interval: float = EMIT_INTERVAL,
+    ) -> None:
+        super().__init__()
+        self.simulation = simulation
+        self._clock = clock
+        self._emit_interval = emit_interval
+        self._inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self.playing = False
+        self.steps_per_second_limit: float | None = None
+        self.sample_index: int | None = 0
+        self._pending_steps = 0
+        self._pending_epochs = 0
+        self._history_points: list[tuple] = []
+        self._dirty = True
+        self._replaced = True
+        self._message: str | None = None
+        self._last_emit = -1e9
+        self._steps_since_emit = 0
+        self._pace_origin = 0.0
+        self._pace_steps = 0
+
+    # ----- called from any thread ---------------------------------------------------------
+
+    def post(self, command: Command) -> None:
+        """Queue `command(worker)` to run on the worker thread between two steps."""
+        self._inbox.put(command)
+
+    def request_stop(self) -> None:
+        """Ask the run loop to return; wakes a paused worker at once."""
+        self._stop.set()
+        self._inbox.put(_no_op)
+
+    def call(self, function: Callable[[Simulation], object]) -> Future:
+        """Run `function(simulation)` on the worker thread; the Future receives its result."""
+        future: Future = Future()
+
+        def command(worker: TrainingWorker) -> None:
+            try:
+                future.set_result(function(worker.simulation))
+            except Exception as exc:  # handed to the caller, who decides what to show
+                future.set_exception(exc)
+
+        self.post(command)
+        return future
+
+    # ----- the worker thread --------------------------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        """Run until `request_stop`: the QThread's started signal is connected here."""
+        while not self._stop.is_set():
+            self.tick()
+        self.finished.emit()
+
+    def tick(self) -> None:
+        """One turn of the loop: take commands, train a slice, report when a report is due."""
+        busy = self.playing or self._pending_steps or self._pending_epochs
+        self._drain(wait=0.0 if busy else self._idle_wait())
+        if self._stop.is_set():
+            return
+        if self.playing or self._pending_steps or self._pending_epochs:
+            self._train_slice()
+        self._maybe_emit()
+
+    def _idle_wait(self) -> float:
+        if self._dirty:
+            return max(0.0, self._last_emit + self._emit_interval - self._clock())
+        return IDLE_WAIT
+
+    def _drain(self, wait: float) -> None:
+        try:
+            command = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            command(self)
+            try:
+                command = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _train_slice(self) -> None:
+        """Train until the next report is due, a command arrives, or a limit is reached."""
+        simulation = self.simulation
+        trainer = simulation.trainer
+        step = trainer.step
+        inbox = self._inbox
+        deadline = self._last_emit + self._emit_interval
+        allowed = self._paced_allowance()
+        done = 0
+        while True:
+            if self._pending_steps == 0 and self._pending_epochs == 0 and not self.playing:
+                break
+            if allowed is not None and done >= allowed or done >= MAX_STEPS_PER_SLICE:
+                break
+            record = step()
+            done += 1
+            if record.diverged:
+                self.playing = False
+                self._pending_steps = self._pending_epochs = 0
+                self._message = DIVERGENCE_MESSAGE
+                break
+            if self._pending_steps:
+                self._pending_steps -= 1
+            if record.epoch_finished:
+                self._history_points.append(simulation.record_history())
+                if self._pending_epochs:
+                    self._pending_epochs -= 1
+            if done % STEPS_BETWEEN_LOOKS == 0 and (
+                not inbox.empty() or self._clock() >= deadline
+            ):
+                break
+        self._steps_since_emit += done
+        self._pace_steps += done
+        if done:
+            self._dirty = True
+
+    def _paced_allowance(self) -> int | None:
+        """Steps allowed now under the speed limit (None: no limit). Sleeps on the inbox when
+        the next step is not due yet, so a slow speed costs no CPU."""
+        if self.steps_per_second_limit is None or not self.playing:
+            return None
+        now = self._clock()
+        due = int((now - self._pace_origin) * self.steps_per_second_limit) - self._pace_steps
+        if due > 0:
+            return due
+        wait = (self._pace_steps + 1) / self.steps_per_second_limit - (now - self._pace_origin)
+        self._drain(wait=min(max(wait, 0.0), IDLE_WAIT))
+        return 0
+
+    def _maybe_emit(self) -> None:
+        now = self._clock()
+        if not (self._dirty or self._message or self._history_points):
+            return
+        if now - self._last_emit < self._emit_interval and not self._message:
+            return
+        elapsed = now - self._last_emit
+        rate = self._steps_since_emit / elapsed if 0 < elapsed < 10 else 0.0
+        simulation = self.simulation
+        replaced = self._replaced
+        progress = Progress(
+            snapshot=take_snapshot(simulation, self.sample_index),
+            history_points=tuple(self._history_points),
+            steps_per_second=rate,
+            playing=self.playing,
+            data=data_picture(simulation) if replaced else None,
+            scenario=simulation.scenario if replaced else None,
+            history_reset=simulation.history.to_dict() if replaced else None,
+            message=self._message,
+        )
+        self._history_points = []
+        self._steps_since_emit = 0
+        self._dirty = False
+        self._replaced = False
+        self._message = None
+        self._last_emit = now
+        self.progressed.emit(progress)
+
+    # ----- commands (run on the worker thread through `post`) ------------------------------
+
+    def play(self) -> None:
+        self.playing = True
+        self._pace_origin = self._clock()
+        self._pace_steps = 0
+        self._dirty = True
+
+    def pause(self) -> None:
+        self.playing = False
+        self._pending_steps = self._pending_epochs = 0
+        self._dirty = True
+
+    def add_steps(self, count: int) -> None:
+        self._pending_steps += count
+        self._dirty = True
+
+    def add_epoch(self) -> None:
+        """Train to the end of the current epoch (a whole epoch from its start)."""
+        self._pending_epochs += 1
+        self._dirty = True
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        self.steps_per_second_limit = steps_per_second
+        self._pace_origin = self._clock()
+        self._pace_steps = 0
+
+    def select_sample(self, index: int | None) -> None:
+        self.sample_index = index
+        self._dirty = True
+
+    def replace_simulation(self, simulation: Simulation, message: str | None = None) -> None:
+        """Continue with another simulation (a rebuilt or newly opened scenario)."""
+        self.simulation = simulation
+        count = len(simulation.data.train_raw)
+        if self.sample_index is not None and self.sample_index >= count:
+            self.sample_index = 0
+        self._history_points = []
+        self._replaced = True
+        self._dirty = True
+        if message:
+            self._message = message
+
+    def report(self, message: str) -> None:
+        self._message = message
+
+
+def _no_op(worker: TrainingWorker) -> None:
+    """Wakes a worker that sleeps on its inbox."""
+
