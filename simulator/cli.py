@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     bench.add_argument("--repeats", type=int, default=3, help="measurements, best is kept")
     bench.add_argument(
+        "--gui",
+        action="store_true",
+        help="measure the desktop app instead: frame times, GUI latency, live training speed",
+    )
+    bench.add_argument(
         "--peers",
         action="store_true",
         help="also measure a plain NumPy loop, PyTorch and scikit-learn (where installed)",
@@ -230,10 +235,15 @@ def command_gradcheck(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    from . import bench
-
     if args.seconds <= 0 or args.repeats < 1:
         raise CommandError("--seconds must be positive and --repeats at least 1")
+    if args.gui:
+        from .ui import bench_gui
+
+        print(bench_gui.run(seconds=max(args.seconds, 2.0), as_json=args.json))
+        return EXIT_OK
+    from . import bench
+
     results = bench.run(seconds=args.seconds, repeats=args.repeats, peers=args.peers)
     print(bench.format_json(results) if args.json else bench.format_table(results))
     return EXIT_OK

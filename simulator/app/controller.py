@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import random
+import weakref
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -23,6 +24,10 @@ FRAME_INTERVAL_MS = 16
 STOP_TIMEOUT_MS = 1000
 
 Edit = Callable[[Scenario], Scenario]
+
+# Every controller made in this process, so that tests (and the app at exit) can check that no
+# training thread outlives its window.
+LIVE_CONTROLLERS: weakref.WeakSet = weakref.WeakSet()
 
 
 class TrainingController(QObject):
@@ -60,6 +65,7 @@ class TrainingController(QObject):
         self._timer.setInterval(FRAME_INTERVAL_MS)
         self._timer.timeout.connect(self._on_frame)
         self._stopped = False
+        LIVE_CONTROLLERS.add(self)
 
     # ----- life cycle --------------------------------------------------------------------------
 
