@@ -110,7 +110,11 @@ class TrainingController(QObject):
             self.playing_changed.emit(self.playing)
         if progress.snapshot is not None:
             step = progress.snapshot.step
-            if progress.scenario is None and self._last_step is not None and step != self._last_step:
+            if (
+                progress.scenario is None
+                and self._last_step is not None
+                and step != self._last_step
+            ):
                 self._set_modified(True)  # trained since the file was opened or saved
             self._last_step = step
         if progress.message:

@@ -159,7 +159,7 @@ class TrainingWorker(QObject):
         while True:
             if self._pending_steps == 0 and self._pending_epochs == 0 and not self.playing:
                 break
-            if allowed is not None and done >= allowed or done >= MAX_STEPS_PER_SLICE:
+            if (allowed is not None and done >= allowed) or done >= MAX_STEPS_PER_SLICE:
                 break
             record = step()
             done += 1
@@ -174,9 +174,7 @@ class TrainingWorker(QObject):
                 self._history_points.append(simulation.record_history())
                 if self._pending_epochs:
                     self._pending_epochs -= 1
-            if done % STEPS_BETWEEN_LOOKS == 0 and (
-                not inbox.empty() or self._clock() >= deadline
-            ):
+            if done % STEPS_BETWEEN_LOOKS == 0 and (not inbox.empty() or self._clock() >= deadline):
                 break
         self._steps_since_emit += done
         self._pace_steps += done
@@ -273,4 +271,3 @@ class TrainingWorker(QObject):
 
 def _no_op(worker: TrainingWorker) -> None:
     """Wakes a worker that sleeps on its inbox."""
-

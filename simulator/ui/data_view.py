@@ -1,0 +1,668 @@
+"""The data and what the network makes of it: its output over the plane with the points on top,
+or, for data with more than two inputs, a confusion matrix or a predicted-against-true plot."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QIcon, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..app.snapshot import DataPicture, Snapshot
+from .palette import NEGATIVE, NEUTRAL, POSITIVE, value_range
+
+# Colour-blind-safe class colours: the palette's orange and blue first (class 0 is the low end of
+# the diverging map, class 1 the high end, as in the network's neuron maps), then Okabe–Ito
+# hues, then greys.
+CLASS_COLORS = (
+    NEGATIVE,
+    POSITIVE,
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#c9b200",
+    "#6a3d9a",
+    "#7f7f7f",
+    "#222222",
+)
+# The plane is drawn paler than the points, so that a point of the same class still stands out.
+BACKGROUND_STRENGTH = 0.55
+# Confidence steps per class in the lookup table of a multi-class plane.
+CONFIDENCE_STEPS = 16
+LUT_SIZE = 256
+POINT_SIZE = 7
+MIN_POINT_SIZE = 5
+# The plane's short side in pixels per pixel of point diameter: points shrink on a small plane.
+PIXELS_PER_POINT_SIZE = 45
+REMOVE_RADIUS_PX = 8
+SELECT_RADIUS_PX = 15
+PLANE_HELP = (
+    "Click: add a point of the chosen class (or with the chosen target value)\n"
+    "Right-click a training point: remove it\n"
+    "Shift+click a training point: follow it in the step-through"
+)
+SCATTER_HELP = "Shift+click a training point: follow it in the step-through"
+
+
+def class_color(index: int) -> QColor:
+    """Return the full colour of class `index` (points, chooser icons)."""
+    return QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
+
+
+def _rgb(color: str | QColor) -> np.ndarray:
+    c = QColor(color)
+    return np.array([c.red(), c.green(), c.blue()], dtype=float)
+
+
+def _blend(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Rows of colours from `low` (t = 0) to `high` (t = 1); t (n,) → (n, 3)."""
+    t = np.asarray(t, dtype=float).reshape(-1, 1)
+    return low + (high - low) * t
+
+
+def background_color(index: int) -> QColor:
+    """Return the plane's colour for class `index` at full confidence (the discretized colour)."""
+    rgb = _blend(_rgb(NEUTRAL), _rgb(class_color(index)), np.array([BACKGROUND_STRENGTH]))[0]
+    return QColor(*np.round(rgb).astype(int).tolist())
+
+
+def diverging_colors(size: int = LUT_SIZE, strength: float = 1.0) -> np.ndarray:
+    """Return (size, 3) uint8 colours from orange (low) through a light neutral to blue (high);
+    `strength` < 1 pulls every colour towards the neutral (the plane's paler variant)."""
+    t = np.linspace(0.0, 1.0, size)
+    neutral = _rgb(NEUTRAL)
+    low, high = _rgb(CLASS_COLORS[0]), _rgb(CLASS_COLORS[1])
+    side = np.abs(t - 0.5) * 2 * strength
+    colors = np.where((t < 0.5)[:, None], _blend(neutral, low, side), _blend(neutral, high, side))
+    return np.round(colors).astype(np.uint8)
+
+
+def class_confidence_colors(classes: int, steps: int = CONFIDENCE_STEPS) -> np.ndarray:
+    """Return (classes × steps, 3) uint8 colours: entry c·steps + j is class c at confidence step
+    j, from the neutral (j = 0, a coin toss) to the background colour (j = steps − 1)."""
+    neutral = _rgb(NEUTRAL)
+    t = np.linspace(0.0, BACKGROUND_STRENGTH, steps)
+    rows = [_blend(neutral, _rgb(class_color(c)), t) for c in range(classes)]
+    return np.round(np.concatenate(rows)).astype(np.uint8)
+
+
+def output_levels(activation: str, targets: np.ndarray) -> tuple[float, float]:
+    """Return the value range the diverging map spans for one output unit: the activation's range
+    for sigmoid and tanh; for unbounded outputs ±the largest |target|, so that zero stays the
+    neutral middle and the points' colours share the surface's scale."""
+    return value_range(activation, targets[:, :1] if targets.ndim == 2 else targets)
+
+
+def _color_icon(color: QColor) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(color)
+    return QIcon(pixmap)
+
+
+def _column_labels(names: list[str]) -> list[str]:
+    """Column headers for the confusion matrix: with many classes the columns are narrow, so
+    a prefix all names share up to a space ("class 0", "class 1", …) is left to the rows."""
+    if len(names) < 2:
+        return names
+    # The prefix all names share is the one the alphabetically first and last share.
+    first, last = min(names), max(names)
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first)
+    )
+    prefix = first[: first.rfind(" ", 0, shared) + 1]
+    if not prefix or any(not name[len(prefix) :].strip() for name in names):
+        return names
+    return [name[len(prefix) :] for name in names]
+
+
+def _nearest(points: np.ndarray, x: float, y: float, pixel: tuple[float, float]) -> tuple:
+    """Return (index, distance in pixels) of the point (n, 2) nearest to (x, y); pixel is the
+    size of one screen pixel in data units along x and y."""
+    if not len(points):
+        return None, np.inf
+    dx = (points[:, 0] - x) / pixel[0]
+    dy = (points[:, 1] - y) / pixel[1]
+    distance = np.hypot(dx, dy)
+    distance[~np.isfinite(distance)] = np.inf
+    index = int(np.argmin(distance))
+    return index, float(distance[index])
+
+
+class DataView(QWidget):
+    """Shows a DataPicture and, per frame, a Snapshot of the network on it.
+
+    Signals: point_added(x, y, class_index) and point_added_value(x, y, target) when the learner
+    clicks the plane (classification / regression), point_removed(train_index) on a right-click
+    on a training point, sample_selected(train_index) on a Shift+click. The view never changes
+    the data itself: whoever owns it does and calls set_data again.
+    """
+
+    point_added = Signal(float, float, int)
+    point_added_value = Signal(float, float, float)
+    point_removed = Signal(int)
+    sample_selected = Signal(int)
+
+    PLANE, MATRIX, SCATTER = range(3)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._picture: DataPicture | None = None
+        self._snapshot: Snapshot | None = None
+        self._mode = self.PLANE
+        self._output_key: tuple | None = None
+        self._levels = (-1.0, 1.0)
+        self._rect: tuple | None = None
+        self._sample_index: int | None = None
+        self._counts: np.ndarray | None = None
+        self._scatter_positions = np.zeros((0, 2))
+        self._build_toolbar()
+        self._build_plane()
+        self._build_matrix()
+        self._build_scatter()
+        self.stack = QStackedWidget()
+        for page in (self.plane, self.matrix_page, self.scatter):
+            self.stack.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.stack, 1)
+        self.setMinimumSize(240, 200)
+        self._show_mode()
+
+    # ----- building ---------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        self.class_combo = QComboBox()
+        self.class_combo.setToolTip("Class of the points a click on the plane adds")
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.value_label = QLabel("Target")
+        self.value_spin = QDoubleSpinBox()
+        self.value_spin.setRange(-1e6, 1e6)
+        self.value_spin.setDecimals(3)
+        self.value_spin.setSingleStep(0.1)
+        self.value_spin.setValue(0.5)
+        self.value_spin.setToolTip("Target value of the points a click on the plane adds")
+        self.set_combo = QComboBox()
+        self.set_combo.addItems(["Training data", "Test data"])
+        self.set_combo.setToolTip("Which samples the confusion matrix counts")
+        self.set_combo.currentIndexChanged.connect(self._on_set_combo_changed)
+        self.test_check = QCheckBox("Test data")
+        self.test_check.setToolTip("Show test data (outlined in dark)")
+        self.test_check.toggled.connect(self._on_test_check_toggled)
+        self.discretize_check = QCheckBox("Discretize")
+        self.discretize_check.setToolTip(
+            "Discretize output: colour the plane by the predicted class alone"
+        )
+        self.discretize_check.toggled.connect(self._on_discretize_check_toggled)
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setContentsMargins(4, 2, 4, 0)
+        self.toolbar.setSpacing(6)
+        for widget in (self.class_combo, self.value_label, self.value_spin, self.set_combo):
+            self.toolbar.addWidget(widget)
+        self.toolbar.addStretch(1)
+        self.toolbar.addWidget(self.test_check)
+        self.toolbar.addWidget(self.discretize_check)
+
+    def _new_plot(self) -> pg.PlotWidget:
+        base = self.palette().color(QPalette.ColorRole.Base)
+        text = self.palette().color(QPalette.ColorRole.Text)
+        widget = pg.PlotWidget(background=base)
+        item = widget.getPlotItem()
+        # Clicks add and remove points, so the view must not pan, zoom or open a menu under them.
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.getViewBox().setMouseEnabled(x=False, y=False)
+        # Room for the half of the top tick label and the last bottom one that overhang the axes.
+        item.layout.setContentsMargins(2, 8, 10, 2)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        widget.setMinimumSize(120, 100)
+        return widget
+
+    def _build_plane(self) -> None:
+        self.plane = self._new_plot()
+        self.plane.setToolTip(PLANE_HELP)
+        item = self.plane.getPlotItem()
+        self.heatmap = pg.ImageItem(axisOrder="row-major")
+        self.heatmap.setZValue(-10)
+        item.addItem(self.heatmap)
+        text = self.palette().color(QPalette.ColorRole.Text)
+        self._train_pen = pg.mkPen("w", width=1)
+        self._test_pen = pg.mkPen(text, width=1)
+        self.train_points = pg.ScatterPlotItem(size=POINT_SIZE, symbol="o", pen=self._train_pen)
+        self.test_points = pg.ScatterPlotItem(size=POINT_SIZE, symbol="o", pen=self._test_pen)
+        self.selection = pg.ScatterPlotItem(
+            size=POINT_SIZE + 8, symbol="o", pen=pg.mkPen(text, width=2), brush=None
+        )
+        for z, points in enumerate((self.train_points, self.test_points, self.selection)):
+            points.setZValue(10 + z)
+            item.addItem(points)
+        self.test_points.setVisible(False)
+        self._point_size = POINT_SIZE
+        self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
+        item.getViewBox().sigResized.connect(self._on_plane_resized)
+
+    def _build_matrix(self) -> None:
+        self.matrix_page = QWidget()
+        self.matrix_caption = QLabel("Rows: true class · columns: predicted class")
+        self.matrix_caption.setToolTip(
+            "Each cell counts the samples of its row's class that the "
+            "network puts in its column's class"
+        )
+        self.matrix_caption.setWordWrap(True)
+        self.matrix = QTableWidget()
+        self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.matrix.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.matrix.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for header in (self.matrix.horizontalHeader(), self.matrix.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(18)
+        self.matrix_summary = QLabel()
+        layout = QVBoxLayout(self.matrix_page)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.addWidget(self.matrix_caption)
+        layout.addWidget(self.matrix, 1)
+        layout.addWidget(self.matrix_summary)
+
+    def _build_scatter(self) -> None:
+        self.scatter = self._new_plot()
+        self.scatter.setToolTip(SCATTER_HELP)
+        item = self.scatter.getPlotItem()
+        item.setLabel("bottom", "true value")
+        item.setLabel("left", "predicted value")
+        text = self.palette().color(QPalette.ColorRole.Text)
+        self.diagonal = pg.PlotCurveItem(pen=pg.mkPen(text, width=1, style=Qt.PenStyle.DashLine))
+        item.addItem(self.diagonal)
+        self.scatter_train = pg.ScatterPlotItem(
+            size=POINT_SIZE - 1, symbol="o", pen=None, brush=QColor(CLASS_COLORS[1])
+        )
+        self.scatter_test = pg.ScatterPlotItem(
+            size=POINT_SIZE, symbol="o", pen=pg.mkPen(CLASS_COLORS[0], width=1.5), brush=None
+        )
+        self.scatter_selection = pg.ScatterPlotItem(
+            size=POINT_SIZE + 8, symbol="o", pen=pg.mkPen(text, width=2), brush=None
+        )
+        for z, points in enumerate((self.scatter_train, self.scatter_test, self.scatter_selection)):
+            points.setZValue(10 + z)
+            item.addItem(points)
+        self.scatter_test.setVisible(False)
+        self.scatter.scene().sigMouseClicked.connect(self._on_scatter_clicked)
+
+    # ----- public API -------------------------------------------------------------------------
+
+    @Slot(object)
+    def set_data(self, picture: DataPicture) -> None:
+        """Show new data: picks the plane (2 raw inputs), the confusion matrix (classification)
+        or the predicted-against-true plot (regression), and draws the points."""
+        self._picture = picture
+        self._output_key = None
+        self._counts = None
+        self._sample_index = None
+        self.selection.setData(pos=np.zeros((0, 2)))
+        self.scatter_selection.setData(pos=np.zeros((0, 2)))
+        if picture.bounds is not None:
+            self._mode = self.PLANE
+        elif picture.task == "classification":
+            self._mode = self.MATRIX
+        else:
+            self._mode = self.SCATTER
+        classes = picture.classes or ()
+        current = self.class_combo.currentIndex()
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        for index, name in enumerate(classes):
+            self.class_combo.addItem(_color_icon(class_color(index)), name)
+        self.class_combo.setCurrentIndex(min(max(current, 0), len(classes) - 1))
+        self.class_combo.blockSignals(False)
+        self._show_mode()
+        if self._mode == self.PLANE:
+            self._set_plane_data(picture)
+        elif self._mode == self.MATRIX:
+            self._set_matrix_data(picture)
+        else:
+            self._set_scatter_data(picture)
+        if self._snapshot is not None:
+            self.set_snapshot(self._snapshot)
+
+    @Slot(object)
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Draw the network's outputs in `snapshot` on the current data (cheap: one image or a
+        few counts per call)."""
+        self._snapshot = snapshot
+        picture = self._picture
+        if picture is None:
+            return
+        if self._mode == self.PLANE:
+            self._draw_plane(picture, snapshot)
+        elif self._mode == self.MATRIX:
+            self._draw_matrix(picture, snapshot)
+        else:
+            self._draw_scatter(picture, snapshot)
+
+    def set_current_class(self, index: int) -> None:
+        """Choose the class of the points a click adds."""
+        self.class_combo.setCurrentIndex(index)
+
+    def current_class(self) -> int:
+        """Return the class a click adds (-1 when the data has no classes)."""
+        return self.class_combo.currentIndex()
+
+    def set_target_value(self, value: float) -> None:
+        """Choose the target of the points a click adds (regression)."""
+        self.value_spin.setValue(value)
+
+    def confusion_matrix(self) -> np.ndarray | None:
+        """Return the counts shown (K, K): rows true class, columns predicted; None if none."""
+        return None if self._counts is None else self._counts.copy()
+
+    # ----- the plane --------------------------------------------------------------------------
+
+    def _set_plane_data(self, picture: DataPicture) -> None:
+        item = self.plane.getPlotItem()
+        x_name, y_name = picture.raw_names[:2]
+        item.setLabel("bottom", x_name)
+        item.setLabel("left", y_name)
+        x_min, x_max, y_min, y_max = picture.bounds
+        view_box = item.getViewBox()
+        # A square plane (generated data: both axes in one unit) keeps circles round; other data
+        # may mix units, so it fills the widget.
+        view_box.setAspectLocked(math.isclose(x_max - x_min, y_max - y_min))
+        view_box.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+        self.train_points.setData(pos=picture.train_raw[:, :2])
+        self.test_points.setData(pos=picture.test_raw[:, :2])
+        self.heatmap.setVisible(False)
+        self._color_points(picture)
+
+    def _color_points(self, picture: DataPicture) -> None:
+        """Per-point brushes, set only when the data or the output's range changes."""
+        if picture.task == "classification":
+            brushes = [QBrush(class_color(c)) for c in range(len(picture.classes or ()))]
+            for points, classes in (
+                (self.train_points, picture.train_classes),
+                (self.test_points, picture.test_classes),
+            ):
+                if classes is not None and len(classes):
+                    points.setBrush([brushes[c] for c in classes])
+            return
+        colors = diverging_colors()
+        brushes = [QBrush(QColor(*rgb)) for rgb in colors]
+        low, high = self._levels
+        for points, targets in (
+            (self.train_points, picture.train_targets),
+            (self.test_points, picture.test_targets),
+        ):
+            if len(targets):
+                t = np.clip((targets[:, 0] - low) / (high - low), 0.0, 1.0)
+                t = np.nan_to_num(t, nan=0.5)
+                indices = np.round(t * (LUT_SIZE - 1)).astype(int)
+                points.setBrush([brushes[i] for i in indices])
+
+    def _configure_output(self, picture: DataPicture, snapshot: Snapshot, outputs: int) -> None:
+        """Pick the lookup table and levels for the output layer; runs when it changes."""
+        activation = snapshot.activation_names[-1]
+        key = (activation, outputs)
+        if key == self._output_key:
+            return
+        self._output_key = key
+        if outputs == 1:
+            self._levels = output_levels(activation, picture.train_targets)
+            self.heatmap.setLookupTable(diverging_colors(strength=BACKGROUND_STRENGTH))
+            if picture.task == "regression":
+                self._color_points(picture)
+        else:
+            self._levels = (0.0, float(outputs * CONFIDENCE_STEPS - 1))
+            self.heatmap.setLookupTable(class_confidence_colors(outputs))
+
+    def _draw_plane(self, picture: DataPicture, snapshot: Snapshot) -> None:
+        values = snapshot.output_map
+        if values is None or snapshot.bounds is None:
+            self.heatmap.setVisible(False)
+        else:
+            outputs = values.shape[2]
+            self._configure_output(picture, snapshot, outputs)
+            self.heatmap.setImage(
+                self._plane_image(snapshot, values), autoLevels=False, levels=self._levels
+            )
+            if snapshot.bounds != self._rect:
+                self._rect = snapshot.bounds
+                x_min, x_max, y_min, y_max = snapshot.bounds
+                self.heatmap.setRect(x_min, y_min, x_max - x_min, y_max - y_min)
+            self.heatmap.setVisible(True)
+        self._show_selection(snapshot.sample_index)
+
+    def _plane_image(self, snapshot: Snapshot, values: np.ndarray) -> np.ndarray:
+        """Return the array the heatmap shows: the output value (one unit) or an index into the
+        class × confidence lookup table (several units)."""
+        outputs = values.shape[2]
+        discretize = self.discretize_check.isChecked()
+        if outputs == 1:
+            value = values[:, :, 0]
+            if not discretize:
+                return value
+            classes = snapshot.output_class_map
+            if classes is None:  # regression: the same threshold predicted_classes uses
+                threshold = 0.0 if snapshot.activation_names[-1] in ("tanh", "linear") else 0.5
+                classes = value > threshold
+            low, high = self._levels
+            return np.where(classes, high, low)
+        classes = snapshot.output_class_map
+        if classes is None:
+            classes = np.argmax(values, axis=2)
+        if discretize:
+            level = CONFIDENCE_STEPS - 1
+        else:
+            # Lightness by confidence: the winning output from 1/K (a coin toss) up to 1.
+            confidence = np.nan_to_num(values.max(axis=2), nan=0.0)
+            chance = 1.0 / outputs
+            level = np.clip((confidence - chance) / (1.0 - chance), 0.0, 1.0)
+            level = np.rint(level * (CONFIDENCE_STEPS - 1)).astype(np.uint16)
+        return (classes.astype(np.uint16) * CONFIDENCE_STEPS + level).astype(np.uint16)
+
+    def _show_selection(self, index: int | None) -> None:
+        picture = self._picture
+        if index == self._sample_index or picture is None:
+            return
+        self._sample_index = index
+        if index is None or not 0 <= index < len(picture.train_raw):
+            self.selection.setData(pos=np.zeros((0, 2)))
+        else:
+            self.selection.setData(pos=picture.train_raw[index : index + 1, :2])
+
+    @Slot(object)
+    def _on_plane_clicked(self, event) -> None:
+        picture = self._picture
+        if picture is None or picture.bounds is None or event.double():
+            return
+        view_box = self.plane.getPlotItem().getViewBox()
+        scene_pos = event.scenePos()
+        if not view_box.sceneBoundingRect().contains(scene_pos):
+            return
+        point = view_box.mapSceneToView(scene_pos)
+        x, y = point.x(), point.y()
+        pixel = view_box.viewPixelSize()
+        button = event.button()
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if button == Qt.MouseButton.LeftButton and shift:
+            index, distance = _nearest(picture.train_raw[:, :2], x, y, pixel)
+            if index is not None and distance <= SELECT_RADIUS_PX:
+                self.sample_selected.emit(index)
+        elif button == Qt.MouseButton.LeftButton:
+            x_min, x_max, y_min, y_max = picture.bounds
+            if not (x_min <= x <= x_max and y_min <= y <= y_max):
+                return
+            if picture.task == "classification":
+                self.point_added.emit(x, y, self.class_combo.currentIndex())
+            else:
+                self.point_added_value.emit(x, y, self.value_spin.value())
+        elif button == Qt.MouseButton.RightButton:
+            index, distance = _nearest(picture.train_raw[:, :2], x, y, pixel)
+            if index is not None and distance <= REMOVE_RADIUS_PX:
+                self.point_removed.emit(index)
+
+    @Slot()
+    def _on_plane_resized(self) -> None:
+        rect = self.plane.getPlotItem().getViewBox().boundingRect()
+        size = int(
+            np.clip(
+                min(rect.width(), rect.height()) // PIXELS_PER_POINT_SIZE,
+                MIN_POINT_SIZE,
+                POINT_SIZE,
+            )
+        )
+        if size != self._point_size:
+            self._point_size = size
+            self.train_points.setSize(size)
+            self.test_points.setSize(size)
+            self.selection.setSize(size + 8)
+
+    # ----- confusion matrix -------------------------------------------------------------------
+
+    def _set_matrix_data(self, picture: DataPicture) -> None:
+        names = list(picture.classes or ())
+        self.matrix.setRowCount(len(names))
+        self.matrix.setColumnCount(len(names))
+        self.matrix.setHorizontalHeaderLabels(_column_labels(names))
+        self.matrix.setVerticalHeaderLabels(names)
+        for column, name in enumerate(names):
+            self.matrix.horizontalHeaderItem(column).setToolTip(f"predicted {name}")
+        for row in range(len(names)):
+            for column in range(len(names)):
+                cell = QTableWidgetItem()
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.matrix.setItem(row, column, cell)
+
+    def _draw_matrix(self, picture: DataPicture, snapshot: Snapshot) -> None:
+        test = self.set_combo.currentIndex() == 1
+        truth = picture.test_classes if test else picture.train_classes
+        predicted = snapshot.test_predicted_classes if test else snapshot.train_predicted_classes
+        classes = len(picture.classes or ())
+        if truth is None or predicted is None or len(truth) != len(predicted) or not classes:
+            return
+        pairs = truth.astype(np.int64) * classes + np.clip(predicted, 0, classes - 1)
+        counts = np.bincount(pairs, minlength=classes * classes).reshape(classes, classes)
+        if self._counts is not None and np.array_equal(counts, self._counts):
+            return
+        self._counts = counts
+        self._fill_matrix(counts)
+
+    def _fill_matrix(self, counts: np.ndarray) -> None:
+        """Write the counts; a cell's colour says what share of its true class it holds, blue on
+        the diagonal (right) and orange off it (wrong)."""
+        totals = counts.sum(axis=1, keepdims=True)
+        shares = counts / np.maximum(totals, 1)
+        neutral = _rgb(NEUTRAL)
+        right, wrong = _rgb(CLASS_COLORS[1]), _rgb(CLASS_COLORS[0])
+        dark, light = QColor("#111111"), QColor("#ffffff")
+        for (row, column), count in np.ndenumerate(counts):
+            share = float(shares[row, column])
+            end = right if row == column else wrong
+            rgb = _blend(neutral, end, np.array([share]))[0]
+            cell = self.matrix.item(row, column)
+            cell.setText(str(int(count)))
+            cell.setBackground(QColor(*np.round(rgb).astype(int).tolist()))
+            cell.setForeground(light if share > 0.55 else dark)
+        correct, total = int(np.trace(counts)), int(counts.sum())
+        self.matrix_summary.setText(
+            f"{correct} of {total} correct" if total else "No samples in this set"
+        )
+
+    # ----- predicted against true -------------------------------------------------------------
+
+    def _set_scatter_data(self, picture: DataPicture) -> None:
+        targets = [picture.train_targets[:, 0], picture.test_targets[:, 0]]
+        values = np.concatenate([t[np.isfinite(t)] for t in targets])
+        low, high = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
+        margin = max((high - low) * 0.08, 1e-3)
+        low, high = low - margin, high + margin
+        self.diagonal.setData([low, high], [low, high])
+        view_box = self.scatter.getPlotItem().getViewBox()
+        view_box.setRange(xRange=(low, high), yRange=(low, high), padding=0)
+        self.scatter_train.setData(pos=np.zeros((0, 2)))
+        self.scatter_test.setData(pos=np.zeros((0, 2)))
+
+    def _draw_scatter(self, picture: DataPicture, snapshot: Snapshot) -> None:
+        for points, targets, predictions in (
+            (self.scatter_train, picture.train_targets, snapshot.train_predictions),
+            (self.scatter_test, picture.test_targets, snapshot.test_predictions),
+        ):
+            if len(targets) != len(predictions) or not len(targets):
+                continue
+            pos = np.column_stack([targets[:, 0], predictions[:, 0]])
+            if points is self.scatter_train:
+                self._scatter_positions = pos
+            # A diverged network predicts inf or NaN: draw the points that still have a place.
+            points.setData(pos=pos[np.isfinite(pos).all(axis=1)])
+        index = snapshot.sample_index
+        positions = self._scatter_positions
+        if index is not None and 0 <= index < len(positions):
+            self.scatter_selection.setData(pos=positions[index : index + 1])
+        else:
+            self.scatter_selection.setData(pos=np.zeros((0, 2)))
+
+    @Slot(object)
+    def _on_scatter_clicked(self, event) -> None:
+        if self._picture is None or event.double():
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            return
+        view_box = self.scatter.getPlotItem().getViewBox()
+        point: QPointF = view_box.mapSceneToView(event.scenePos())
+        index, distance = _nearest(
+            self._scatter_positions, point.x(), point.y(), view_box.viewPixelSize()
+        )
+        if index is not None and distance <= SELECT_RADIUS_PX:
+            self.sample_selected.emit(index)
+
+    # ----- toolbar ----------------------------------------------------------------------------
+
+    def _show_mode(self) -> None:
+        picture = self._picture
+        mode = self._mode
+        classification = picture is not None and picture.task == "classification"
+        plane = picture is not None and mode == self.PLANE
+        self.stack.setCurrentIndex(mode)
+        self.class_combo.setVisible(plane and classification)
+        self.value_label.setVisible(plane and not classification)
+        self.value_spin.setVisible(plane and not classification)
+        self.set_combo.setVisible(mode == self.MATRIX)
+        self.test_check.setVisible(mode != self.MATRIX)
+        self.discretize_check.setVisible(mode == self.PLANE)
+
+    @Slot(bool)
+    def _on_test_check_toggled(self, checked: bool) -> None:
+        self.test_points.setVisible(checked)
+        self.scatter_test.setVisible(checked)
+
+    @Slot(bool)
+    def _on_discretize_check_toggled(self, _checked: bool) -> None:
+        if self._snapshot is not None and self._picture is not None and self._mode == self.PLANE:
+            self._draw_plane(self._picture, self._snapshot)
+
+    @Slot(int)
+    def _on_set_combo_changed(self, _index: int) -> None:
+        self._counts = None
+        if self._snapshot is not None and self._picture is not None and self._mode == self.MATRIX:
+            self._draw_matrix(self._picture, self._snapshot)

@@ -1,0 +1,620 @@
+"""The main window: the network canvas, the data view and the curves around a side panel of
+settings, with the menus, toolbar and files of a desktop app."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTextBrowser,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..app import edits
+from ..app.controller import TrainingController
+from ..app.preferences import Preferences
+from ..app.scenario import GeneratorData, Scenario
+from ..app.session import Simulation, encode_classes
+from ..app.snapshot import Snapshot
+from ..app.storage import ScenarioError, load_scenario, save_scenario
+from ..resources import scenarios_dir
+from .data_view import DataView
+from .help_text import HELP_HTML
+from .loss_plot import LossPlot
+from .network_canvas import NetworkCanvas
+from .settings_panel import SettingsPanel
+from .value_dialog import ValueDialog
+
+# Steps per second for each speed choice; None is as fast as the engine goes.
+SPEEDS = (
+    ("1 step a frame", 60),
+    ("5 steps a frame", 300),
+    ("25 steps a frame", 1500),
+    ("100 steps a frame", 6000),
+    ("As fast as possible", None),
+)
+
+
+class MessageBanner(QFrame):
+    """A dismissable strip above the canvas for things the learner must read (a divergence, a
+    refused change); unlike a dialog it does not stop anything."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBanner")
+        self.setStyleSheet(
+            "#messageBanner { background: #fff4e5; border: 1px solid #e6a23c; border-radius: 4px; }"
+            "#messageBanner QLabel { color: #5c3c00; }"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        layout.addWidget(self.label, 1)
+        close = QPushButton("Dismiss")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """One open scenario. `preferences` keeps geometry and recent files between runs."""
+
+    def __init__(self, simulation: Simulation, preferences: Preferences) -> None:
+        super().__init__()
+        self.preferences = preferences
+        self.path: Path | None = simulation.scenario.source_path
+        self.controller = TrainingController(simulation, self)
+        self.value_dialog: ValueDialog | None = None
+        self.error_box: QMessageBox | None = None
+        self.unsaved_box: QMessageBox | None = None
+        self._build_widgets()
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._connect_controller()
+        self.settings_panel.set_scenario(simulation.scenario)
+        self._show_description(simulation.scenario)
+        self._update_title()
+        self.resize(1400, 860)
+        geometry = preferences.geometry()
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        self.controller.start()
+
+    # ----- building ---------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.canvas = NetworkCanvas()
+        self.data_view = DataView()
+        self.loss_plot = LossPlot()
+        self.settings_panel = SettingsPanel()
+        self.banner = MessageBanner()
+        self.description = QTextBrowser()
+        self.description.setOpenExternalLinks(False)
+        self.description.setMinimumHeight(60)
+
+        settings_scroll = QScrollArea()
+        settings_scroll.setWidget(self.settings_panel)
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setMinimumWidth(250)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.banner)
+        centre_split = QSplitter(Qt.Orientation.Vertical)
+        centre_split.addWidget(self.canvas)
+        centre_split.addWidget(self.description)
+        centre_split.setStretchFactor(0, 4)
+        centre_split.setStretchFactor(1, 1)
+        centre_layout.addWidget(centre_split)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.data_view)
+        right.addWidget(self.loss_plot)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(settings_scroll)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([280, 650, 470])
+        self.setCentralWidget(self.splitter)
+
+        self.counter = QLabel()
+        self.counter.setMinimumWidth(260)
+        self.statusBar().addPermanentWidget(self.counter)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.play_action = self._action(
+            "Play", self._on_play_triggered, Qt.Key.Key_Space, "Train continuously (Space)"
+        )
+        self.step_action = self._action(
+            "Step", self._on_step_triggered, Qt.Key.Key_Right, "Train on one mini-batch (→)"
+        )
+        self.epoch_action = self._action(
+            "Step epoch",
+            self._on_step_epoch_triggered,
+            "Shift+Right",
+            "Train on every mini-batch once (Shift+→)",
+        )
+        self.reset_action = self._action(
+            "Reset",
+            self._on_reset_triggered,
+            Qt.Key.Key_R,
+            "Back to the initial weights, epoch 0 (R)",
+        )
+        self.new_weights_action = self._action(
+            "New weights",
+            self._on_new_weights_triggered,
+            "Shift+R",
+            "Draw fresh initial weights with a new seed (Shift+R)",
+        )
+        self.open_action = self._action(
+            "Open…", self._on_open_triggered, QKeySequence.StandardKey.Open
+        )
+        self.save_action = self._action(
+            "Save", self._on_save_triggered, QKeySequence.StandardKey.Save
+        )
+        self.save_as_action = self._action("Save as…", self._on_save_as_triggered, "Ctrl+Shift+S")
+        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.help_action = self._action("Help", self._on_help_triggered, Qt.Key.Key_F1)
+
+    def _build_menus_and_toolbar(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.preset_menu = menu.addMenu("New from preset")
+        for path in sorted(scenarios_dir().glob("*.json")):
+            action = self.preset_menu.addAction(path.stem.replace("-", " ").capitalize())
+            action.triggered.connect(functools.partial(self._open_preset, path))
+        menu.addAction(self.open_action)
+        self.recent_menu = menu.addMenu("Open recent")
+        self._fill_recent_menu()
+        menu.addSeparator()
+        menu.addAction(self.save_action)
+        menu.addAction(self.save_as_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        training = self.menuBar().addMenu("&Training")
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.epoch_action,
+            self.reset_action,
+            self.new_weights_action,
+        ):
+            training.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.help_action)
+
+        toolbar = QToolBar("Training")
+        toolbar.setObjectName("trainingToolbar")
+        toolbar.setMovable(False)
+        for action in (self.play_action, self.step_action, self.epoch_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.reset_action)
+        toolbar.addAction(self.new_weights_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Speed "))
+        self.speed = QComboBox()
+        for label, _ in SPEEDS:
+            self.speed.addItem(label)
+        self.speed.setCurrentIndex(len(SPEEDS) - 1)
+        self.speed.setToolTip("How fast training runs while playing")
+        self.speed.currentIndexChanged.connect(self._on_speed_changed)
+        toolbar.addWidget(self.speed)
+        self.addToolBar(toolbar)
+
+    def _connect_controller(self) -> None:
+        controller = self.controller
+        controller.snapshot_changed.connect(self._on_controller_snapshot_changed)
+        controller.data_changed.connect(self._on_controller_data_changed)
+        controller.scenario_changed.connect(self._on_controller_scenario_changed)
+        controller.history_changed.connect(self.loss_plot.set_history)
+        controller.playing_changed.connect(self._on_controller_playing_changed)
+        controller.modified_changed.connect(self._on_controller_modified_changed)
+        controller.message.connect(self._on_controller_message)
+        self.settings_panel.edit_requested.connect(self._on_edit_requested)
+        self.settings_panel.invalid_input.connect(self._on_controller_message)
+        self.canvas.weight_clicked.connect(self._on_canvas_weight_clicked)
+        self.canvas.bias_clicked.connect(self._on_canvas_bias_clicked)
+        self.canvas.add_layer_requested.connect(self._on_canvas_add_layer)
+        self.canvas.remove_layer_requested.connect(self._on_canvas_remove_layer)
+        self.canvas.add_neuron_requested.connect(self._on_canvas_add_neuron)
+        self.canvas.remove_neuron_requested.connect(self._on_canvas_remove_neuron)
+        self.data_view.point_added.connect(self._on_data_point_added)
+        self.data_view.point_added_value.connect(self._on_data_point_added_value)
+        self.data_view.point_removed.connect(self._on_data_point_removed)
+        self.data_view.sample_selected.connect(self.controller.select_sample)
+
+    # ----- what the controller reports ----------------------------------------------------
+
+    @Slot(object)
+    def _on_controller_snapshot_changed(self, snapshot: Snapshot) -> None:
+        self.canvas.set_snapshot(snapshot)
+        self.data_view.set_snapshot(snapshot)
+        rate = self.controller.steps_per_second
+        speed = f" · {rate:,.0f} steps/s" if self.controller.playing and rate else ""
+        self.counter.setText(f"epoch {snapshot.epoch:,} · step {snapshot.step:,}{speed}")
+
+    @Slot(object)
+    def _on_controller_data_changed(self, picture) -> None:
+        self.data_view.set_data(picture)
+        self.loss_plot.set_task(picture.task)
+        self.settings_panel.set_scenario(self.controller.scenario, picture)
+
+    @Slot(object)
+    def _on_controller_scenario_changed(self, scenario: Scenario) -> None:
+        self.settings_panel.set_scenario(scenario, self.controller.data)
+        self._show_description(scenario)
+
+    @Slot(bool)
+    def _on_controller_playing_changed(self, playing: bool) -> None:
+        self.play_action.setText("Pause" if playing else "Play")
+
+    @Slot(bool)
+    def _on_controller_modified_changed(self, modified: bool) -> None:
+        self.setWindowModified(modified)
+
+    @Slot(str)
+    def _on_controller_message(self, text: str) -> None:
+        self.banner.show_message(text)
+        self.statusBar().showMessage(text, 10_000)
+
+    # ----- training controls ----------------------------------------------------------------
+
+    @Slot()
+    def _on_play_triggered(self) -> None:
+        self.controller.toggle_play()
+
+    @Slot()
+    def _on_step_triggered(self) -> None:
+        self.controller.step()
+
+    @Slot()
+    def _on_step_epoch_triggered(self) -> None:
+        self.controller.step_epoch()
+
+    @Slot()
+    def _on_reset_triggered(self) -> None:
+        self.controller.reset()
+
+    @Slot()
+    def _on_new_weights_triggered(self) -> None:
+        self.controller.new_weights()
+
+    @Slot(int)
+    def _on_speed_changed(self, index: int) -> None:
+        self.controller.set_speed(SPEEDS[index][1])
+
+    @Slot(object)
+    def _on_edit_requested(self, edit) -> None:
+        self.controller.apply_edit(edit)
+
+    # ----- the canvas: weights, biases, architecture ----------------------------------------
+
+    @Slot(int, int, int)
+    def _on_canvas_weight_clicked(self, layer: int, unit: int, source: int) -> None:
+        snapshot = self.controller.snapshot
+        if snapshot is None:
+            return
+        self.controller.pause()
+        names = snapshot.input_names if layer == 1 else None
+        source_name = names[source] if names else f"neuron {source + 1} of layer {layer - 1}"
+        self._ask_value(
+            "Edit weight",
+            f"Weight into neuron {unit + 1} of layer {layer} from {source_name}.",
+            float(snapshot.weights[layer - 1][unit, source]),
+            functools.partial(_set_weight_edit, layer - 1, unit, source),
+        )
+
+    @Slot(int, int)
+    def _on_canvas_bias_clicked(self, layer: int, unit: int) -> None:
+        snapshot = self.controller.snapshot
+        if snapshot is None:
+            return
+        self.controller.pause()
+        self._ask_value(
+            "Edit bias",
+            f"Bias of neuron {unit + 1} of layer {layer}.",
+            float(snapshot.biases[layer - 1][unit]),
+            functools.partial(_set_bias_edit, layer - 1, unit),
+        )
+
+    def _ask_value(self, title: str, text: str, current: float, make_edit) -> None:
+        dialog = ValueDialog(title, text, current, self)
+        dialog.accepted.connect(functools.partial(self._on_value_accepted, dialog, make_edit))
+        self.value_dialog = dialog
+        dialog.open()
+
+    def _on_value_accepted(self, dialog: ValueDialog, make_edit) -> None:
+        value = dialog.value()
+        if value is not None:
+            self.controller.apply_edit(functools.partial(make_edit, value=value), pause=True)
+
+    @Slot(int)
+    def _on_canvas_add_layer(self, position: int) -> None:
+        self.controller.apply_edit(
+            functools.partial(edits.add_hidden_layer, position=position), pause=True
+        )
+
+    @Slot(int)
+    def _on_canvas_remove_layer(self, index: int) -> None:
+        self.controller.apply_edit(
+            functools.partial(edits.remove_hidden_layer, index=index), pause=True
+        )
+
+    @Slot(int)
+    def _on_canvas_add_neuron(self, index: int) -> None:
+        self.controller.apply_edit(
+            functools.partial(edits.add_neuron, layer_index=index), pause=True
+        )
+
+    @Slot(int)
+    def _on_canvas_remove_neuron(self, index: int) -> None:
+        self.controller.apply_edit(
+            functools.partial(edits.remove_neuron, layer_index=index), pause=True
+        )
+
+    # ----- the data view: points ------------------------------------------------------------
+
+    @Slot(float, float, int)
+    def _on_data_point_added(self, x: float, y: float, class_index: int) -> None:
+        scenario = self.controller.scenario
+        output = scenario.network.layers[-1]
+        target = encode_classes(np.array([class_index]), output.units, output.activation)[0]
+        self._add_point(x, y, tuple(float(v) for v in target))
+
+    @Slot(float, float, float)
+    def _on_data_point_added_value(self, x: float, y: float, value: float) -> None:
+        self._add_point(x, y, (float(value),))
+
+    def _add_point(self, x: float, y: float, target: tuple[float, ...]) -> None:
+        picture = self.controller.data
+        if picture is None or picture.bounds is None:
+            return
+        self.controller.apply_edit(functools.partial(_add_point_edit, picture, x, y, target))
+
+    @Slot(int)
+    def _on_data_point_removed(self, index: int) -> None:
+        picture = self.controller.data
+        if picture is None:
+            return
+        self.controller.apply_edit(functools.partial(_remove_point_edit, picture, index))
+
+    # ----- files ------------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else "untitled"
+        title = self.controller.scenario.title
+        self.setWindowTitle(f"{name}[*] — {title} — nnsim")
+
+    def _show_description(self, scenario: Scenario) -> None:
+        self.description.setMarkdown(f"### {scenario.title}\n\n{scenario.description}")
+
+    def report_error(self, title: str, text: str) -> None:
+        """Show an error without blocking (tests read `error_box`)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        self.error_box = box
+        box.open()
+
+    def open_path(self, path: Path) -> bool:
+        """Open a scenario file; on any problem say so and keep the current one."""
+        try:
+            simulation = Simulation(load_scenario(Path(path)))
+        except ScenarioError as exc:
+            self.report_error("Cannot open the scenario", str(exc))
+            return False
+        self.controller.replace_simulation(simulation)
+        self.controller.scenario = simulation.scenario
+        self.path = Path(path)
+        self.controller.mark_saved()
+        self.preferences.add_recent_file(self.path)
+        self._fill_recent_menu()
+        self._update_title()
+        self._show_description(simulation.scenario)
+        return True
+
+    def _open_preset(self, path: Path) -> None:
+        if not self.maybe_keep_changes():
+            return
+        try:
+            simulation = Simulation(load_scenario(path))
+        except ScenarioError as exc:
+            self.report_error("Cannot open the preset", str(exc))
+            return
+        # A preset opens as a new, untitled scenario, so saving never overwrites the shipped file.
+        self.controller.replace_simulation(simulation)
+        self.controller.scenario = simulation.scenario
+        self.path = None
+        self.controller.mark_saved()
+        self._update_title()
+        self._show_description(simulation.scenario)
+
+    @Slot()
+    def _on_open_triggered(self) -> None:
+        if not self.maybe_keep_changes():
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open scenario", self.preferences.last_folder(), "Scenarios (*.json)"
+        )
+        if name:
+            self.open_path(Path(name))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.preferences.recent_files()
+        for text in recent:
+            action = self.recent_menu.addAction(Path(text).name)
+            action.setToolTip(text)
+            action.triggered.connect(functools.partial(self._open_recent, text))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _open_recent(self, text: str) -> None:
+        if not self.maybe_keep_changes():
+            return
+        if not Path(text).exists():
+            self.preferences.remove_recent_file(text)
+            self._fill_recent_menu()
+            self.report_error("Cannot open the scenario", f"{text} no longer exists.")
+            return
+        self.open_path(Path(text))
+
+    def save_to(self, path: Path) -> bool:
+        """Save the current state to `path` atomically; returns True on success."""
+        try:
+            scenario = self.controller.current_scenario()
+            save_scenario(scenario, Path(path))
+        except (ScenarioError, TimeoutError) as exc:
+            self.report_error("Cannot save the scenario", str(exc))
+            return False
+        self.path = Path(path)
+        self.controller.mark_saved()
+        self.preferences.add_recent_file(self.path)
+        self._fill_recent_menu()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {self.path}", 5000)
+        return True
+
+    @Slot()
+    def _on_save_triggered(self) -> bool:
+        if self.path is None:
+            return self._on_save_as_triggered()
+        return self.save_to(self.path)
+
+    @Slot()
+    def _on_save_as_triggered(self) -> bool:
+        start = str(self.path) if self.path else self.preferences.last_folder()
+        name, _ = QFileDialog.getSaveFileName(self, "Save scenario", start, "Scenarios (*.json)")
+        if not name:
+            return False
+        if not name.endswith(".json"):
+            name += ".json"
+        return self.save_to(Path(name))
+
+    def ask_unsaved_changes(self) -> QMessageBox.StandardButton:
+        """Ask what to do with unsaved changes: Save, Discard or Cancel."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            "This scenario has changes that are not saved. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        self.unsaved_box = box
+        answer = QMessageBox.StandardButton(box.exec())
+        self.unsaved_box = None
+        return answer
+
+    def maybe_keep_changes(self) -> bool:
+        """Return True when it is fine to drop the current scenario (saved, or the user chose)."""
+        if not self.controller.modified:
+            return True
+        answer = self.ask_unsaved_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return bool(self._on_save_triggered())
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.pause()
+        if not self.maybe_keep_changes():
+            event.ignore()
+            return
+        self.preferences.set_window(self.saveGeometry(), QByteArray())
+        self.preferences.sync()
+        self.controller.shutdown()
+        event.accept()
+
+    @Slot()
+    def _on_help_triggered(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("nnsim help")
+        layout = QVBoxLayout(dialog)
+        browser = QTextBrowser()
+        browser.setHtml(HELP_HTML)
+        layout.addWidget(browser)
+        dialog.resize(620, 560)
+        self.help_dialog = dialog
+        dialog.open()
+
+    def settle(self) -> None:
+        """Hand the latest report to the views now (tests and screenshots)."""
+        self.controller.flush()
+
+
+def _set_weight_edit(layer_index: int, unit: int, source: int, scenario: Scenario, value: float):
+    return edits.set_weight(scenario, layer_index, unit, source, value)
+
+
+def _set_bias_edit(layer_index: int, unit: int, scenario: Scenario, value: float):
+    return edits.set_bias(scenario, layer_index, unit, value)
+
+
+def _add_point_edit(picture, x: float, y: float, target: tuple, scenario: Scenario) -> Scenario:
+    """Generated data becomes inline data the first time the learner adds a point."""
+    if isinstance(scenario.data, GeneratorData):
+        scenario = edits.to_inline(
+            scenario,
+            picture.train_raw.tolist(),
+            picture.train_targets.tolist(),
+            picture.test_raw.tolist(),
+            picture.test_targets.tolist(),
+            list(picture.raw_names),
+        )
+    return edits.add_point(scenario, x, y, target)
+
+
+def _remove_point_edit(picture, index: int, scenario: Scenario) -> Scenario:
+    if isinstance(scenario.data, GeneratorData):
+        scenario = edits.to_inline(
+            scenario,
+            picture.train_raw.tolist(),
+            picture.train_targets.tolist(),
+            picture.test_raw.tolist(),
+            picture.test_targets.tolist(),
+            list(picture.raw_names),
+        )
+    return edits.remove_point(scenario, index)

@@ -1,0 +1,866 @@
+"""The network canvas: a Snapshot's neurons, weighted edges and biases, with layer controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QGraphicsPathItem,
+    QGraphicsSimpleTextItem,
+    QLabel,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..app.snapshot import Snapshot
+from . import palette
+
+# Above this many weights the canvas draws only the strongest of each layer pair one by one;
+# ~4,000 segments paint in well under a frame, all 26k of a 64-128-128-10 network would not.
+EDGE_BUDGET = 4_000
+# Nor more edges per layer pair than this many per pixel of column height: beyond it, lines
+# only paint over each other and the picture turns into a solid wall of colour.
+EDGE_DENSITY = 1.0
+MIN_PAIR_EDGES = 200
+# Neuron thumbnails cost one image item each; beyond this many neurons in all, neurons are
+# filled by their output for the selected sample instead.
+HEATMAP_NEURON_LIMIT = 64
+
+# Dense edge sets (more than SLICE_EDGES drawn) are layered in SLICES slices per bucket.
+SLICES = 8
+SLICE_EDGES = 400
+
+# Stacking order: the band of undrawn weights, the edges (z 0 .. 2·levels·slices), the hovered
+# edge, then neurons, their borders, bias squares and text on top.
+Z_BAND, Z_HIGHLIGHT, Z_NEURONS, Z_BORDERS, Z_BIASES, Z_TEXT = -10, 500, 600, 601, 602, 700
+
+HEADER_HEIGHT = 50
+ROW_HEIGHT = 20
+TOP_PAD = 10
+FOOTER_HEIGHT = 38
+RIGHT_MARGIN = 46
+MIN_LEFT_MARGIN = 14
+MAX_THUMBNAIL = 40
+MAX_CIRCLE = 26
+# A bias square is drawn only on neurons at least this large; smaller ones take the click.
+MIN_BIAS_NEURON = 9.0
+LABEL_PX = 11
+MAX_SHOWN_OUTPUTS = 16
+CLICK_SLOP = 4
+
+TEXT_COLOUR = QColor("#333333")
+MUTED_COLOUR = QColor("#777777")
+BORDER_COLOUR = QColor("#9A9A9A")
+
+BUTTON_STYLE = """
+QToolButton {
+    border: 1px solid #BDBDBD; border-radius: 3px; background: #F7F7F7;
+    padding: 0px 3px; font-size: 11px; color: #333333;
+}
+QToolButton:hover { background: #E3EEFF; border-color: #1A85FF; }
+QToolButton:pressed { background: #CADFFF; }
+QToolButton:disabled { color: #B0B0B0; border-color: #E0E0E0; background: #FAFAFA; }
+"""
+
+_LUT_BRUSHES: list[QBrush] = []
+_NEUTRAL_BRUSH: list[QBrush] = []
+
+
+def _lut_brushes() -> list[QBrush]:
+    # One brush per lookup-table row, made once: the scatter item caches one sprite per distinct
+    # brush, so quantised colours keep its atlas small.
+    if not _LUT_BRUSHES:
+        _LUT_BRUSHES.extend(QBrush(QColor(*(int(c) for c in row))) for row in palette.LUT)
+        _NEUTRAL_BRUSH.append(QBrush(QColor(palette.NEUTRAL)))
+    return _LUT_BRUSHES
+
+
+_BUCKET_BRUSHES: list[QBrush] = []
+
+
+def _bucket_brushes() -> list[QBrush]:
+    # Biases take the colour of a weight of the same size, from a fixed set of brushes.
+    if not _BUCKET_BRUSHES:
+        _BUCKET_BRUSHES.extend(
+            QBrush(QColor(*palette.bucket_rgba(b))) for b in range(palette.WEIGHT_BUCKETS)
+        )
+    return _BUCKET_BRUSHES
+
+
+@dataclass
+class _Geometry:
+    """Where everything goes for one widget size and architecture, in view pixels."""
+
+    xs: np.ndarray  # (columns,) centre x of each column
+    ys: list[np.ndarray]  # per column, (units,) centre y of each neuron
+    sizes: np.ndarray  # (columns,) neuron diameter / thumbnail side
+    pitches: np.ndarray  # (columns,) distance between neighbouring neurons
+    spacing: float
+    label_px: int
+    label_step: int
+    height: float
+
+
+def _text_item(parent, px: int, colour: QColor = TEXT_COLOUR, italic: bool = False):
+    item = QGraphicsSimpleTextItem()
+    font = QFont()
+    font.setPixelSize(px)
+    font.setItalic(italic)
+    item.setFont(font)
+    item.setBrush(QBrush(colour))
+    item.setZValue(Z_TEXT)
+    parent.addItem(item, ignoreBounds=True)
+    return item
+
+
+def _format_short(value: float) -> str:
+    return f"{value:.3g}" if np.isfinite(value) else str(value)
+
+
+class NetworkCanvas(QWidget):
+    """Draws a feed-forward network from Snapshots and reports clicks on it.
+
+    Columns left to right: the input features (with their names), each layer, the output layer.
+    Edges are coloured by the sign of their weight and as wide as its size; neurons show their
+    output over the plane (2-D data, small networks) or for the selected sample.
+
+    Signals: weight_clicked(layer 1..L, unit, source) indexes snapshot.weights[layer - 1][unit,
+    source]; bias_clicked(layer 1..L, unit); add_layer_requested(position 0..L-1) inserts a hidden
+    layer before layer index `position` (0-based over snapshot.weights); remove_layer_requested,
+    add_neuron_requested and remove_neuron_requested take a hidden layer index 0..L-2.
+    """
+
+    weight_clicked = Signal(int, int, int)
+    bias_clicked = Signal(int, int)
+    add_layer_requested = Signal(int)
+    remove_layer_requested = Signal(int)
+    add_neuron_requested = Signal(int)
+    remove_neuron_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(320, 220)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.header = QWidget(self)
+        self.header.setFixedHeight(HEADER_HEIGHT)
+        self.header.setAutoFillBackground(True)
+        header_palette = self.header.palette()
+        header_palette.setColor(self.header.backgroundRole(), QColor("white"))
+        self.header.setPalette(header_palette)
+        self.header.setStyleSheet(BUTTON_STYLE)
+        layout.addWidget(self.header)
+
+        self.view = pg.GraphicsView(background="w")
+        self.view.setAntialiasing(False)
+        self.view.setFrameShape(self.view.Shape.NoFrame)
+        self.view_box = pg.ViewBox(
+            invertY=True, enableMouse=False, enableMenu=False, defaultPadding=0.0
+        )
+        # View units are pixels (y down), so text items draw upright at their natural size.
+        self.view_box.setAspectLocked(True, 1.0)
+        self.view_box.disableAutoRange()
+        self.view.setCentralItem(self.view_box)
+        layout.addWidget(self.view, 1)
+        self.view.viewport().setMouseTracking(True)
+        self.view.viewport().installEventFilter(self)
+        self.view_box.sigResized.connect(self._on_view_box_resized)
+
+        self._snapshot: Snapshot | None = None
+        self._key: tuple | None = None
+        self._geometry: _Geometry | None = None
+        self._heatmaps = False
+        self._hover: tuple | None = None
+        self._hover_global: QPoint | None = None
+        self._press_pos: QPointF | None = None
+
+        # Items that live as long as the canvas; per-architecture ones are made in _build.
+        self._band_item = QGraphicsPathItem()
+        self._band_item.setBrush(QBrush(QColor(150, 150, 150, 38)))
+        self._band_item.setPen(QPen(Qt.PenStyle.NoPen))
+        self._band_item.setZValue(Z_BAND)
+        self.view_box.addItem(self._band_item, ignoreBounds=True)
+        # One item per (bucket, slice): a bucket's edges are split into SLICES layers by |w| and
+        # the two signs' layers alternate, so that where edges are dense neither colour buries
+        # the other and the strongest edges end up on top.
+        self._edge_items: list[pg.PlotCurveItem] = []
+        for key in range(palette.WEIGHT_BUCKETS * SLICES):
+            bucket, part = divmod(key, SLICES)
+            level, positive = bucket % palette.WEIGHT_LEVELS, bucket >= palette.WEIGHT_LEVELS
+            pen = pg.mkPen(color=palette.bucket_rgba(bucket), width=palette.bucket_width(bucket))
+            pen.setCosmetic(True)
+            item = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False, skipFiniteCheck=True)
+            # drawLines of independent segments: much faster than stroking one wide path.
+            item.setSegmentedLineMode("on")
+            # The sign on top alternates from slice to slice.
+            item.setZValue((level * SLICES + part) * 2 + (positive != part % 2))
+            item.setVisible(False)
+            self._edge_items.append(item)
+            self.view_box.addItem(item, ignoreBounds=True)
+        self._highlight = pg.PlotCurveItem(
+            pen=pg.mkPen("#222222", width=2), connect="pairs", antialias=False
+        )
+        self._highlight.setZValue(Z_HIGHLIGHT)
+        self.view_box.addItem(self._highlight, ignoreBounds=True)
+        self._neurons = pg.ScatterPlotItem(pxMode=True, antialias=True)
+        self._neurons.setZValue(Z_NEURONS)
+        self.view_box.addItem(self._neurons, ignoreBounds=True)
+        self._borders = QGraphicsPathItem()
+        border_pen = QPen(BORDER_COLOUR)
+        border_pen.setCosmetic(True)
+        self._borders.setPen(border_pen)
+        self._borders.setZValue(Z_BORDERS)
+        self.view_box.addItem(self._borders, ignoreBounds=True)
+        self._biases = pg.ScatterPlotItem(pxMode=True, antialias=False, symbol="s")
+        self._biases.setZValue(Z_BIASES)
+        self.view_box.addItem(self._biases, ignoreBounds=True)
+        self._notice = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR, italic=True)
+        self._sample_text = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR)
+
+        self._images: list[pg.ImageItem] = []
+        self._name_items: list[QGraphicsSimpleTextItem] = []
+        self._footer_items: list[QGraphicsSimpleTextItem] = []
+        self._output_items: list[QGraphicsSimpleTextItem] = []
+        self._header_widgets: list[QWidget] = []
+        self._layer_buttons: list[tuple[QToolButton, str, int]] = []
+        self._neuron_rows: list[tuple[QToolButton, QLabel, QToolButton, int]] = []
+        self._column_titles: list[tuple[QLabel, int]] = []
+
+        # Per layer pair: how many edges are drawn one by one, and the endpoints of all edges.
+        self._pair_budget: list[int] = []
+        self._pair_y0: list[np.ndarray] = []
+        self._pair_y1: list[np.ndarray] = []
+        self._pair_x: list[tuple[float, float]] = []
+        # The edges drawn now, for hit tests: endpoints, pen width, layer (1..L), unit, source.
+        empty = np.zeros(0)
+        self._drawn = {k: empty for k in ("x0", "y0", "x1", "y1", "width", "z")}
+        self._drawn_ids = np.zeros((0, 3), dtype=np.intp)
+        self._neuron_xy = np.zeros((0, 2))
+        self._neuron_hit = empty
+        self._neuron_ids = np.zeros((0, 2), dtype=np.intp)
+        self._bias_xy = np.zeros((0, 2))
+        self._bias_half = empty
+        self._bias_flat = np.zeros(0, dtype=np.intp)
+        self._bias_ids = np.zeros((0, 2), dtype=np.intp)
+
+    # ----- public -----------------------------------------------------------------------------
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Show `snapshot`. Items are rebuilt only when the architecture changes; otherwise only
+        edge groups, colours and images are updated."""
+        sizes = tuple(int(s) for s in snapshot.layer_sizes)
+        heatmaps = snapshot.neuron_maps is not None and sum(sizes) <= HEATMAP_NEURON_LIMIT
+        map_shape = snapshot.neuron_maps[0].shape[1:] if heatmaps else None
+        key = (sizes, tuple(snapshot.activation_names), tuple(snapshot.input_names), map_shape)
+        self._snapshot = snapshot
+        if key != self._key:
+            self._key = key
+            self._heatmaps = heatmaps
+            # What was under the pointer may no longer exist.
+            self._set_hover(None, None)
+            self._build(snapshot)
+            self._relayout()
+        else:
+            self._update_data()
+        self._refresh_tooltip()
+
+    def set_selected_sample_label(self, text: str) -> None:
+        """Show `text` (e.g. "sample 12: class 1") under the network, for the neuron colours."""
+        self._sample_text.setText(text)
+
+    def notice_text(self) -> str:
+        """Return the note shown when only the strongest weights are drawn, else ""."""
+        return self._notice.text()
+
+    def hit_target(self, pos: QPointF) -> tuple | None:
+        """Return what lies under view position `pos` (pixels in the graphics view):
+        ("bias", layer, unit), ("neuron", column, unit) with column 0 the inputs, ("edge", layer,
+        unit, source), or None."""
+        point = self.view_box.mapSceneToView(self.view.mapToScene(pos.toPoint()))
+        return self._hit(point.x(), point.y())
+
+    def edge_midpoint(self, layer: int, unit: int, source: int) -> QPointF | None:
+        """Return the view position (pixels in the graphics view) of the middle of a drawn edge,
+        or None if it is not drawn one by one."""
+        ids = self._drawn_ids
+        match = np.flatnonzero((ids[:, 0] == layer) & (ids[:, 1] == unit) & (ids[:, 2] == source))
+        if not match.size:
+            return None
+        i = match[0]
+        d = self._drawn
+        x = (d["x0"][i] + d["x1"][i]) / 2
+        y = (d["y0"][i] + d["y1"][i]) / 2
+        return self._to_view_pos(x, y)
+
+    def neuron_centre(self, column: int, unit: int) -> QPointF | None:
+        """Return the view position of a neuron's centre (column 0 the inputs), or None."""
+        if self._geometry is None:
+            return None
+        return self._to_view_pos(self._geometry.xs[column], self._geometry.ys[column][unit])
+
+    # ----- building and layout ----------------------------------------------------------------
+
+    def _build(self, snapshot: Snapshot) -> None:
+        """Make the items of a new architecture: texts, thumbnails, header controls."""
+        sizes = snapshot.layer_sizes
+        layers = len(sizes) - 1
+        for item in self._images + self._name_items + self._footer_items + self._output_items:
+            self.view_box.removeItem(item)
+        for widget in self._header_widgets:
+            widget.hide()
+            widget.deleteLater()
+        self._images, self._name_items, self._footer_items, self._output_items = [], [], [], []
+        self._header_widgets, self._layer_buttons, self._neuron_rows = [], [], []
+        self._column_titles = []
+
+        if self._heatmaps:
+            blank = np.zeros(snapshot.neuron_maps[0].shape[1:])
+            for _ in range(sum(sizes)):
+                # An image first: ImageItem.setRect scales by the image's size in pixels.
+                image = pg.ImageItem(blank, axisOrder="row-major")
+                image.setZValue(Z_NEURONS)
+                self.view_box.addItem(image, ignoreBounds=True)
+                self._images.append(image)
+        self._neurons.setVisible(not self._heatmaps)
+        self._borders.setVisible(self._heatmaps)
+        for name in snapshot.input_names:
+            item = _text_item(self.view_box, LABEL_PX)
+            item.setText(name)
+            self._name_items.append(item)
+        for column in range(layers + 1):
+            item = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR)
+            item.setText("inputs" if column == 0 else snapshot.activation_names[column - 1])
+            self._footer_items.append(item)
+        if sizes[-1] <= MAX_SHOWN_OUTPUTS:
+            self._output_items = [_text_item(self.view_box, LABEL_PX) for _ in range(sizes[-1])]
+
+        self._make_header(snapshot)
+
+    def _make_header(self, snapshot: Snapshot) -> None:
+        sizes = snapshot.layer_sizes
+        layers = len(sizes) - 1
+        for position in range(layers):
+            button = self._header_button("+ layer", "Insert a hidden layer here")
+            button.clicked.connect(self._on_add_layer_clicked)
+            button.setProperty("layer_index", position)
+            self._layer_buttons.append((button, "add", position))
+        for index in range(layers - 1):
+            button = self._header_button("− layer", f"Remove hidden layer {index + 1}")
+            button.clicked.connect(self._on_remove_layer_clicked)
+            button.setProperty("layer_index", index)
+            self._layer_buttons.append((button, "remove", index))
+            minus = self._header_button("−", f"Remove a neuron from layer {index + 1}")
+            minus.clicked.connect(self._on_remove_neuron_clicked)
+            minus.setProperty("layer_index", index)
+            minus.setEnabled(sizes[index + 1] > 1)
+            plus = self._header_button("+", f"Add a neuron to layer {index + 1}")
+            plus.clicked.connect(self._on_add_neuron_clicked)
+            plus.setProperty("layer_index", index)
+            count = QLabel(str(sizes[index + 1]), self.header)
+            count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            count.setToolTip(f"{sizes[index + 1]} neurons in layer {index + 1}")
+            self._header_widgets.append(count)
+            self._neuron_rows.append((minus, count, plus, index))
+        for text, column in (("inputs", 0), ("output", layers)):
+            title = QLabel(text, self.header)
+            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            title.setStyleSheet("color: #555555; font-size: 11px; font-weight: bold;")
+            self._header_widgets.append(title)
+            self._column_titles.append((title, column))
+        for widget in self._header_widgets:
+            widget.show()
+
+    def _header_button(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self.header)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setFixedHeight(ROW_HEIGHT)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._header_widgets.append(button)
+        return button
+
+    def _compute_geometry(self, width: float, height: float) -> _Geometry:
+        snapshot = self._snapshot
+        sizes = np.array(snapshot.layer_sizes)
+        columns = len(sizes)
+        usable = max(height - TOP_PAD - FOOTER_HEIGHT, 20.0)
+        pitches = usable / sizes
+        # Input names: small enough to fit their rows, every k-th one if rows are thinner still.
+        input_pitch = pitches[0]
+        label_px = int(np.clip(input_pitch * 0.9, 8, LABEL_PX))
+        label_step = max(1, int(np.ceil((label_px + 1) / input_pitch)))
+        metrics = QFontMetricsF(self._label_font(label_px))
+        name_width = max(
+            (metrics.horizontalAdvance(n) for n in snapshot.input_names[::label_step]),
+            default=0.0,
+        )
+        left = MIN_LEFT_MARGIN + min(name_width + 6, width * 0.22)
+        cap = MAX_THUMBNAIL if self._heatmaps else MAX_CIRCLE
+        first = min(cap, pitches[0] * 0.78)
+        last = min(cap, pitches[-1] * 0.78)
+        x0 = left + first / 2
+        x1 = max(width - RIGHT_MARGIN - last / 2, x0 + 1)
+        xs = np.linspace(x0, x1, columns) if columns > 1 else np.array([x0])
+        spacing = float(xs[1] - xs[0]) if columns > 1 else width
+        neuron = np.minimum(np.minimum(cap, pitches * 0.78), spacing * 0.42)
+        # Keep rows no further apart than the largest neuron needs: a short column stays compact.
+        pitches = np.minimum(pitches, cap / 0.78)
+        centre = TOP_PAD + usable / 2
+        ys = [
+            centre + (np.arange(n) - (n - 1) / 2) * p for n, p in zip(sizes, pitches, strict=True)
+        ]
+        return _Geometry(xs, ys, neuron, pitches, spacing, label_px, label_step, height)
+
+    @staticmethod
+    def _label_font(px: int) -> QFont:
+        font = QFont()
+        font.setPixelSize(px)
+        return font
+
+    def _relayout(self) -> None:
+        """Place every item for the current size; then redraw the data."""
+        if self._snapshot is None:
+            return
+        rect = self.view_box.rect()
+        width, height = max(rect.width(), 50.0), max(rect.height(), 50.0)
+        self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=0)
+        geometry = self._compute_geometry(width, height)
+        self._geometry = geometry
+        sizes = self._snapshot.layer_sizes
+        xs, ys, neuron = geometry.xs, geometry.ys, geometry.sizes
+
+        # Input names, right-aligned left of the input column.
+        font = self._label_font(geometry.label_px)
+        for i, item in enumerate(self._name_items):
+            shown = i % geometry.label_step == 0
+            item.setVisible(shown)
+            if shown:
+                item.setFont(font)
+                box = item.boundingRect()
+                x = xs[0] - neuron[0] / 2 - 5 - box.width()
+                item.setPos(max(x, 2.0), ys[0][i] - box.height() / 2)
+        footer_y = height - FOOTER_HEIGHT + 4
+        for column, item in enumerate(self._footer_items):
+            box = item.boundingRect()
+            item.setPos(xs[column] - box.width() / 2, footer_y)
+        self._sample_text.setPos(8, footer_y + 16)
+        for i, item in enumerate(self._output_items):
+            item.setPos(xs[-1] + neuron[-1] / 2 + 5, ys[-1][i] - LABEL_PX * 0.65)
+
+        # Neurons (all columns, inputs first) and their hit areas.
+        self._neuron_xy = np.column_stack(
+            [np.concatenate([np.full(n, xs[c]) for c, n in enumerate(sizes)]), np.concatenate(ys)]
+        )
+        self._neuron_ids = np.array(
+            [(c, i) for c, n in enumerate(sizes) for i in range(n)], dtype=np.intp
+        )
+        diameters = np.concatenate([np.full(n, neuron[c]) for c, n in enumerate(sizes)])
+        pitch = np.concatenate([np.full(n, geometry.pitches[c]) for c, n in enumerate(sizes)])
+        self._neuron_hit = np.maximum(diameters / 2, np.minimum(pitch / 2, 5.0))
+        if self._heatmaps:
+            path = QPainterPath()
+            for (x, y), d, image in zip(self._neuron_xy, diameters, self._images, strict=True):
+                rect_f = QRectF(x - d / 2, y - d / 2, d, d)
+                image.setRect(rect_f)
+                path.addRect(rect_f)
+            self._borders.setPath(path)
+        else:
+            self._neurons.setData(
+                pos=self._neuron_xy,
+                size=diameters,
+                pen=pg.mkPen(BORDER_COLOUR, width=1),
+                symbol="o",
+            )
+
+        # Bias squares at the lower left of each neuron of layers 1..L, when there is room.
+        bias_xy, bias_ids, bias_sizes = [], [], []
+        for c in range(1, len(sizes)):
+            d = neuron[c]
+            if d < MIN_BIAS_NEURON:
+                continue
+            side = max(5.0, round(d * 0.28))
+            inset = 0.5 if self._heatmaps else 0.4
+            for i, y in enumerate(ys[c]):
+                bias_xy.append((xs[c] - d * inset, y + d * 0.3))
+                bias_ids.append((c, i))
+                bias_sizes.append(side)
+        self._bias_xy = np.array(bias_xy).reshape(-1, 2)
+        self._bias_ids = np.array(bias_ids, dtype=np.intp).reshape(-1, 2)
+        self._bias_half = np.array(bias_sizes) / 2 + 1
+        # Where each square's bias sits in the biases of all layers laid end to end.
+        offsets = np.concatenate([[0], np.cumsum(sizes[1:])])
+        self._bias_flat = offsets[self._bias_ids[:, 0] - 1] + self._bias_ids[:, 1]
+        self._biases.setData(
+            pos=self._bias_xy, size=np.array(bias_sizes), pen=pg.mkPen("#555555", width=1)
+        )
+
+        self._pair_budget = self._edge_budget(geometry)
+        counts = [sizes[p] * sizes[p + 1] for p in range(len(sizes) - 1)]
+        total, drawn = sum(counts), sum(self._pair_budget)
+        self._notice.setText(
+            f"showing the {drawn:,} strongest of {total:,} weights" if drawn < total else ""
+        )
+        self._notice.setPos(width - self._notice.boundingRect().width() - 8, footer_y + 16)
+
+        # Edge endpoints: from the right side of each source to the left side of each target.
+        self._pair_x, self._pair_y0, self._pair_y1 = [], [], []
+        band = QPainterPath()
+        for p in range(len(sizes) - 1):
+            x0 = xs[p] + neuron[p] / 2
+            x1 = xs[p + 1] - neuron[p + 1] / 2
+            fan_in, units = sizes[p], sizes[p + 1]
+            self._pair_x.append((x0, x1))
+            self._pair_y0.append(np.tile(ys[p], units))
+            self._pair_y1.append(np.repeat(ys[p + 1], fan_in))
+            if self._pair_budget[p] < fan_in * units:
+                # The undrawn weights, as a faint band between the two columns.
+                half0, half1 = geometry.pitches[p] / 2, geometry.pitches[p + 1] / 2
+                band.addPolygon(
+                    QPolygonF(
+                        [
+                            QPointF(x0, ys[p][0] - half0),
+                            QPointF(x1, ys[p + 1][0] - half1),
+                            QPointF(x1, ys[p + 1][-1] + half1),
+                            QPointF(x0, ys[p][-1] + half0),
+                        ]
+                    )
+                )
+                band.closeSubpath()
+        self._band_item.setPath(band)
+        self._place_header(geometry)
+        self._update_data()
+
+    def _edge_budget(self, geometry: _Geometry) -> list[int]:
+        """Return, per layer pair, how many of its strongest edges to draw one by one.
+
+        Each pair gets at most EDGE_DENSITY edges per pixel of its taller column (more would
+        only paint over each other) and all pairs together at most EDGE_BUDGET: small pairs
+        are drawn whole, the big ones share what is left equally."""
+        sizes = self._snapshot.layer_sizes
+        pairs = len(sizes) - 1
+        caps = []
+        for p in range(pairs):
+            span = max(sizes[c] * geometry.pitches[c] for c in (p, p + 1))
+            caps.append(min(sizes[p] * sizes[p + 1], max(MIN_PAIR_EDGES, int(EDGE_DENSITY * span))))
+        budget = [0] * pairs
+        left = EDGE_BUDGET
+        for n, p in enumerate(sorted(range(pairs), key=caps.__getitem__)):
+            budget[p] = min(caps[p], left // (pairs - n))
+            left -= budget[p]
+        return budget
+
+    def _place_header(self, geometry: _Geometry) -> None:
+        xs, spacing = geometry.xs, geometry.spacing
+        # Layer buttons alternate with half a column apart: the long labels only where they fit.
+        room = spacing / 2 - 4
+        long_width = max(
+            (b.fontMetrics().horizontalAdvance("− layer") + 12 for b, _, _ in self._layer_buttons),
+            default=0,
+        )
+        wide = long_width <= room
+        for button, kind, index in self._layer_buttons:
+            if kind == "add":
+                x = (xs[index] + xs[index + 1]) / 2
+                button.setText("+ layer" if wide else "+")
+            else:
+                x = xs[index + 1]
+                button.setText("− layer" if wide else "×")
+            w = long_width if wide else max(14, min(22, int(room)))
+            button.setFixedWidth(w)
+            button.move(round(x - w / 2), 3)
+        for minus, count, plus, index in self._neuron_rows:
+            x = xs[index + 1]
+            count_width = count.fontMetrics().horizontalAdvance(count.text()) + 6
+            show_count = 40 + count_width <= spacing - 6
+            half = count_width / 2 if show_count else 1
+            minus.setFixedWidth(20)
+            plus.setFixedWidth(20)
+            minus.move(round(x - half - 20), 27)
+            plus.move(round(x + half), 27)
+            count.setVisible(show_count)
+            count.setGeometry(round(x - half), 27, round(2 * half), ROW_HEIGHT)
+        for title, column in self._column_titles:
+            w = int(min(spacing, 80))
+            x = xs[column]
+            # The input title may sit over the names: keep it inside the widget.
+            left = int(min(max(x - w / 2, 2), self.width() - w - 2))
+            title.setGeometry(left, 27, w, ROW_HEIGHT)
+
+    # ----- per-snapshot updates ---------------------------------------------------------------
+
+    def _update_data(self) -> None:
+        if self._snapshot is None or self._geometry is None:
+            return
+        self._update_edges()
+        self._update_neurons()
+        self._refresh_highlight()
+
+    def _update_edges(self) -> None:
+        snapshot = self._snapshot
+        parts_x0, parts_x1, parts_y0, parts_y1, parts_w, parts_ids = [], [], [], [], [], []
+        for p, weights in enumerate(snapshot.weights):
+            flat = weights.ravel()
+            keep = self._pair_budget[p]
+            if keep < flat.size:
+                chosen = np.argpartition(np.abs(flat), flat.size - keep)[flat.size - keep :]
+                values = flat[chosen]
+            else:
+                chosen = np.arange(flat.size)
+                values = flat
+            x0, x1 = self._pair_x[p]
+            parts_x0.append(np.full(chosen.size, x0))
+            parts_x1.append(np.full(chosen.size, x1))
+            parts_y0.append(self._pair_y0[p][chosen])
+            parts_y1.append(self._pair_y1[p][chosen])
+            parts_w.append(values)
+            fan_in = weights.shape[1]
+            parts_ids.append(
+                np.column_stack([np.full(chosen.size, p + 1), *np.divmod(chosen, fan_in)])
+            )
+        if not parts_w:
+            return
+        values = np.concatenate(parts_w)
+        buckets = palette.weight_buckets(values)
+        # Sorted by bucket, then by |w| within it: each slice is a run of this order.
+        order = np.lexsort((np.abs(values), buckets))
+        buckets = buckets[order]
+        counts = np.bincount(buckets, minlength=palette.WEIGHT_BUCKETS)
+        slices = SLICES if values.size > SLICE_EDGES else 1
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        rank = np.arange(values.size) - starts[buckets]
+        keys = buckets * SLICES + rank * slices // counts[buckets]
+        key_counts = np.bincount(keys, minlength=len(self._edge_items))
+        x0 = np.concatenate(parts_x0)[order]
+        x1 = np.concatenate(parts_x1)[order]
+        y0 = np.concatenate(parts_y0)[order]
+        y1 = np.concatenate(parts_y1)[order]
+        widths = np.array([palette.bucket_width(b) for b in range(palette.WEIGHT_BUCKETS)])
+        levels, positive = buckets % palette.WEIGHT_LEVELS, buckets >= palette.WEIGHT_LEVELS
+        parts = keys % SLICES
+        self._drawn = {
+            "x0": x0,
+            "y0": y0,
+            "x1": x1,
+            "y1": y1,
+            "width": widths[buckets],
+            # The stacking order of each edge, as its item's z value: hits prefer the one on top.
+            "z": (levels * SLICES + parts) * 2 + (positive != parts % 2),
+        }
+        self._drawn_ids = np.concatenate(parts_ids)[order]
+        # Interleave the two ends: connect="pairs" draws segment k from point 2k to point 2k+1.
+        xy_x = np.empty(2 * x0.size)
+        xy_y = np.empty(2 * x0.size)
+        xy_x[0::2], xy_x[1::2] = x0, x1
+        xy_y[0::2], xy_y[1::2] = y0, y1
+        start = 0
+        for item, n in zip(self._edge_items, key_counts.tolist(), strict=True):
+            if n:
+                stop = start + 2 * n
+                item.setData(xy_x[start:stop], xy_y[start:stop])
+                item.setVisible(True)
+                start = stop
+            elif item.isVisible():
+                item.setVisible(False)
+
+    def _update_neurons(self) -> None:
+        snapshot = self._snapshot
+        layers = len(snapshot.layer_sizes) - 1
+        activations = ("input", *snapshot.activation_names)
+        brushes = _lut_brushes()
+        if self._heatmaps:
+            images = iter(self._images)
+            for column, maps in enumerate(snapshot.neuron_maps):
+                activation = activations[column]
+                if column == 0:
+                    # Each input feature keeps its own scale (X1 spans ±6, X1² up to 36).
+                    index = np.stack(
+                        [palette.lut_indices(m, *palette.value_range(activation, m)) for m in maps]
+                    )
+                else:
+                    index = palette.lut_indices(maps, *palette.value_range(activation, maps))
+                # Colour all of a layer's maps in one lookup; ImageItem then takes RGBA as is,
+                # which is several times faster than handing it levels and a lookup table.
+                # Row 0 of a map is the lowest y and view y grows downwards: flip the rows.
+                rgba = palette.LUT[index[:, ::-1]]
+                for unit_rgba in rgba:
+                    next(images).setImage(unit_rgba, autoLevels=False)
+        elif snapshot.sample_outputs is None:
+            self._neurons.setBrush(_NEUTRAL_BRUSH * len(self._neuron_ids))
+        else:
+            rows = []
+            for column, values in enumerate(snapshot.sample_outputs):
+                lo, hi = palette.value_range(activations[column], values)
+                rows.append(palette.lut_indices(values, lo, hi))
+            index = np.concatenate(rows)
+            self._neurons.setBrush([brushes[k] for k in index])
+        if len(self._bias_ids):
+            values = np.concatenate(snapshot.biases)[self._bias_flat]
+            bias_brushes = _bucket_brushes()
+            self._biases.setBrush([bias_brushes[b] for b in palette.weight_buckets(values)])
+        if self._output_items:
+            outputs = snapshot.sample_outputs[layers] if snapshot.sample_outputs else None
+            for i, item in enumerate(self._output_items):
+                item.setText("" if outputs is None else _format_short(float(outputs[i])))
+
+    # ----- hover and clicks -------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseMove:
+            self._on_mouse_moved(event.position(), event.globalPosition().toPoint())
+        elif kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            self._press_pos = event.position()
+        elif kind == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
+            press, self._press_pos = self._press_pos, None
+            moved = press is not None and (event.position() - press).manhattanLength()
+            if press is not None and moved <= CLICK_SLOP:
+                self._on_clicked(self.hit_target(event.position()))
+        elif kind == QEvent.Type.Leave:
+            self._set_hover(None, None)
+        return super().eventFilter(watched, event)
+
+    def _on_mouse_moved(self, pos: QPointF, global_pos: QPoint) -> None:
+        self._set_hover(self.hit_target(pos), global_pos)
+
+    def _on_clicked(self, target: tuple | None) -> None:
+        if target is None:
+            return
+        if target[0] == "edge":
+            self.weight_clicked.emit(int(target[1]), int(target[2]), int(target[3]))
+        elif target[0] == "bias" or (target[0] == "neuron" and target[1] > 0):
+            self.bias_clicked.emit(int(target[1]), int(target[2]))
+
+    def _set_hover(self, target: tuple | None, global_pos: QPoint | None) -> None:
+        changed = target != self._hover
+        self._hover = target
+        self._hover_global = global_pos
+        if target is None:
+            if changed:
+                QToolTip.hideText()
+        else:
+            QToolTip.showText(global_pos, self._describe(target), self.view.viewport())
+        if changed:
+            self._refresh_highlight()
+
+    def _refresh_tooltip(self) -> None:
+        # Values change while training: rewrite the open tooltip with the new snapshot's numbers.
+        if self._hover is None or self._hover_global is None:
+            return
+        QToolTip.showText(self._hover_global, self._describe(self._hover), self.view.viewport())
+
+    def _refresh_highlight(self) -> None:
+        target = self._hover
+        if target is None or target[0] != "edge" or self._geometry is None:
+            self._highlight.setVisible(False)
+            return
+        _, layer, unit, source = target
+        g = self._geometry
+        neuron = g.sizes
+        xs = [g.xs[layer - 1] + neuron[layer - 1] / 2, g.xs[layer] - neuron[layer] / 2]
+        ys = [g.ys[layer - 1][source], g.ys[layer][unit]]
+        self._highlight.setData(xs, ys)
+        self._highlight.setVisible(True)
+
+    def _hit(self, x: float, y: float) -> tuple | None:
+        if self._snapshot is None or self._geometry is None:
+            return None
+        if len(self._bias_xy):
+            inside = np.all(np.abs(self._bias_xy - (x, y)) <= self._bias_half[:, None], axis=1)
+            found = np.flatnonzero(inside)
+            if found.size:
+                c, i = self._bias_ids[found[0]]
+                return ("bias", int(c), int(i))
+        if len(self._neuron_xy):
+            d2 = np.sum((self._neuron_xy - (x, y)) ** 2, axis=1)
+            nearest = int(np.argmin(d2))
+            if d2[nearest] <= self._neuron_hit[nearest] ** 2:
+                c, i = self._neuron_ids[nearest]
+                return ("neuron", int(c), int(i))
+        d = self._drawn
+        if not d["x0"].size:
+            return None
+        dx, dy = d["x1"] - d["x0"], d["y1"] - d["y0"]
+        length2 = np.maximum(dx * dx + dy * dy, 1e-12)
+        t = np.clip(((x - d["x0"]) * dx + (y - d["y0"]) * dy) / length2, 0.0, 1.0)
+        distance = np.hypot(d["x0"] + t * dx - x, d["y0"] + t * dy - y)
+        # Wide edges are easier to hit; among near ties take the one drawn on top.
+        slack = distance - np.maximum(3.0, d["width"] / 2 + 1.5)
+        candidates = np.flatnonzero(slack <= 0)
+        if not candidates.size:
+            return None
+        near = candidates[distance[candidates] <= distance[candidates].min() + 0.75]
+        best = near[np.argmax(d["z"][near])]
+        layer, unit, source = self._drawn_ids[best]
+        return ("edge", int(layer), int(unit), int(source))
+
+    def _describe(self, target: tuple) -> str:
+        """Return the tooltip text of a hover target, every number at full precision."""
+        snapshot = self._snapshot
+        layers = len(snapshot.layer_sizes) - 1
+        kind = target[0]
+        if kind == "edge":
+            _, layer, unit, source = target
+            value = float(snapshot.weights[layer - 1][unit, source])
+            frozen = " (frozen)" if snapshot.frozen_weights[layer - 1] else ""
+            return "\n".join(
+                [
+                    f"w[{layer}] unit {unit + 1} ← source {source + 1} = {value!r}{frozen}",
+                    f"from: {self._neuron_name(layer - 1, source)}",
+                    f"to: {self._neuron_name(layer, unit)}",
+                    "Click to edit this weight.",
+                ]
+            )
+        _, column, unit = target
+        lines = [self._neuron_name(column, unit)]
+        if column > 0:
+            bias = float(snapshot.biases[column - 1][unit])
+            frozen = " (frozen)" if snapshot.frozen_biases[column - 1] else ""
+            lines.append(f"activation: {snapshot.activation_names[column - 1]}")
+            lines.append(f"bias b[{column}] unit {unit + 1} = {bias!r}{frozen}")
+        if snapshot.sample_outputs is not None:
+            value = float(snapshot.sample_outputs[column][unit])
+            word = "value" if column == 0 else "output"
+            sample = snapshot.sample_index
+            lines.append(f"{word} for sample {sample}: {value!r}")
+        if column > 0:
+            lines.append("Click to edit the bias.")
+        if column == layers and layers > 0:
+            lines[0] += " (output layer)"
+        return "\n".join(lines)
+
+    def _neuron_name(self, column: int, unit: int) -> str:
+        snapshot = self._snapshot
+        if column == 0:
+            return f"input {unit + 1}: {snapshot.input_names[unit]}"
+        return f"layer {column}, neuron {unit + 1}"
+
+    def _to_view_pos(self, x: float, y: float) -> QPointF:
+        scene = self.view_box.mapViewToScene(QPointF(float(x), float(y)))
+        return QPointF(self.view.mapFromScene(scene))
+
+    # ----- header buttons ---------------------------------------------------------------------
+
+    def _sender_index(self) -> int:
+        return int(self.sender().property("layer_index"))
+
+    def _on_add_layer_clicked(self) -> None:
+        self.add_layer_requested.emit(self._sender_index())
+
+    def _on_remove_layer_clicked(self) -> None:
+        self.remove_layer_requested.emit(self._sender_index())
+
+    def _on_add_neuron_clicked(self) -> None:
+        self.add_neuron_requested.emit(self._sender_index())
+
+    def _on_remove_neuron_clicked(self) -> None:
+        self.remove_neuron_requested.emit(self._sender_index())
+
+    def _on_view_box_resized(self) -> None:
+        self._relayout()

@@ -1,0 +1,74 @@
+"""Renders the README's screenshots of the app, offscreen:
+`uv run python -m simulator.ui.screenshots [FOLDER]` (default resources/screenshots)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = {"normal": (1400, 860), "small": (1024, 640)}
+
+
+def _wait_for_first_picture(app, window, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while window.controller.snapshot is None or window.controller.data is None:
+        app.processEvents()
+        window.settle()
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window showed no picture in time")
+    app.processEvents()
+
+
+def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
+    """Open a main window on `simulation` at `size`, wait for its first picture, save a PNG."""
+    from ..app.preferences import Preferences
+    from .main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(simulation, Preferences(Path(folder) / "screens.ini"))
+        window.resize(*size)
+        window.show()
+        _wait_for_first_picture(app, window)
+        window.grab().save(str(path))
+        window.controller.mark_saved()
+        window.close()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Render every screenshot into the folder given (or resources/screenshots)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from ..app.session import Simulation
+    from ..app.storage import load_scenario, validate_scenario_dict
+    from ..resources import resources_dir, scenarios_dir
+    from .bench_gui import _wide_digits
+
+    argv = sys.argv[1:] if argv is None else argv
+    folder = Path(argv[0]) if argv else resources_dir() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+
+    def preset(name: str, epochs: int) -> Simulation:
+        simulation = Simulation(load_scenario(scenarios_dir() / f"{name}.json"))
+        simulation.train_epochs(epochs)
+        return simulation
+
+    made = []
+    for size_name, size in SIZES.items():
+        made.append(render(preset("circle", 40), folder / f"circle-{size_name}.png", size, app))
+        made.append(render(preset("spiral", 150), folder / f"spiral-{size_name}.png", size, app))
+        wide = Simulation(validate_scenario_dict(_wide_digits(), file="64-128-128-10.json"))
+        wide.train_epochs(5)
+        made.append(render(wide, folder / f"large-network-{size_name}.png", size, app))
+    for path in made:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

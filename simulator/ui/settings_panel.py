@@ -1,0 +1,495 @@
+"""The side panel of hyperparameters, data and input features; every change becomes an edit of
+the scenario that the controller applies."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..app import edits
+from ..app.scenario import CsvData, GeneratorData, InlineData, Scenario
+from ..app.snapshot import DataPicture
+from ..engine import features
+
+GENERATOR_LABELS = {
+    "circle": "Circle",
+    "xor": "XOR",
+    "gaussian": "Two Gaussians",
+    "spiral": "Spiral",
+    "regression_plane": "Regression: plane",
+    "regression_gaussians": "Regression: six bumps",
+}
+ACTIVATION_LABELS = {
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "sigmoid": "sigmoid",
+    "linear": "linear",
+    "softmax": "softmax",
+}
+LOSS_LABELS = {
+    "bce": "binary cross-entropy",
+    "cross_entropy": "cross-entropy (softmax)",
+    "mse": "mean squared error",
+    "half_sse": "½ sum of squares",
+}
+LEARNING_RATES = (
+    "0.00001",
+    "0.0001",
+    "0.001",
+    "0.003",
+    "0.01",
+    "0.03",
+    "0.1",
+    "0.3",
+    "1",
+    "3",
+    "10",
+)
+REGULARIZATION_RATES = (
+    "0",
+    "0.0001",
+    "0.001",
+    "0.003",
+    "0.01",
+    "0.03",
+    "0.1",
+    "0.3",
+    "1",
+    "3",
+    "10",
+)
+THUMBNAIL = 28
+
+
+def parse_number(text: str) -> float:
+    """Read a number typed by a person: "," or "." as the decimal separator. Raises ValueError
+    for anything that is not a finite number."""
+    cleaned = text.strip().replace(" ", "").replace("−", "-")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    value = float(cleaned)
+    if not np.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
+class SettingsPanel(QWidget):
+    """Shows the scenario's settings and emits `edit_requested(edit)` with a function
+    Scenario → Scenario for each change; `invalid_input(message)` for a value it refused."""
+
+    edit_requested = Signal(object)
+    invalid_input = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scenario: Scenario | None = None
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self._build_data_group())
+        layout.addWidget(self._build_features_group())
+        layout.addWidget(self._build_training_group())
+        layout.addWidget(self._build_network_group())
+        layout.addStretch(1)
+        # Combo boxes otherwise insist on the width of their longest entry, and the panel would
+        # be cut off on the right in a narrow window.
+        for combo in self.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(6)
+
+    # ----- building -----------------------------------------------------------------------
+
+    def _build_data_group(self) -> QGroupBox:
+        box = QGroupBox("Data")
+        form = QFormLayout(box)
+        self._data_form = form
+        self.data_source = QLabel()
+        self.data_source.setWordWrap(True)
+        form.addRow(self.data_source)
+        self.generator = QComboBox()
+        for name, label in GENERATOR_LABELS.items():
+            self.generator.addItem(label, name)
+        self.generator.currentIndexChanged.connect(self._on_generator_changed)
+        form.addRow("Data set", self.generator)
+        self.noise = QSlider(Qt.Orientation.Horizontal)
+        self.noise.setRange(0, 50)
+        self.noise.setToolTip("Noise, 0–50 %")
+        self.noise.sliderReleased.connect(self._on_noise_released)
+        self.noise_label = QLabel()
+        self.noise.valueChanged.connect(self._on_noise_moved)
+        form.addRow("Noise", self._row(self.noise, self.noise_label))
+        self.train_share = QSlider(Qt.Orientation.Horizontal)
+        self.train_share.setRange(10, 90)
+        self.train_share.setToolTip("Share of the data used for training; the rest is test data")
+        self.train_share.sliderReleased.connect(self._on_train_share_released)
+        self.train_share_label = QLabel()
+        self.train_share.valueChanged.connect(self._on_train_share_moved)
+        form.addRow("Training share", self._row(self.train_share, self.train_share_label))
+        self.samples = QSpinBox()
+        self.samples.setRange(10, 100_000)
+        self.samples.setSingleStep(50)
+        self.samples.setKeyboardTracking(False)
+        self.samples.valueChanged.connect(self._on_samples_changed)
+        form.addRow("Samples", self.samples)
+        self.regenerate = QPushButton("Regenerate")
+        self.regenerate.setToolTip("Draw new data with a new seed; the weights stay")
+        self.regenerate.clicked.connect(self._on_regenerate_clicked)
+        form.addRow(self.regenerate)
+        self._generator_widgets = (
+            self.generator,
+            self.noise.parentWidget(),
+            self.train_share.parentWidget(),
+            self.samples,
+            self.regenerate,
+        )
+        return box
+
+    def _build_features_group(self) -> QGroupBox:
+        box = QGroupBox("Input features")
+        self.features_grid = QGridLayout(box)
+        self.features_grid.setHorizontalSpacing(4)
+        self._feature_boxes: dict[str, QCheckBox] = {}
+        return box
+
+    def _build_training_group(self) -> QGroupBox:
+        box = QGroupBox("Training (applies at once)")
+        form = QFormLayout(box)
+        self.learning_rate = self._number_combo(LEARNING_RATES)
+        self.learning_rate.lineEdit().editingFinished.connect(self._on_learning_rate_edited)
+        self.learning_rate.activated.connect(self._on_learning_rate_edited)
+        form.addRow("Learning rate", self.learning_rate)
+        self.optimizer = QComboBox()
+        self.optimizer.addItem("SGD", "sgd")
+        self.optimizer.addItem("Adam", "adam")
+        self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
+        form.addRow("Optimizer", self.optimizer)
+        self.momentum = QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.999)
+        self.momentum.setDecimals(3)
+        self.momentum.setSingleStep(0.1)
+        self.momentum.setKeyboardTracking(False)
+        self.momentum.valueChanged.connect(self._on_momentum_changed)
+        form.addRow("Momentum", self.momentum)
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 100_000)
+        self.batch_size.setKeyboardTracking(False)
+        self.batch_size.valueChanged.connect(self._on_batch_size_changed)
+        form.addRow("Batch size", self.batch_size)
+        self.regularization = QComboBox()
+        for label, kind in (("None", "none"), ("L1", "l1"), ("L2", "l2")):
+            self.regularization.addItem(label, kind)
+        self.regularization.currentIndexChanged.connect(self._on_regularization_changed)
+        form.addRow("Regularization", self.regularization)
+        self.regularization_rate = self._number_combo(REGULARIZATION_RATES)
+        self.regularization_rate.lineEdit().editingFinished.connect(self._on_regularization_changed)
+        self.regularization_rate.activated.connect(self._on_regularization_changed)
+        form.addRow("Regularization rate", self.regularization_rate)
+        return box
+
+    def _build_network_group(self) -> QGroupBox:
+        box = QGroupBox("Network (keeps the weights that fit)")
+        form = QFormLayout(box)
+        self.hidden_activation = QComboBox()
+        for name in ("tanh", "relu", "leaky_relu", "sigmoid", "linear"):
+            self.hidden_activation.addItem(ACTIVATION_LABELS[name], name)
+        self.hidden_activation.currentIndexChanged.connect(self._on_hidden_activation_changed)
+        form.addRow("Hidden activation", self.hidden_activation)
+        self.output_activation = QComboBox()
+        for name in ("sigmoid", "tanh", "linear", "softmax", "relu"):
+            self.output_activation.addItem(ACTIVATION_LABELS[name], name)
+        self.output_activation.currentIndexChanged.connect(self._on_output_activation_changed)
+        form.addRow("Output activation", self.output_activation)
+        self.loss = QComboBox()
+        for name, label in LOSS_LABELS.items():
+            self.loss.addItem(label, name)
+        self.loss.currentIndexChanged.connect(self._on_loss_changed)
+        form.addRow("Loss", self.loss)
+        reset_note = QLabel("Takes effect on Reset:")
+        reset_note.setStyleSheet("color: palette(mid);")
+        form.addRow(reset_note)
+        self.initialization = QComboBox()
+        for label, scheme in (
+            ("Xavier (uniform)", "xavier"),
+            ("He (normal)", "he"),
+            ("Uniform ±0.5", "uniform"),
+        ):
+            self.initialization.addItem(label, scheme)
+        self.initialization.currentIndexChanged.connect(self._on_initialization_changed)
+        form.addRow("Initialization", self.initialization)
+        self.init_seed = QSpinBox()
+        self.init_seed.setRange(0, 2**31 - 1)
+        self.init_seed.setKeyboardTracking(False)
+        self.init_seed.valueChanged.connect(self._on_initialization_changed)
+        form.addRow("Weight seed", self.init_seed)
+        return box
+
+    @staticmethod
+    def _row(*widgets: QWidget) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        return row
+
+    @staticmethod
+    def _number_combo(values: tuple[str, ...]) -> QComboBox:
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.addItems(values)
+        return combo
+
+    # ----- showing the scenario -------------------------------------------------------------
+
+    def set_scenario(self, scenario: Scenario, data: DataPicture | None = None) -> None:
+        """Show `scenario`'s settings (and the data's feature choices) without emitting edits."""
+        self._scenario = scenario
+        self._updating = True
+        try:
+            self._show_data(scenario)
+            self._show_training(scenario)
+            self._show_network(scenario)
+            if data is not None:
+                self._show_features(scenario, data)
+        finally:
+            self._updating = False
+
+    def _show_data(self, scenario: Scenario) -> None:
+        spec = scenario.data
+        generated = isinstance(spec, GeneratorData)
+        for widget in self._generator_widgets:
+            widget.setVisible(generated)
+            label = self._data_form.labelForField(widget)
+            if label is not None:
+                label.setVisible(generated)
+        if generated:
+            self.data_source.setText("Generated data (Playground's sets)")
+            self.generator.setCurrentIndex(self.generator.findData(spec.generator))
+            self.noise.setValue(round(spec.noise * 100))
+            self.train_share.setValue(round(spec.train_fraction * 100))
+            self.samples.setValue(spec.samples)
+        elif isinstance(spec, InlineData):
+            count = len(spec.train_inputs)
+            self.data_source.setText(
+                f"Data written in the file: {count} training samples, "
+                f"{len(spec.test_inputs)} test samples"
+            )
+        elif isinstance(spec, CsvData):
+            self.data_source.setText(f"Data from {spec.csv}")
+            self.train_share.setValue(round(spec.train_fraction * 100))
+        self._on_noise_moved(self.noise.value())
+        self._on_train_share_moved(self.train_share.value())
+
+    def _show_training(self, scenario: Scenario) -> None:
+        training = scenario.training
+        self.learning_rate.setEditText(f"{training.optimizer.learning_rate:g}")
+        self.optimizer.setCurrentIndex(self.optimizer.findData(training.optimizer.name))
+        self.momentum.setValue(training.optimizer.momentum)
+        self.momentum.setEnabled(training.optimizer.name == "sgd")
+        self.batch_size.setValue(training.batch_size)
+        self.regularization.setCurrentIndex(
+            self.regularization.findData(training.regularization.kind)
+        )
+        self.regularization_rate.setEditText(f"{training.regularization.rate:g}")
+
+    def _show_network(self, scenario: Scenario) -> None:
+        layers = scenario.network.layers
+        hidden = [layer.activation for layer in layers[:-1]]
+        self.hidden_activation.setEnabled(bool(hidden))
+        if hidden:
+            self.hidden_activation.setCurrentIndex(self.hidden_activation.findData(hidden[0]))
+        self.output_activation.setCurrentIndex(
+            self.output_activation.findData(layers[-1].activation)
+        )
+        self.loss.setCurrentIndex(self.loss.findData(scenario.training.loss))
+        init = scenario.network.initialization
+        self.initialization.setCurrentIndex(self.initialization.findData(init.scheme))
+        self.init_seed.setValue(init.seed)
+
+    def _show_features(self, scenario: Scenario, data: DataPicture) -> None:
+        while self.features_grid.count():
+            item = self.features_grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self._feature_boxes = {}
+        names = list(data.raw_names)
+        if len(names) == 2:
+            names += features.derived_feature_names(*names)
+        chosen = set(scenario.network.inputs)
+        columns = 2 if len(names) > 4 else 1
+        for index, name in enumerate(names):
+            box = QCheckBox(name)
+            box.setChecked(name in chosen)
+            box.toggled.connect(self._on_feature_toggled)
+            self._feature_boxes[name] = box
+            row, column = divmod(index, columns)
+            if len(data.raw_names) == 2:
+                thumbnail = QLabel()
+                thumbnail.setPixmap(_feature_thumbnail(data.raw_names, name, data.bounds))
+                thumbnail.setToolTip(f"{name} over the input plane")
+                self.features_grid.addWidget(thumbnail, row, 2 * column)
+            self.features_grid.addWidget(box, row, 2 * column + 1)
+
+    # ----- the user's changes ---------------------------------------------------------------
+
+    def _emit(self, edit) -> None:
+        if not self._updating and self._scenario is not None:
+            self.edit_requested.emit(edit)
+
+    @Slot(int)
+    def _on_generator_changed(self, index: int) -> None:
+        self._emit(functools.partial(edits.set_generator, generator=self.generator.itemData(index)))
+
+    @Slot(int)
+    def _on_noise_moved(self, value: int) -> None:
+        self.noise_label.setText(f"{value} %")
+
+    @Slot()
+    def _on_noise_released(self) -> None:
+        self._emit(functools.partial(edits.set_generator, noise=self.noise.value() / 100))
+
+    @Slot(int)
+    def _on_train_share_moved(self, value: int) -> None:
+        self.train_share_label.setText(f"{value} %")
+
+    @Slot()
+    def _on_train_share_released(self) -> None:
+        share = self.train_share.value() / 100
+        self._emit(functools.partial(edits.set_generator, train_fraction=share))
+
+    @Slot(int)
+    def _on_samples_changed(self, value: int) -> None:
+        self._emit(functools.partial(edits.set_generator, samples=value))
+
+    @Slot()
+    def _on_regenerate_clicked(self) -> None:
+        spec = self._scenario.data if self._scenario else None
+        if isinstance(spec, GeneratorData):
+            self._emit(functools.partial(edits.set_generator, seed=spec.seed + 1))
+
+    @Slot(bool)
+    def _on_feature_toggled(self, _checked: bool) -> None:
+        names = [name for name, box in self._feature_boxes.items() if box.isChecked()]
+        if not names:
+            self.invalid_input.emit("The network needs at least one input feature.")
+            self.set_scenario(self._scenario)
+            return
+        self._emit(functools.partial(edits.set_features, names=names))
+
+    def _read(self, combo: QComboBox, what: str, minimum: float) -> float | None:
+        try:
+            value = parse_number(combo.currentText())
+            if value < minimum:
+                raise ValueError
+        except ValueError:
+            self.invalid_input.emit(
+                f"{what}: {combo.currentText()!r} is not a number of at least {minimum:g}; "
+                "nothing was changed."
+            )
+            if self._scenario is not None:
+                self._updating = True
+                self._show_training(self._scenario)
+                self._updating = False
+            return None
+        return value
+
+    @Slot()
+    def _on_learning_rate_edited(self) -> None:
+        if self._updating or self._scenario is None:
+            return
+        value = self._read(self.learning_rate, "Learning rate", 1e-12)
+        if value is not None and value != self._scenario.training.optimizer.learning_rate:
+            self._emit(functools.partial(edits.set_optimizer, learning_rate=value))
+
+    @Slot(int)
+    def _on_optimizer_changed(self, index: int) -> None:
+        self._emit(functools.partial(edits.set_optimizer, name=self.optimizer.itemData(index)))
+
+    @Slot(float)
+    def _on_momentum_changed(self, value: float) -> None:
+        self._emit(functools.partial(edits.set_optimizer, momentum=value))
+
+    @Slot(int)
+    def _on_batch_size_changed(self, value: int) -> None:
+        self._emit(functools.partial(edits.set_batch_size, n=value))
+
+    @Slot()
+    def _on_regularization_changed(self) -> None:
+        if self._updating or self._scenario is None:
+            return
+        rate = self._read(self.regularization_rate, "Regularization rate", 0.0)
+        if rate is None:
+            return
+        kind = self.regularization.currentData()
+        current = self._scenario.training.regularization
+        if (kind, rate) != (current.kind, current.rate):
+            self._emit(functools.partial(edits.set_regularization, kind=kind, rate=rate))
+
+    @Slot(int)
+    def _on_hidden_activation_changed(self, index: int) -> None:
+        self._emit(
+            functools.partial(
+                edits.set_all_hidden_activations, activation=self.hidden_activation.itemData(index)
+            )
+        )
+
+    @Slot(int)
+    def _on_output_activation_changed(self, index: int) -> None:
+        if self._scenario is None:
+            return
+        last = len(self._scenario.network.layers) - 1
+        self._emit(
+            functools.partial(
+                edits.set_activation,
+                layer_index=last,
+                activation=self.output_activation.itemData(index),
+            )
+        )
+
+    @Slot(int)
+    def _on_loss_changed(self, index: int) -> None:
+        self._emit(functools.partial(edits.set_loss, loss=self.loss.itemData(index)))
+
+    @Slot()
+    def _on_initialization_changed(self) -> None:
+        self._emit(
+            functools.partial(
+                edits.set_initialization,
+                scheme=self.initialization.currentData(),
+                seed=self.init_seed.value(),
+            )
+        )
+
+
+def _feature_thumbnail(raw_names, name: str, bounds) -> QPixmap:
+    """A small picture of one feature over the plane: orange below zero, blue above."""
+    extent = 6.0 if bounds is None else max(abs(v) for v in bounds)
+    values = features.feature_over_grid(list(raw_names), name, extent=extent, resolution=THUMBNAIL)
+    from .palette import heatmap_rgba
+
+    scale = float(np.max(np.abs(values))) or 1.0
+    rgba = heatmap_rgba(values[::-1] / scale, -1.0, 1.0)
+    image = QImage(rgba.data, THUMBNAIL, THUMBNAIL, 4 * THUMBNAIL, QImage.Format.Format_RGBA8888)
+    return QPixmap.fromImage(image.copy()).scaled(THUMBNAIL, THUMBNAIL)

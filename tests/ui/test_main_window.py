@@ -1,0 +1,224 @@
+"""The main window driven as a person drives it: play, pause, edit a weight on the canvas, save,
+reopen; open a broken file; close while training."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from simulator.app.preferences import Preferences
+from simulator.app.session import Simulation
+from simulator.app.storage import load_scenario
+from simulator.resources import scenarios_dir
+from simulator.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    preset = tmp_path / "circle.json"
+    shutil.copy(scenarios_dir() / "circle.json", preset)
+    main = MainWindow(Simulation(load_scenario(preset)), Preferences(tmp_path / "prefs.ini"))
+    main.path = preset
+    # Not handed to qtbot.addWidget: its teardown closes the window before this fixture can
+    # answer the unsaved-changes question, and the modal question would wait forever.
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitUntil(lambda: main.controller.snapshot is not None, timeout=10_000)
+    yield main
+    main.ask_unsaved_changes = _discard  # a test that failed half-way must not hang on a question
+    main.close()
+    main.deleteLater()
+
+
+def _weights(window):
+    return [w.copy() for w in window.controller.snapshot.weights]
+
+
+def test_play_until_learned_then_edit_a_weight_save_and_reopen(qtbot, window, tmp_path):
+    start_loss = window.controller.snapshot.train_loss
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # play
+    qtbot.waitUntil(lambda: window.controller.playing, timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.snapshot.train_loss < 0.3, timeout=30_000)
+    assert window.play_action.text() == "Pause"
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # pause
+    qtbot.waitUntil(lambda: not window.controller.playing, timeout=5000)
+    assert window.controller.snapshot.train_loss < start_loss
+    assert window.isWindowModified()
+
+    # Click the first edge into the output neuron and type a new weight with a decimal comma.
+    layer = len(window.controller.snapshot.weights)
+    position = window.canvas.edge_midpoint(layer, 0, 0)
+    assert position is not None
+    qtbot.mouseClick(
+        window.canvas.view.viewport(), Qt.MouseButton.LeftButton, pos=position.toPoint()
+    )
+    qtbot.waitUntil(lambda: window.value_dialog is not None and window.value_dialog.isVisible())
+    dialog = window.value_dialog
+    dialog.editor.clear()
+    qtbot.keyClicks(dialog.editor, "1,25")
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: window.controller.snapshot.weights[layer - 1][0, 0] == 1.25, timeout=5000
+    )
+    edited = _weights(window)
+
+    saved = tmp_path / "trained.json"
+    assert window.save_to(saved)
+    assert not window.isWindowModified()
+    assert json.loads(saved.read_text())["network"]["layers"][-1]["weights"][0][0] == 1.25
+
+    window.controller.select_sample(0)  # any change of view, to be sure a report follows
+    assert window.open_path(saved)
+    qtbot.waitUntil(
+        lambda: window.controller.snapshot is not None and window.path == saved, timeout=5000
+    )
+    qtbot.waitUntil(
+        lambda: all(np.array_equal(a, b) for a, b in zip(_weights(window), edited, strict=True)),
+        timeout=5000,
+    )
+
+
+def test_a_bad_weight_is_refused_and_nothing_changes(qtbot, window):
+    before = _weights(window)
+    position = window.canvas.edge_midpoint(1, 0, 0)
+    qtbot.mouseClick(
+        window.canvas.view.viewport(), Qt.MouseButton.LeftButton, pos=position.toPoint()
+    )
+    qtbot.waitUntil(lambda: window.value_dialog is not None and window.value_dialog.isVisible())
+    dialog = window.value_dialog
+    dialog.editor.clear()
+    qtbot.keyClicks(dialog.editor, "zero point five")
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)
+    assert dialog.isVisible()  # still open, with its message
+    assert "not a number" in dialog.error.text()
+    dialog.reject()
+    window.controller.step()
+    qtbot.waitUntil(lambda: window.controller.snapshot.step == 1, timeout=5000)
+    # The one step changed the weights by training alone: the typed text was never applied.
+    assert not np.array_equal(window.controller.snapshot.weights[0], before[0])
+
+
+def test_opening_a_broken_file_leaves_the_scenario_untouched(qtbot, window, tmp_path):
+    window.controller.step(3)
+    qtbot.waitUntil(lambda: window.controller.snapshot.step == 3, timeout=5000)
+    before = _weights(window)
+    title = window.windowTitle()
+    broken = tmp_path / "broken.json"
+    obj = json.loads((scenarios_dir() / "xor.json").read_text())
+    obj["network"]["layers"][0]["units"] = "four"
+    broken.write_text(json.dumps(obj))
+    assert not window.open_path(broken)
+    assert window.error_box is not None
+    assert "broken.json" in window.error_box.text()
+    assert "network.layers[0].units" in window.error_box.text()
+    window.error_box.close()
+    window.controller.select_sample(1)
+    qtbot.waitUntil(lambda: window.controller.snapshot.sample_index == 1, timeout=5000)
+    assert window.windowTitle() == title
+    assert window.controller.snapshot.step == 3
+    for a, b in zip(_weights(window), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_closing_while_training_stops_the_thread(qtbot, window):
+    window.controller.play()
+    qtbot.waitUntil(lambda: window.controller.playing, timeout=5000)
+    thread = window.controller.thread
+    asked = []
+    QTimer.singleShot(0, lambda: _answer(window, QMessageBox.StandardButton.Discard, asked))
+    window.close()
+    assert asked  # training had changed the weights, so closing asked first
+    assert not window.isVisible()
+    assert not thread.isRunning()
+
+
+def test_closing_with_unsaved_changes_asks_first(qtbot, window):
+    window.controller.step()
+    qtbot.waitUntil(lambda: window.isWindowModified(), timeout=5000)
+    asked = []
+    QTimer.singleShot(0, lambda: _answer(window, QMessageBox.StandardButton.Cancel, asked))
+    window.close()
+    assert asked
+    assert window.isVisible()  # the user cancelled: nothing was closed or lost
+    assert window.controller.thread.isRunning()
+
+
+def test_changing_the_architecture_keeps_the_weights_that_fit(qtbot, window):
+    before = _weights(window)
+    window.canvas.add_neuron_requested.emit(0)
+    qtbot.waitUntil(
+        lambda: window.controller.snapshot.layer_sizes[1] == before[0].shape[0] + 1, timeout=5000
+    )
+    after = _weights(window)
+    np.testing.assert_array_equal(after[0][: before[0].shape[0]], before[0])
+
+
+def test_divergence_pauses_and_explains(qtbot, window):
+    # ReLU lets activations grow without bound, so a huge learning rate overflows within a step
+    # or two (tanh would saturate and stay finite).
+    panel = window.settings_panel
+    panel.hidden_activation.setCurrentIndex(panel.hidden_activation.findData("relu"))
+    qtbot.waitUntil(
+        lambda: window.controller.scenario.network.layers[0].activation == "relu", timeout=5000
+    )
+    window.settings_panel.learning_rate.setEditText("1e300")
+    window.settings_panel.learning_rate.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(
+        lambda: window.controller.scenario.training.optimizer.learning_rate == 1e300, timeout=5000
+    )
+    window.controller.play()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert "learning rate" in window.banner.label.text()
+    qtbot.waitUntil(lambda: not window.controller.playing, timeout=5000)
+    assert all(np.isfinite(w).all() for w in _weights(window))
+
+
+def test_a_typed_learning_rate_that_is_not_a_number_is_refused(qtbot, window):
+    window.settings_panel.learning_rate.setEditText("fast")
+    window.settings_panel.learning_rate.lineEdit().editingFinished.emit()
+    assert window.banner.isVisible()
+    assert "Learning rate" in window.banner.label.text()
+    assert window.controller.scenario.training.optimizer.learning_rate == 0.3
+
+
+def _discard():
+    return QMessageBox.StandardButton.Discard
+
+
+def test_preferences_remember_recent_files(qtbot, window, tmp_path):
+    saved = tmp_path / "again.json"
+    assert window.save_to(saved)
+    assert str(saved.resolve()) == Preferences(tmp_path / "prefs.ini").recent_files()[0]
+    assert next(a.text() for a in window.recent_menu.actions()) == "again.json"
+
+
+def test_help_opens_on_f1(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(
+        lambda: getattr(window, "help_dialog", None) is not None and window.help_dialog.isVisible()
+    )
+    window.help_dialog.close()
+
+
+def test_path_argument_of_the_app(tmp_path):
+    from simulator.ui.app import load_simulation
+
+    simulation, error = load_simulation(tmp_path / "missing.json")
+    assert error is not None
+    assert "missing.json" in error
+    assert simulation.scenario.title  # the default preset opened instead
+    assert Path(simulation.scenario.source_path).name == "circle.json"
+
+
+def _answer(window, button, asked) -> None:
+    """Click `button` in the unsaved-changes question the window is showing."""
+    box = window.unsaved_box
+    if box is None:
+        QTimer.singleShot(10, lambda: _answer(window, button, asked))
+        return
+    asked.append(box.text())
+    box.button(button).click()
