@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import random
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -13,12 +14,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from . import edits
+from .frame_budget import FrameBudget
 from .history import History
 from .scenario import Scenario, scenario_to_dict
 from .session import Simulation
 from .snapshot import DataPicture, Snapshot
 from .storage import ScenarioError, validate_scenario_dict
-from .worker import Progress, TrainingWorker
+from .worker import EMIT_INTERVAL, Progress, TrainingWorker
 
 FRAME_INTERVAL_MS = 16
 STOP_TIMEOUT_MS = 1000
@@ -54,6 +56,8 @@ class TrainingController(QObject):
         self._pending: Progress | None = None
         self._last_step: int | None = None
         self._history_dirty = False
+        self._full_speed = True
+        self._budget = FrameBudget()
         self._thread = QThread()
         self._thread.setObjectName("training")
         self._worker = TrainingWorker(simulation)
@@ -131,6 +135,27 @@ class TrainingController(QObject):
         if self._history_dirty:
             self._history_dirty = False
             self.history_changed.emit(self.history)
+        if progress is not None:
+            self._keep_to_budget()
+
+    def _keep_to_budget(self) -> None:
+        """While training flat out, slow the reports down when drawing them is dear (see
+        frame_budget); at any other time report once a frame."""
+        if self.playing and self._full_speed:
+            interval = self._budget.frame_drawn(time.thread_time(), time.monotonic())
+        elif self._budget.interval != EMIT_INTERVAL:
+            self._budget.reset(EMIT_INTERVAL)
+            interval = EMIT_INTERVAL
+        else:
+            self._budget.reset()
+            return
+        if interval is not None:
+            self._worker.post(functools.partial(TrainingWorker.set_emit_interval, seconds=interval))
+
+    @property
+    def report_interval(self) -> float:
+        """Seconds between the worker's reports, as the frame budget last chose."""
+        return self._budget.interval
 
     def flush(self) -> None:
         """Hand a waiting report to the views now (tests and screenshots use this)."""
@@ -158,6 +183,7 @@ class TrainingController(QObject):
 
     def set_speed(self, steps_per_second: float | None) -> None:
         """Limit training to this many steps a second (None: as fast as the engine goes)."""
+        self._full_speed = steps_per_second is None
         self._worker.post(
             functools.partial(TrainingWorker.set_speed, steps_per_second=steps_per_second)
         )

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from .frame_budget import FASTEST_INTERVAL
 from .session import Simulation
 from .snapshot import DataPicture, Snapshot, data_picture, take_snapshot
 
-EMIT_INTERVAL = 1 / 30  # at most one report per displayed frame
+EMIT_INTERVAL = FASTEST_INTERVAL  # at most one report per displayed frame
 IDLE_WAIT = 0.25  # how long a paused worker sleeps on its inbox before looking at the stop flag
 # Between two looks at the inbox while training flat out: small enough that a command waits well
 # under a millisecond, large enough that looking costs nothing measurable.
@@ -248,6 +249,10 @@ class TrainingWorker(QObject):
         self.steps_per_second_limit = steps_per_second
         self._pace_origin = self._clock()
         self._pace_steps = 0
+
+    def set_emit_interval(self, seconds: float) -> None:
+        """Report at most once every `seconds` (the GUI's frame budget decides)."""
+        self._emit_interval = seconds
 
     def select_sample(self, index: int | None) -> None:
         self.sample_index = index

@@ -80,61 +80,84 @@ def _percentile_ms(samples: list[float], q: float) -> float:
     return float(np.percentile(np.array(samples), q)) * 1000
 
 
-def measure_frames(app) -> dict:
-    """Median milliseconds to update and paint: the canvas with neuron heatmaps, the data view
-    and the curves of a 2-8-8-8-8-8-8-1 network; and the canvas of a 64-128-128-10 one."""
+def _window(obj: dict, folder: str):
+    from ..app.preferences import Preferences
+    from .main_window import MainWindow
+
+    window = MainWindow(_simulation(obj), Preferences(Path(folder) / "bench.ini"))
+    window.resize(1400, 860)
+    window.show()
+    window.loss_plot.redraw_interval_ms = 0  # a frame here includes redrawing the curves
+    return window
+
+
+def _frame_times(app, window, simulation, advance) -> list[float]:
+    """Seconds for the window to take each of FRAMES snapshots and paint: the views' updates,
+    then the event loop's turns that lay out and paint them."""
     from ..app.snapshot import take_snapshot
-    from .data_view import DataView
-    from .loss_plot import LossPlot
-    from .network_canvas import NetworkCanvas
 
-    deep = _simulation(_deep_spiral())
-    canvas, data_view, loss_plot = NetworkCanvas(), DataView(), LossPlot()
-    canvas.resize(700, 520)
-    data_view.resize(460, 420)
-    loss_plot.resize(460, 260)
-    from ..app.snapshot import data_picture
-
-    data_view.set_data(data_picture(deep))
-    loss_plot.set_task(deep.task)
-    snapshots = []
+    reports = []
     for _ in range(FRAMES):
-        deep.train_epochs(1)
-        snapshots.append(take_snapshot(deep, 0))
-    for widget in (canvas, data_view, loss_plot):
-        widget.show()
+        advance(simulation)
+        reports.append((take_snapshot(simulation, 0), simulation.history))
+    controller = window.controller
     app.processEvents()
-    full = []
-    for snapshot in snapshots:
+    times = []
+    for snapshot, history in reports:
         start = time.perf_counter()
-        canvas.set_snapshot(snapshot)
-        data_view.set_snapshot(snapshot)
-        loss_plot.set_history(deep.history)
-        for widget in (canvas, data_view, loss_plot):
-            widget.repaint()
-        full.append(time.perf_counter() - start)
+        controller.snapshot = snapshot
+        controller.snapshot_changed.emit(snapshot)
+        controller.history_changed.emit(history)
+        app.processEvents()  # the scenes' pending changes
+        app.processEvents()  # their paint
+        times.append(time.perf_counter() - start)
+    return times
 
-    wide = _simulation(_wide_digits())
-    big = NetworkCanvas()
-    big.resize(900, 620)
-    big.show()
+
+def _dispose(app, window) -> None:
+    """Delete a closed window now, so that what it leaves behind does not slow the next
+    measurement (its items would lengthen every garbage collection)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()
-    wide_frames = []
-    for _ in range(FRAMES // 2):
-        wide.trainer.step()
-        snapshot = take_snapshot(wide, 0, with_maps=False)
-        start = time.perf_counter()
-        big.set_snapshot(snapshot)
-        big.repaint()
-        wide_frames.append(time.perf_counter() - start)
-    for widget in (canvas, data_view, loss_plot, big):
-        widget.close()
-    return {
-        "frame_2-8-8-8-8-8-8-1_ms": _median_ms(full),
-        "frame_2-8-8-8-8-8-8-1_p90_ms": _percentile_ms(full, 90),
-        "canvas_64-128-128-10_ms": _median_ms(wide_frames),
-        "canvas_64-128-128-10_p90_ms": _percentile_ms(wide_frames, 90),
-    }
+    gc.collect()
+
+
+def measure_frames(app) -> dict:
+    """Milliseconds for a full frame of the main window (1400×860): the canvas with neuron
+    heatmaps, the data view and the curves of a 2-8-8-8-8-8-8-1 network; and a full frame with
+    the canvas of a 64-128-128-10 network."""
+    import tempfile
+
+    figures = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for key, obj, advance in (
+            ("frame_2-8-8-8-8-8-8-1", _deep_spiral(), lambda s: s.train_epochs(1)),
+            ("canvas_64-128-128-10", _wide_digits(), lambda s: s.trainer.step()),
+        ):
+            window = _window(obj, folder)
+            times = _frame_times(app, window, _simulation(obj), advance)
+            figures[f"{key}_ms"] = _median_ms(times)
+            figures[f"{key}_p90_ms"] = _percentile_ms(times, 90)
+            window.controller.mark_saved()
+            window.close()
+            _dispose(app, window)
+    return figures
+
+
+def _headless_rate(scenario: dict, seconds: float) -> float:
+    """Steps per second of training alone, no window, on this thread."""
+    headless = _simulation(scenario)
+    headless.train_epochs(2)
+    start_steps = headless.trainer.step_count
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        headless.train_epochs(1)
+    return (headless.trainer.step_count - start_steps) / (time.perf_counter() - start)
 
 
 def measure_live_training(app, seconds: float) -> dict:
@@ -153,13 +176,7 @@ def measure_live_training(app, seconds: float) -> dict:
     ]
     scenario["title"] = "2-8-8-1 spiral"
 
-    headless = _simulation(scenario)
-    headless.train_epochs(2)
-    start_steps = headless.trainer.step_count
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        headless.train_epochs(1)
-    headless_rate = (headless.trainer.step_count - start_steps) / (time.perf_counter() - start)
+    headless_rates = [_headless_rate(scenario, seconds)]
 
     import tempfile
 
@@ -182,15 +199,13 @@ def measure_live_training(app, seconds: float) -> dict:
         timer.setInterval(10)
         timer.timeout.connect(on_tick)
         window.controller.play()
-        deadline = time.perf_counter() + 0.5
-        while time.perf_counter() < deadline:  # let training reach full speed
-            app.processEvents()
+        _run_event_loop(0.5)  # let training reach full speed
         first = window.controller.snapshot
+        frames = [0]
+        window.controller.snapshot_changed.connect(lambda _: frames.__setitem__(0, frames[0] + 1))
         first_time = time.perf_counter()
         timer.start()
-        deadline = first_time + seconds
-        while time.perf_counter() < deadline:
-            app.processEvents()
+        _run_event_loop(seconds)
         timer.stop()
         last = window.controller.snapshot
         elapsed = time.perf_counter() - first_time
@@ -198,6 +213,10 @@ def measure_live_training(app, seconds: float) -> dict:
         window.controller.pause()
         window.controller.mark_saved()
         window.close()
+    # This machine's speed drifts by a quarter from run to run; the faster of a measurement
+    # before and one after the live run keeps the share on the safe side.
+    headless_rates.append(_headless_rate(scenario, seconds))
+    headless_rate = max(headless_rates)
     return {
         "events_p99_latency_ms": _percentile_ms(lateness, 99),
         "events_within_50ms": float(np.mean(np.array(lateness) <= 0.05)),
@@ -205,7 +224,19 @@ def measure_live_training(app, seconds: float) -> dict:
         "headless_steps_per_second": headless_rate,
         "live_steps_per_second": live_rate,
         "live_share_of_headless": live_rate / headless_rate if headless_rate else 0.0,
+        "live_frames_per_second": frames[0] / elapsed,
     }
+
+
+def _run_event_loop(seconds: float) -> None:
+    """Serve events as the app does: a blocking event loop, which sleeps (and leaves the
+    interpreter to the worker) when there is nothing to do. Spinning processEvents instead
+    would take the worker's time and measure the benchmark rather than the app."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def run(seconds: float = 3.0, as_json: bool = False) -> str:
@@ -218,16 +249,18 @@ def run(seconds: float = 3.0, as_json: bool = False) -> str:
     if as_json:
         return json.dumps(figures, indent=1)
     lines = [
-        f"full frame, 2-8-8-8-8-8-8-1 with heatmaps, data view, curves: "
+        f"full window frame, 2-8-8-8-8-8-8-1 with heatmaps, data view, curves: "
         f"{figures['frame_2-8-8-8-8-8-8-1_ms']:.1f} ms median, "
         f"{figures['frame_2-8-8-8-8-8-8-1_p90_ms']:.1f} ms p90 (goal 16 ms)",
-        f"canvas, 64-128-128-10: {figures['canvas_64-128-128-10_ms']:.1f} ms median, "
+        f"full window frame with the 64-128-128-10 canvas: "
+        f"{figures['canvas_64-128-128-10_ms']:.1f} ms median, "
         f"{figures['canvas_64-128-128-10_p90_ms']:.1f} ms p90 (goal 33 ms)",
         f"GUI events while training flat out: {figures['events_within_50ms']:.1%} within 50 ms "
         f"(p99 lateness {figures['events_p99_latency_ms']:.1f} ms, "
         f"{figures['events_measured']} events; goal 99 %)",
         f"training with the live view: {figures['live_steps_per_second']:,.0f} steps/s, "
         f"{figures['live_share_of_headless']:.0%} of headless "
-        f"{figures['headless_steps_per_second']:,.0f} steps/s (goal at least 50 %)",
+        f"{figures['headless_steps_per_second']:,.0f} steps/s (goal at least 50 %), "
+        f"the views redrawn {figures['live_frames_per_second']:.0f} times a second",
     ]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -18,6 +18,11 @@ from .palette import NEGATIVE, POSITIVE
 TRAIN_COLOR = POSITIVE
 TEST_COLOR = NEGATIVE
 
+# Redrawing the curves and their axes is the dearest part of a frame, and the training thread
+# shares the interpreter with it: ten redraws a second keep the curves live and leave the rest
+# of the time to training.
+REDRAW_INTERVAL_MS = 100
+
 
 def _figure(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.4g}"
@@ -27,27 +32,39 @@ def _percent(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
-def _sample(color: str, line: str) -> str:
-    """A line sample in the curve's colour and dash, for the legend in the summary text."""
-    return f'<span style="color:{color}; font-weight:bold">{line}</span>'
+def _sample(color: str, line: str) -> QLabel:
+    """A line sample in the curve's colour and dash, for the legend above the plot."""
+    label = QLabel(line)
+    label.setStyleSheet(f"color: {color}; font-weight: bold")
+    return label
 
 
 class LossPlot(QWidget):
-    """Plots a History. set_history(history) redraws from its columns (cheap enough for ~30 Hz:
-    the curves are kept and only their data set); set_task(task) shows the accuracy axis for
-    classification; clear() empties the plot."""
+    """Plots a History. set_history(history) redraws from its columns, at most once every
+    `redraw_interval_ms` (a later call within it is drawn when the interval ends, latest
+    wins); set_task(task) shows the accuracy axis for classification; clear() empties the plot."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, redraw_interval_ms: int = REDRAW_INTERVAL_MS
+    ) -> None:
         super().__init__(parent)
+        self.redraw_interval_ms = redraw_interval_ms
+        self._waiting_history: History | None = None
+        self._shown_history: History | None = None
+        self._since_draw = QElapsedTimer()
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.timeout.connect(self._on_redraw_timer_timeout)
         self._classification = False
         self._plain = ""
-        # The line samples in this text are the legend: above the plot it never hides a curve.
-        self.summary = QLabel()
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setWordWrap(True)
-        self.summary.setToolTip(
-            "The latest epoch's loss (and accuracy) on the training and the test data"
-        )
+        # The legend sits above the plot, where it never hides a curve: a line sample in each
+        # curve's colour and dash, then the latest figure. Plain labels, not one rich-text
+        # label: Qt repaints a rich-text label on every frame of the window, a plain one only
+        # when its text changes.
+        self.train_figure = QLabel()
+        self.test_figure = QLabel()
+        self.train_accuracy_figure = QLabel()
+        self.test_accuracy_figure = QLabel()
         self.log_check = QCheckBox("Log")
         self.log_check.setToolTip(
             "Log scale: the loss on a logarithmic axis, which shows progress once it is small"
@@ -55,8 +72,33 @@ class LossPlot(QWidget):
         self.log_check.toggled.connect(self._on_log_check_toggled)
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.summary, 1)
+        top.setSpacing(4)
+        for sample, figure in (
+            (_sample(TRAIN_COLOR, "━━"), self.train_figure),
+            (_sample(TEST_COLOR, "╍╍"), self.test_figure),
+        ):
+            top.addWidget(sample)
+            top.addWidget(figure)
+            top.addSpacing(8)
+        top.addStretch(1)
         top.addWidget(self.log_check)
+        self.accuracy_row = QWidget()
+        accuracy = QHBoxLayout(self.accuracy_row)
+        accuracy.setContentsMargins(4, 0, 4, 0)
+        accuracy.setSpacing(4)
+        accuracy.addWidget(QLabel("accuracy"))
+        accuracy.addSpacing(4)
+        for sample, figure in (
+            (_sample(TRAIN_COLOR, "┈┈"), self.train_accuracy_figure),
+            (_sample(TEST_COLOR, "─·─"), self.test_accuracy_figure),
+        ):
+            accuracy.addWidget(sample)
+            accuracy.addWidget(figure)
+            accuracy.addSpacing(8)
+        accuracy.addStretch(1)
+        tip = "The latest epoch's loss (and accuracy) on the training and the test data"
+        for label in (self.train_figure, self.test_figure, self.accuracy_row):
+            label.setToolTip(tip)
 
         base = self.palette().color(QPalette.ColorRole.Base)
         text = self.palette().color(QPalette.ColorRole.Text)
@@ -64,6 +106,12 @@ class LossPlot(QWidget):
         self.plot.setMinimumSize(160, 100)
         item = self.plot_item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
+        # The plot fits its ranges itself on each redraw (pyqtgraph's auto-range paints twice
+        # and rebuilds every axis each time); zooming by mouse would fight that, and the log
+        # scale is the way to look closely at a small loss.
+        item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
+        item.hideButtons()
         item.layout.setContentsMargins(2, 8, 2, 2)
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss")
@@ -73,8 +121,10 @@ class LossPlot(QWidget):
             axis.setTextPen(pg.mkPen(text))
             # "loss (x0.001)" reads worse than plain decimals, above all on a log axis.
             axis.enableAutoSIPrefix(False)
-        self.train_curve = self._curve(TRAIN_COLOR, Qt.PenStyle.SolidLine, 2)
-        self.test_curve = self._curve(TEST_COLOR, Qt.PenStyle.DashLine, 2)
+        # Width 1: a wider pen, above all a dashed one, is drawn as a filled path and costs
+        # several times as much on every redraw.
+        self.train_curve = self._curve(TRAIN_COLOR, Qt.PenStyle.SolidLine, 1)
+        self.test_curve = self._curve(TEST_COLOR, Qt.PenStyle.DashLine, 1)
         for curve in (self.train_curve, self.test_curve):
             item.addItem(curve)
 
@@ -89,8 +139,8 @@ class LossPlot(QWidget):
         self.accuracy_box.setXLink(item)
         self.accuracy_box.setYRange(0.0, 1.0, padding=0.02)
         self.accuracy_box.enableAutoRange(y=False)
-        self.train_accuracy_curve = self._curve(TRAIN_COLOR, Qt.PenStyle.DotLine, 1.5)
-        self.test_accuracy_curve = self._curve(TEST_COLOR, Qt.PenStyle.DashDotLine, 1.5)
+        self.train_accuracy_curve = self._curve(TRAIN_COLOR, Qt.PenStyle.DotLine, 1)
+        self.test_accuracy_curve = self._curve(TEST_COLOR, Qt.PenStyle.DashDotLine, 1)
         for curve in (self.train_accuracy_curve, self.test_accuracy_curve):
             self.accuracy_box.addItem(curve)
         item.getViewBox().sigResized.connect(self._on_view_resized)
@@ -99,6 +149,7 @@ class LossPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
+        layout.addWidget(self.accuracy_row)
         layout.addWidget(self.plot, 1)
         self.setMinimumSize(220, 150)
         self.set_task("regression")
@@ -119,11 +170,36 @@ class LossPlot(QWidget):
         shown = self._classification
         self.plot_item.showAxis("right", shown)
         self.accuracy_box.setVisible(shown)
+        self.accuracy_row.setVisible(shown)
         self._write_summary(None, None, None, None)
 
     @Slot(object)
     def set_history(self, history: History) -> None:
-        """Redraw the curves from `history`'s columns and write its latest losses."""
+        """Redraw the curves from `history`'s columns and write its latest losses, now or, when
+        the last redraw was less than the redraw interval ago, as soon as the interval ends."""
+        elapsed = self._since_draw.elapsed() if self._since_draw.isValid() else None
+        if elapsed is not None and elapsed < self.redraw_interval_ms:
+            self._waiting_history = history
+            if not self._redraw_timer.isActive():
+                self._redraw_timer.start(self.redraw_interval_ms - elapsed)
+            return
+        self._draw(history)
+
+    def redraw_pending(self) -> bool:
+        """Return whether a history is waiting for the end of the redraw interval."""
+        return self._waiting_history is not None
+
+    @Slot()
+    def _on_redraw_timer_timeout(self) -> None:
+        history, self._waiting_history = self._waiting_history, None
+        if history is not None:
+            self._draw(history)
+
+    def _draw(self, history: History) -> None:
+        self._shown_history = history
+        self._waiting_history = None
+        self._redraw_timer.stop()
+        self._since_draw.start()
         if not len(history):
             self.clear()
             return
@@ -131,6 +207,7 @@ class LossPlot(QWidget):
         train, test = history.column("train_loss"), history.column("test_loss")
         self._set_curve(self.train_curve, epochs, train)
         self._set_curve(self.test_curve, epochs, test)
+        self._fit_ranges(epochs, train, test)
         train_accuracy = test_accuracy = None
         if self._classification:
             train_accuracy = history.column("train_accuracy")
@@ -142,6 +219,9 @@ class LossPlot(QWidget):
 
     def clear(self) -> None:
         """Empty every curve and the latest-loss text."""
+        self._waiting_history = None
+        self._shown_history = None
+        self._redraw_timer.stop()
         for curve in (
             self.train_curve,
             self.test_curve,
@@ -167,24 +247,35 @@ class LossPlot(QWidget):
 
     def _write_summary(self, train, test, train_accuracy, test_accuracy) -> None:
         loss = f"train {_figure(train)} · test {_figure(test)}"
-        # Non-breaking spaces inside each "sample name value" group: a narrow plot wraps
-        # between the groups, never inside one.
-        groups = [
-            f"{_sample(TRAIN_COLOR, '━━')}&nbsp;train&nbsp;{_figure(train)}",
-            f"{_sample(TEST_COLOR, '╍╍')}&nbsp;test&nbsp;{_figure(test)}",
-        ]
+        self.train_figure.setText(f"train {_figure(train)}")
+        self.test_figure.setText(f"test {_figure(test)}")
         if self._classification:
-            accuracy = f"train {_percent(train_accuracy)} · test {_percent(test_accuracy)}"
-            loss += f" · accuracy {accuracy}"
-            # One group: on a narrow plot the accuracy moves to a line of its own.
-            groups.append(
-                f"&nbsp;accuracy&nbsp;{_sample(TRAIN_COLOR, '┈┈')}&nbsp;train&nbsp;"
-                f"{_percent(train_accuracy)}&nbsp;&nbsp;"
-                f"{_sample(TEST_COLOR, '─·─')}&nbsp;test&nbsp;{_percent(test_accuracy)}"
-            )
-        html = " &nbsp; ".join(groups)
+            loss += f" · accuracy train {_percent(train_accuracy)} · test {_percent(test_accuracy)}"
+            self.train_accuracy_figure.setText(f"train {_percent(train_accuracy)}")
+            self.test_accuracy_figure.setText(f"test {_percent(test_accuracy)}")
         self._plain = loss
-        self.summary.setText(html)
+
+    def _fit_ranges(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
+        """Epochs from the first to the last; the loss axis from the smallest to the largest
+        finite loss (in decades on a log axis). One call, so the view repaints once."""
+        x_range = (float(epochs[0]), float(max(epochs[-1], epochs[0] + 1)))
+        losses = np.concatenate((train, test))
+        losses = losses[np.isfinite(losses)]
+        if self.log_scale():
+            losses = np.log10(losses[losses > 0])
+        if not len(losses):
+            self.plot_item.setRange(xRange=x_range, padding=0.02)
+            self._apply_ranges()
+            return
+        low, high = float(losses.min()), float(losses.max())
+        # A flat curve still gets a visible span around it.
+        margin = 0.05 * (high - low) if high - low > 1e-12 else 0.5
+        self.plot_item.setRange(xRange=x_range, yRange=(low - margin, high + margin), padding=0.02)
+
+    def _redraw_now(self) -> None:
+        history = self._shown_history
+        if history is not None:
+            self._draw(history)
 
     @staticmethod
     def _set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
@@ -199,6 +290,7 @@ class LossPlot(QWidget):
         self.plot_item.setLogMode(y=checked)
         # PlotItem switches every axis; accuracy's right axis stays linear 0..1.
         self.plot_item.getAxis("right").setLogMode(False, False)
+        self._redraw_now()  # the loss range is now in decades (or back in plain values)
 
     @Slot()
     def _on_view_resized(self) -> None:

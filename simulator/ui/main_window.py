@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -50,6 +50,40 @@ SPEEDS = (
     ("100 steps a frame", 6000),
     ("As fast as possible", None),
 )
+
+
+class StepCounter(QWidget):
+    """The epoch and step counter in the status bar. A QLabel would ask the status bar to lay
+    itself out again on every new text, thirty times a second while training; this widget keeps
+    one size and only repaints itself."""
+
+    SAMPLE = "epoch 9,999,999 · step 99,999,999 · 999,999 steps/s"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        # Opaque: it paints its own background, so the window need not repaint behind it.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        metrics = self.fontMetrics()
+        self.setFixedSize(metrics.horizontalAdvance(self.SAMPLE) + 12, metrics.height() + 4)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(
+            self.rect().adjusted(0, 0, -6, 0),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            self._text,
+        )
 
 
 class MessageBanner(QFrame):
@@ -148,8 +182,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([280, 650, 470])
         self.setCentralWidget(self.splitter)
 
-        self.counter = QLabel()
-        self.counter.setMinimumWidth(260)
+        self.counter = StepCounter()
         self.statusBar().addPermanentWidget(self.counter)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:

@@ -21,7 +21,7 @@ def spiral():
 
 @pytest.fixture
 def plot(qtbot):
-    widget = LossPlot()
+    widget = LossPlot(redraw_interval_ms=0)
     qtbot.addWidget(widget)
     widget.resize(600, 450)
     widget.show()
@@ -71,7 +71,7 @@ def test_latest_losses_are_written_to_four_digits(plot, spiral):
     text = plot.summary_text()
     assert text.startswith(f"train {train:.4g} · test {test:.4g}")
     assert f"{spiral.history.column('train_accuracy')[-1]:.1%}" in text
-    assert f"{train:.4g}" in plot.summary.text()
+    assert f"{train:.4g}" in plot.train_figure.text()
     plot.clear()
     assert _data(plot.train_curve)[0].size == 0
     assert f"{train:.4g}" not in plot.summary_text()
@@ -111,3 +111,23 @@ def test_missing_test_loss_draws_no_test_curve(plot):
     assert _data(plot.test_curve)[0].size == 0
     assert np.array_equal(_data(plot.train_curve)[1], [0.9, 0.5, 0.3])
     assert plot.summary_text() == "train 0.3 · test —"
+
+
+def test_redraws_at_most_once_an_interval_and_draws_the_latest(qtbot, spiral):
+    plot = LossPlot(redraw_interval_ms=200)
+    qtbot.addWidget(plot)
+    plot.show()
+    history = History()
+    rows = list(
+        zip(*(spiral.history.column(k) for k in ("epoch", "train_loss", "test_loss")), strict=True)
+    )
+    history.append(int(rows[0][0]), rows[0][1], rows[0][2], None, None)
+    plot.set_history(history)
+    assert len(_data(plot.train_curve)[0]) == 1  # the first call draws at once
+    for row in rows[1:]:
+        history.append(int(row[0]), row[1], row[2], None, None)
+        plot.set_history(history)
+    assert len(_data(plot.train_curve)[0]) == 1  # the rest wait for the interval to end
+    assert plot.redraw_pending()
+    qtbot.waitUntil(lambda: not plot.redraw_pending(), timeout=2000)
+    assert len(_data(plot.train_curve)[0]) == len(rows)
