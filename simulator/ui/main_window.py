@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10_000)
 
     # ----- training controls ----------------------------------------------------------------
+    # Slots of their own: QAction.triggered passes `checked`, which step(count) would take as
+    # its count.
 
     @Slot()
     def _on_play_triggered(self) -> None:

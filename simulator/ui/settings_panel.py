@@ -64,19 +64,7 @@ LEARNING_RATES = (
     "3",
     "10",
 )
-REGULARIZATION_RATES = (
-    "0",
-    "0.0001",
-    "0.001",
-    "0.003",
-    "0.01",
-    "0.03",
-    "0.1",
-    "0.3",
-    "1",
-    "3",
-    "10",
-)
+REGULARIZATION_RATES = ("0", *LEARNING_RATES[1:])
 THUMBNAIL = 28
 
 
