@@ -19,6 +19,9 @@ TASKS = ("classification", "regression")
 CLASSIFICATION_GENERATORS = ("circle", "xor", "gaussian", "spiral")
 REGRESSION_GENERATORS = ("regression_plane", "regression_gaussians")
 GENERATORS = CLASSIFICATION_GENERATORS + REGRESSION_GENERATORS
+# A CSV path starting with this names a data set shipped in nnsim's resources folder, so a
+# scenario using it works from wherever the scenario file is kept.
+SHIPPED_PREFIX = "nnsim:"
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 Matrix = tuple[tuple[float, ...], ...]
@@ -159,10 +162,13 @@ class GeneratorData:
 
 @dataclass(frozen=True)
 class CsvData:
-    """Samples read from the CSV file `csv`: a '/'-separated path relative to the scenario's folder.
+    """Samples read from the CSV file `csv`: a '/'-separated path relative to the scenario's folder,
+    or, after the prefix SHIPPED_PREFIX, relative to nnsim's own resources folder. A name ending
+    in ".gz" is read through gzip.
 
     `targets` names the target columns; the other columns are raw inputs. `one_hot` None means
-    "true when a target column holds non-numbers" (decided when the CSV is read).
+    "true when a target column holds non-numbers" (decided when the CSV is read). `image_shape`
+    (rows, columns) says the raw inputs are the pixels of an image, row by row.
     """
 
     csv: str
@@ -170,6 +176,7 @@ class CsvData:
     one_hot: bool | None
     train_fraction: float
     seed: int
+    image_shape: tuple[int, int] | None = None
 
     kind: ClassVar[str] = "csv"
 
@@ -219,6 +226,24 @@ def _series(values: Any) -> tuple[int | float | None, ...] | None:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """The result a preset documents: what seeded training reaches after `epochs` epochs.
+
+    Each figure is None when not documented. `diverges` says training blows up within `epochs`.
+    """
+
+    epochs: int
+    train_loss: float | None = None
+    test_loss: float | None = None
+    train_accuracy: float | None = None
+    test_accuracy: float | None = None
+    diverges: bool = False
+
+
+OUTCOME_FIGURES = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario. `source_path` is where it was loaded from; it takes no part in ==."""
 
@@ -228,6 +253,7 @@ class Scenario:
     training: TrainingSpec
     data: DataSpec
     state: TrainingState | None = None
+    outcome: Outcome | None = None
     source_path: Path | None = field(default=None, compare=False)
 
 
@@ -352,6 +378,8 @@ def _data_to_dict(data: DataSpec) -> dict:
         if data.one_hot is not None:
             out["one_hot"] = bool(data.one_hot)
         out.update(train_fraction=float(data.train_fraction), seed=int(data.seed))
+        if data.image_shape is not None:
+            out["image_shape"] = [int(n) for n in data.image_shape]
         return out
     raise TypeError(f"unknown data form {type(data).__name__}")
 
@@ -397,8 +425,21 @@ def scenario_to_dict(scenario: Scenario) -> dict:
         "training": _training_to_dict(scenario.training),
         "data": _data_to_dict(scenario.data),
     }
+    if scenario.outcome is not None:
+        out["outcome"] = _outcome_to_dict(scenario.outcome)
     if scenario.state is not None:
         out["state"] = _state_to_dict(scenario.state)
+    return out
+
+
+def _outcome_to_dict(outcome: Outcome) -> dict:
+    out: dict[str, Any] = {"epochs": int(outcome.epochs)}
+    for name in OUTCOME_FIGURES:
+        value = getattr(outcome, name)
+        if value is not None:
+            out[name] = float(value)
+    if outcome.diverges:
+        out["diverges"] = True
     return out
 
 
@@ -468,6 +509,7 @@ def _data_from_dict(obj: dict) -> DataSpec:
             one_hot=obj.get("one_hot"),
             train_fraction=float(obj["train_fraction"]),
             seed=obj["seed"],
+            image_shape=tuple(obj["image_shape"]) if "image_shape" in obj else None,
         )
     test = obj.get("test", {"inputs": [], "targets": []})
     columns = obj.get("columns")
@@ -497,6 +539,11 @@ def _state_from_dict(obj: dict) -> TrainingState:
     )
 
 
+def _outcome_from_dict(obj: dict) -> Outcome:
+    figures = {name: float(obj[name]) for name in OUTCOME_FIGURES if name in obj}
+    return Outcome(epochs=obj["epochs"], diverges=bool(obj.get("diverges", False)), **figures)
+
+
 def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenario:
     """Build a Scenario from a JSON object that is already validated and migrated.
 
@@ -508,6 +555,7 @@ def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenar
     network = obj["network"]
     init = network.get("initialization", {})
     state = obj.get("state")
+    outcome = obj.get("outcome")
     return Scenario(
         title=obj["title"],
         description=obj.get("description", ""),
@@ -519,5 +567,6 @@ def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenar
         training=_training_from_dict(obj["training"]),
         data=_data_from_dict(obj["data"]),
         state=None if state is None else _state_from_dict(_plain(state)),
+        outcome=None if outcome is None else _outcome_from_dict(outcome),
         source_path=Path(source) if source else None,
     )

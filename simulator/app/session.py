@@ -4,6 +4,7 @@ and the way back to a Scenario holding the whole state for saving."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from ..engine.trace import StepTrace
 from ..engine.trainer import Evaluation, Regularization, StepRecord, Trainer, evaluate
 from .history import History
 from .scenario import (
+    SHIPPED_PREFIX,
     CsvData,
     GeneratorData,
     InlineData,
@@ -25,7 +27,7 @@ from .scenario import (
     TrainingState,
     derived_task,
 )
-from .storage import ScenarioError
+from .storage import ScenarioError, csv_path
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
 
@@ -230,26 +232,49 @@ def _matrix(rows, width: int) -> np.ndarray:
 
 
 def _read_csv(scenario: Scenario, spec: CsvData) -> tabular.Table:
-    base = scenario.source_path.parent if scenario.source_path else Path.cwd()
-    path = (base / spec.csv).resolve()
+    if spec.csv.startswith(SHIPPED_PREFIX) or scenario.source_path is not None:
+        path = csv_path(scenario).resolve()
+    else:
+        path = (Path.cwd() / spec.csv).resolve()
     try:
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
+        if path.stat().st_size > MAX_CSV_BYTES:
             raise _error(scenario, "data.csv", f"{spec.csv} is larger than 200 MB")
-        text = path.read_text(encoding="utf-8-sig")
+        raw = _read_limited(path)
+        if raw is None:
+            raise _error(scenario, "data.csv", f"{spec.csv} unpacks to more than 200 MB")
+        text = raw.decode("utf-8-sig")
     except ScenarioError:
         raise
     except FileNotFoundError:
         raise _error(
             scenario, "data.csv", f"{spec.csv} does not exist beside the scenario"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise _error(scenario, "data.csv", f"cannot read {spec.csv}: {reason}") from None
     try:
-        return tabular.parse_csv(text, list(spec.targets), one_hot=spec.one_hot)
+        table = tabular.parse_csv(text, list(spec.targets), one_hot=spec.one_hot)
     except tabular.TabularError as exc:
         raise _error(scenario, "data.csv", f"{spec.csv}: {exc}") from None
+    if spec.image_shape is not None:
+        rows, columns = spec.image_shape
+        if rows * columns != len(table.input_names):
+            raise _error(
+                scenario,
+                "data.image_shape",
+                f"{rows} × {columns} pixels, but {spec.csv} has "
+                f"{len(table.input_names)} input columns",
+            )
+    return table
+
+
+def _read_limited(path: Path) -> bytes | None:
+    """Return the file's bytes, unpacked when its name ends in .gz; None when they exceed
+    MAX_CSV_BYTES (a small .gz file can unpack to far more than its own size)."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as stream:
+        data = stream.read(MAX_CSV_BYTES + 1)
+    return None if len(data) > MAX_CSV_BYTES else data
 
 
 def _error(scenario: Scenario, field: str, reason: str) -> ScenarioError:

@@ -26,6 +26,7 @@ from simulator.app.scenario import (
     FORMAT_NAME,
     FORMAT_VERSION,
     HISTORY_KEYS,
+    SHIPPED_PREFIX,
     CsvData,
     GeneratorData,
     InlineData,
@@ -183,11 +184,14 @@ def scenario_summary(scenario: Scenario) -> str:
 def csv_path(scenario: Scenario) -> Path:
     """Return the absolute path of the CSV file of a scenario with CSV data.
 
-    The path in the file is relative to the folder of `scenario.source_path`. Raises ValueError
-    when the data is not CSV data or the scenario was not loaded from a file.
+    The path in the file is relative to the folder of `scenario.source_path`, or names a shipped
+    data set. Raises ValueError when the data is not CSV data, or names no shipped data set and
+    the scenario was not loaded from a file.
     """
     if not isinstance(scenario.data, CsvData):
         raise ValueError("the scenario's data is not a CSV file")
+    if scenario.data.csv.startswith(SHIPPED_PREFIX):
+        return resource_path(scenario.data.csv.removeprefix(SHIPPED_PREFIX))
     if scenario.source_path is None:
         raise ValueError("the scenario was not loaded from a file, so its CSV path has no folder")
     return scenario.source_path.parent.joinpath(*PurePosixPath(scenario.data.csv).parts)
@@ -731,6 +735,9 @@ def _check_generator(data: GeneratorData, network: NetworkSpec) -> None:
 
 def _check_csv_path(text: str, base_dir: Path | None) -> None:
     field = "data.csv"
+    if text.startswith(SHIPPED_PREFIX):
+        _check_shipped_csv(text.removeprefix(SHIPPED_PREFIX))
+        return
     if "\x00" in text:
         raise _Invalid(field, "contains a NUL character")
     if "\\" in text:
@@ -759,6 +766,17 @@ def _check_csv_path(text: str, base_dir: Path | None) -> None:
         raise _Invalid(field, f"cannot resolve the path: {exc}") from None
     if not target.is_relative_to(root):
         raise _Invalid(field, "leads outside the scenario's folder (through a link)")
+
+
+def _check_shipped_csv(name: str) -> None:
+    try:
+        path = resource_path(name)
+    except ValueError:
+        raise _Invalid(
+            "data.csv", f"{SHIPPED_PREFIX}{name} is not a name of a data set shipped with nnsim"
+        ) from None
+    if not path.is_file():
+        raise _Invalid("data.csv", f"nnsim ships no data set {name!r}")
 
 
 def _available_features(raw: tuple[str, ...]) -> list[str]:

@@ -40,10 +40,11 @@ def loss_value(name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
         return 0.5 * float(np.vdot(diff, diff)) / n
     if name == "bce":
         # −[y ln σ(z) + (1−y) ln(1−σ(z))] = ln(1 + e^z) − z·y; logaddexp(0, z) is ln(1 + e^z)
-        # without overflow, so the loss stays finite for every z.
-        return (float(np.add.reduce(np.logaddexp(0.0, z), axis=None)) - float(np.vdot(z, y))) / (
-            n * k
-        )
+        # without overflow, so the loss stays finite for every z. The difference is taken per
+        # sample, before summing: with huge z, two huge sums cancel to noise (even below zero).
+        per_sample = np.logaddexp(0.0, z)
+        per_sample -= z * y
+        return float(np.add.reduce(per_sample, axis=None)) / (n * k)
     if name == "cross_entropy":
         # ln softmax(z)_k = z_k − logsumexp(z), with the row maximum taken out for stability.
         shifted = z - z.max(axis=1, keepdims=True)

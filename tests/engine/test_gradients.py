@@ -96,6 +96,16 @@ def test_loss_values_are_stable_for_extreme_logits():
     )
 
 
+def test_bce_of_huge_logits_is_never_negative():
+    # A thousand right answers with huge logits and one sample at z = 0: summing before
+    # subtracting left the difference of two sums near 1e27, whose rounding swamps the true loss.
+    rng = np.random.default_rng(0)
+    z = np.vstack([rng.uniform(1e23, 1e24, (1000, 1)), [[0.0]]])
+    y = np.vstack([np.ones((1000, 1)), [[0.0]]])
+    a = activations.apply("sigmoid", z)
+    assert losses.loss_value("bce", z, a, y) == pytest.approx(np.log(2.0) / 1001)
+
+
 @pytest.mark.parametrize(
     ("name", "z", "expected_derivative"),
     [("relu", 0.0, 0.0), ("relu", 2.0, 1.0), ("leaky_relu", 0.0, 0.01), ("leaky_relu", -3.0, 0.01)],
