@@ -12,7 +12,7 @@ from ..app.session import Simulation
 from ..app.storage import ScenarioError, load_scenario
 from ..resources import scenarios_dir
 
-DEFAULT_PRESET = "circle.json"
+DEFAULT_PRESET = "cat-vs-dog.json"
 
 
 def default_scenario_path() -> Path:

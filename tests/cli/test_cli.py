@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator.resources import scenarios_dir
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 DESIGN_CARD = DATA / "x1x2-design-card.json"
 
@@ -133,6 +135,13 @@ def test_validate_reports_each_file_and_fails_on_a_bad_one(tmp_path):
     result = nnsim("validate", DESIGN_CARD, bad, check_code=2)
     assert "bad.json" in result.stderr
     assert "title" in result.stderr
+
+
+def test_every_shipped_preset_validates():
+    shipped = sorted(scenarios_dir().glob("*.json"))
+    result = nnsim("validate", *shipped, check_code=0)
+    assert result.stdout.count(": ok") == len(shipped)
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize("command", ["train", "trace", "gradcheck"])
