@@ -67,7 +67,8 @@ def _animal_data(with_sound: bool, seed: int) -> InlineData:
         # 1 for a bark, 0 for a meow: every dog barks and every cat meows.
         points = np.column_stack([points, species.astype(float)])
         columns += ("barks",)
-    return _inline(points, species.reshape(-1, 1).astype(float), ANIMAL_TRAIN, columns)
+    targets = species.reshape(-1, 1).astype(float)
+    return _inline(points, targets, ANIMAL_TRAIN, columns, classes=("cat", "dog"))
 
 
 def cat_vs_dog(seed: int) -> InlineData:
@@ -101,7 +102,11 @@ def worked_example(seed: int) -> InlineData:
 
 
 def _inline(
-    points: np.ndarray, targets: np.ndarray, train: int, columns: tuple[str, ...] | None
+    points: np.ndarray,
+    targets: np.ndarray,
+    train: int,
+    columns: tuple[str, ...] | None,
+    classes: tuple[str, ...] | None = None,
 ) -> InlineData:
     def rows(array: np.ndarray) -> tuple[tuple[float, ...], ...]:
         return tuple(tuple(float(v) for v in row) for row in array)
@@ -112,6 +117,7 @@ def _inline(
         test_inputs=rows(points[train:]),
         test_targets=rows(targets[train:]),
         columns=columns,
+        classes=classes,
     )
 
 

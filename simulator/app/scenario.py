@@ -115,7 +115,8 @@ class TrainingSpec:
 class InlineData:
     """Samples written in the file: rows of d inputs and rows of (output units) targets.
 
-    `columns` names the d raw input columns; None means "X1" ... "Xd".
+    `columns` names the d raw input columns; None means "X1" ... "Xd". `classes` names the
+    classes of a classification (class 0 first); None means "class 0", "class 1", ...
     """
 
     train_inputs: Matrix
@@ -123,6 +124,7 @@ class InlineData:
     test_inputs: Matrix = ()
     test_targets: Matrix = ()
     columns: tuple[str, ...] | None = None
+    classes: tuple[str, ...] | None = None
 
     kind: ClassVar[str] = "inline"
 
@@ -364,6 +366,8 @@ def _data_to_dict(data: DataSpec) -> dict:
             out["test"] = {"inputs": _rows(data.test_inputs), "targets": _rows(data.test_targets)}
         if data.columns is not None:
             out["columns"] = list(data.columns)
+        if data.classes is not None:
+            out["classes"] = list(data.classes)
         return out
     if isinstance(data, GeneratorData):
         return {
@@ -513,12 +517,14 @@ def _data_from_dict(obj: dict) -> DataSpec:
         )
     test = obj.get("test", {"inputs": [], "targets": []})
     columns = obj.get("columns")
+    classes = obj.get("classes")
     return InlineData(
         train_inputs=_matrix(obj["train"]["inputs"]),
         train_targets=_matrix(obj["train"]["targets"]),
         test_inputs=_matrix(test["inputs"]),
         test_targets=_matrix(test["targets"]),
         columns=None if columns is None else tuple(columns),
+        classes=None if classes is None else tuple(classes),
     )
 
 

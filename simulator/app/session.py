@@ -177,6 +177,7 @@ def load_dataset(scenario: Scenario) -> Dataset:
         train_targets = _matrix(spec.train_targets, output_units)
         test_raw = _matrix(spec.test_inputs, width)
         test_targets = _matrix(spec.test_targets, output_units)
+        classes = spec.classes
     elif isinstance(spec, CsvData):
         table = _read_csv(scenario, spec)
         raw_names = tuple(table.input_names)

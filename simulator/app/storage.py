@@ -713,6 +713,13 @@ def _check_inline(data: InlineData, outputs: int) -> None:
             "data.columns",
             f"{_count(len(data.columns), 'name')} for input rows of {_count(width, 'value')}",
         )
+    expected_classes = max(2, outputs)
+    if data.classes is not None and len(data.classes) != expected_classes:
+        raise _Invalid(
+            "data.classes",
+            f"{_count(len(data.classes), 'name')}, expected {expected_classes} for an output "
+            f"layer of {_count(outputs, 'unit')}",
+        )
 
 
 def _check_generator(data: GeneratorData, network: NetworkSpec) -> None:

@@ -136,3 +136,17 @@ def test_a_bad_outcome_is_refused_by_field(tmp_path, outcome, field):
     with pytest.raises(ScenarioError) as info:
         load_scenario(_write(tmp_path / "s.json", obj))
     assert info.value.field == field
+
+
+def test_inline_class_names_reach_the_data_and_must_match_the_outputs(tmp_path):
+    data = {
+        "train": {"inputs": [[0.0], [1.0]], "targets": [[0.0], [1.0]]},
+        "classes": ["cat", "dog"],
+    }
+    scenario = load_scenario(_write(tmp_path / "s.json", _scenario_with(data, ["X1"])))
+    assert Simulation(scenario).data.classes == ("cat", "dog")
+    data["classes"] = ["cat", "dog", "bird"]
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path / "s.json", _scenario_with(data, ["X1"])))
+    assert info.value.field == "data.classes"
+    assert "expected 2" in info.value.reason
