@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Per-sample gradients are kept while batch size × parameters stays within this many numbers
+# (80 MB of float64); beyond that a trace keeps only the batch's mean gradient.
+SAMPLE_GRADIENT_LIMIT = 10_000_000
+
 
 @dataclass(frozen=True)
 class LayerTrace:
@@ -36,6 +40,11 @@ class LayerTrace:
     optimizer_state: dict[str, tuple[np.ndarray, np.ndarray]]
     # For a softmax layer, Σ_j e^(z_j − max z) per sample (n,): the sum each a_k was divided by.
     softmax_sum: np.ndarray | None = None
+    # Each sample's own gradient, of its own loss alone: (n, units, fan_in) and (n, units). Their
+    # mean over the batch is the data part of grad_weights and grad_biases. None for batches too
+    # large to keep them (see SAMPLE_GRADIENT_LIMIT).
+    sample_grad_weights: np.ndarray | None = None
+    sample_grad_biases: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from . import losses
 from .network import Network, Workspace, backward_into, forward_into
 from .optimizers import Optimizer
-from .trace import LayerTrace, StepTrace
+from .trace import SAMPLE_GRADIENT_LIMIT, LayerTrace, StepTrace
 
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
 
@@ -291,8 +291,13 @@ class Trainer:
             penalty_full[: network.weight_count] = penalty_grad
         penalty_w, _ = network.split(penalty_full)
         state_arrays = _optimizer_state_arrays(self.optimizer)
+        n = len(x)
+        keep_samples = n * len(before) <= SAMPLE_GRADIENT_LIMIT
         layers = []
         for i in range(network.layer_count):
+            below = x if i == 0 else ws.a[i - 1]
+            # δ holds ∂(batch mean loss)/∂z, 1/n of each sample's own; n·δ undoes that share.
+            own_delta = ws.delta[i] * n if keep_samples else None
             opt_state = {}
             for key, flat in state_arrays.items():
                 w_part, b_part = network.split(flat)
@@ -317,6 +322,10 @@ class Trainer:
                     softmax_sum=_softmax_sum(ws.z[i])
                     if network.activation_names[i] == "softmax"
                     else None,
+                    sample_grad_weights=None
+                    if own_delta is None
+                    else own_delta[:, :, None] * below[:, None, :],
+                    sample_grad_biases=own_delta,
                 )
             )
         optimizer = self.optimizer

@@ -95,6 +95,29 @@ def test_trace_records_forward_and_backward_numbers():
     np.testing.assert_allclose(out.grad_weights, out.delta.T @ trace.layers[0].a, rtol=1e-12)
 
 
+def test_each_sample_gradient_is_its_own_step_and_their_mean_is_the_batch_gradient():
+    batch = _problem(shuffle=False, batch=5)
+    batch.step(trace=True)
+    batch_trace = batch.last_trace
+    for s in range(5):
+        alone = _problem(shuffle=False, batch=5)
+        _, own = alone.step_on(batch_trace.inputs[s : s + 1], batch_trace.targets[s : s + 1])
+        for layer, own_layer in zip(batch_trace.layers, own.layers, strict=True):
+            np.testing.assert_allclose(
+                layer.sample_grad_weights[s], own_layer.grad_weights, rtol=1e-12
+            )
+            np.testing.assert_allclose(
+                layer.sample_grad_biases[s], own_layer.grad_biases, rtol=1e-12
+            )
+    for layer in batch_trace.layers:
+        np.testing.assert_allclose(
+            layer.sample_grad_weights.mean(axis=0), layer.grad_weights, rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            layer.sample_grad_biases.mean(axis=0), layer.grad_biases, rtol=1e-12
+        )
+
+
 def test_last_batch_may_be_smaller_and_order_is_file_order_without_shuffle():
     trainer = _problem(n=23, batch=5, shuffle=False)
     assert trainer.steps_per_epoch == 5
