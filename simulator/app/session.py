@@ -50,6 +50,15 @@ class Dataset:
     feature_plan: features.FeaturePlan
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a step changes: the flat parameters, the optimizer state and the step count."""
+
+    parameters: np.ndarray
+    optimizer: dict
+    step: int
+
+
 class Simulation:
     """Owns the engine objects of one open scenario. Not thread-safe: one thread drives it."""
 
@@ -111,11 +120,32 @@ class Simulation:
     def trace_sample(self, index: int) -> tuple[StepRecord, StepTrace]:
         """Take one training step on training sample `index` alone (a batch of one) and return
         its record and trace; the network and optimizer move on as in training."""
+        return self.trace_batch([index])
+
+    def trace_batch(self, indices: list[int]) -> tuple[StepRecord, StepTrace]:
+        """Take one training step on the training samples `indices` (in that order) as one
+        mini-batch and return its record and trace."""
         count = len(self.data.train_inputs)
-        if not 0 <= index < count:
-            raise IndexError(f"sample {index} does not exist: the training set has {count}")
-        rows = slice(index, index + 1)
+        if not indices:
+            raise IndexError("a batch needs at least one sample")
+        for index in indices:
+            if not 0 <= index < count:
+                raise IndexError(f"sample {index} does not exist: the training set has {count}")
+        rows = np.asarray(indices, dtype=np.intp)
         return self.trainer.step_on(self.data.train_inputs[rows], self.data.train_targets[rows])
+
+    def checkpoint(self) -> Checkpoint:
+        """Return the weights, optimizer state and step count, for `restore`."""
+        trainer = self.trainer
+        return Checkpoint(
+            self.network.parameters.copy(), trainer.optimizer.state(), trainer.step_count
+        )
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Go back to a `checkpoint()`: a step taken since (say in a step-through) is undone."""
+        np.copyto(self.network.parameters, checkpoint.parameters)
+        self.trainer.optimizer.load_state(checkpoint.optimizer)
+        self.trainer.step_count = checkpoint.step
 
     # ----- back to a scenario ----------------------------------------------------------------
 

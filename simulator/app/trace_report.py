@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from ..engine import activations, losses
 from ..engine.trace import StepTrace
+from .walkthrough import factor, number, signed_sum
+
+# `nnsim trace` prints six significant digits; the step-through lets the user choose.
+REPORT_DIGITS = 6
 
 
 def trace_to_json(trace: StepTrace, sample: int) -> dict:
@@ -42,26 +46,9 @@ def trace_to_json(trace: StepTrace, sample: int) -> dict:
     }
 
 
-def number(value: float, digits: int = 6) -> str:
-    """Format a number for reading: `digits` significant digits, a true minus sign, no −0."""
-    text = f"{value + 0.0:.{digits}g}"  # + 0.0 turns −0.0 into 0.0
-    return text.replace("-", "−")
-
-
-def factor(value: float, digits: int = 6) -> str:
-    """Format a number that follows a × sign: negative ones in parentheses."""
-    text = number(value, digits)
-    return f"({text})" if text.startswith("−") else text
-
-
-def _signed_sum(terms: list[str]) -> str:
-    text = terms[0]
-    for term in terms[1:]:
-        text += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
-    return text
-
-
-def trace_to_text(trace: StepTrace, sample: int, input_names: list[str], digits: int = 6) -> str:
+def trace_to_text(
+    trace: StepTrace, sample: int, input_names: list[str], digits: int = REPORT_DIGITS
+) -> str:
     """Return the step as a worked example: every formula with its numbers substituted."""
     n = lambda v: number(float(v), digits)  # noqa: E731 - local shorthands keep lines readable
     f = lambda v: factor(float(v), digits)  # noqa: E731
@@ -86,7 +73,7 @@ def trace_to_text(trace: StepTrace, sample: int, input_names: list[str], digits:
                 for w, v in zip(layer.weights_before[j], below_values, strict=True)
             ]
             terms.append(n(layer.biases_before[j]))
-            lines.append(f"    z{li + 1}_{j + 1} = {_signed_sum(terms)} = {n(layer.z[0, j])}")
+            lines.append(f"    z{li + 1}_{j + 1} = {signed_sum(terms)} = {n(layer.z[0, j])}")
             if name == "softmax":
                 continue
             lines.append(f"    a{li + 1}_{j + 1} = {name}({n(layer.z[0, j])}) = {n(layer.a[0, j])}")
@@ -126,7 +113,7 @@ def trace_to_text(trace: StepTrace, sample: int, input_names: list[str], digits:
                     for k in range(above.delta.shape[1])
                 ]
                 lines.append(
-                    f"    δ{li + 1}_{j + 1} = ({_signed_sum(terms)}) · "
+                    f"    δ{li + 1}_{j + 1} = ({signed_sum(terms)}) · "
                     f"{trace.activation_names[li]}′({n(layer.z[0, j])}) = {n(layer.delta[0, j])}"
                 )
         below_values = trace.inputs[0] if li == 0 else layers[li - 1].a[0]
@@ -183,17 +170,18 @@ def trace_to_text(trace: StepTrace, sample: int, input_names: list[str], digits:
 
 
 def _update_heading(trace: StepTrace) -> str:
-    eta = number(trace.learning_rate)
+    eta = number(trace.learning_rate, REPORT_DIGITS)
     if trace.optimizer_name == "adam":
         s = trace.optimizer_settings
         return (
-            f"Update (Adam, η = {eta}, β1 = {number(s['beta1'])}, β2 = {number(s['beta2'])}, "
+            f"Update (Adam, η = {eta}, β1 = {number(s['beta1'], REPORT_DIGITS)}, "
+            f"β2 = {number(s['beta2'], REPORT_DIGITS)}, "
             f"step t = {trace.optimizer_step_count}: w ← w − η·m̂/(√v̂ + ε))"
         )
     momentum = trace.optimizer_settings.get("momentum", 0.0)
     if momentum:
         return (
-            f"Update (SGD with momentum μ = {number(momentum)}, η = {eta}: "
+            f"Update (SGD with momentum μ = {number(momentum, REPORT_DIGITS)}, η = {eta}: "
             "v ← μ·v + g; w ← w − η·v)"
         )
     return f"Update (SGD, η = {eta}: w ← w − η · ∂L/∂w)"
