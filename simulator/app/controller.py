@@ -9,15 +9,18 @@ import random
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..engine.trace import StepTrace
 from . import edits
 from .frame_budget import FrameBudget
 from .history import History
 from .scenario import Scenario, scenario_to_dict
-from .session import Simulation
+from .session import Checkpoint, Simulation
 from .snapshot import DataPicture, Snapshot
 from .storage import ScenarioError, validate_scenario_dict
 from .worker import EMIT_INTERVAL, Progress, TrainingWorker
@@ -220,6 +223,23 @@ class TrainingController(QObject):
         except FutureTimeout:
             raise TimeoutError("the training thread did not answer in time") from None
 
+    def begin_walk(self, samples: list[int], timeout: float = 10.0) -> Walk:
+        """Pause, then take one traced training step on the training `samples` (one mini-batch)
+        for the step-through. Returns what is needed to show it and to take it back."""
+        future: Future = Future()
+        self._worker.post(functools.partial(_walk_step, samples=list(samples), future=future))
+        try:
+            walk = future.result(timeout=timeout)
+        except FutureTimeout:
+            raise TimeoutError("the training thread did not answer in time") from None
+        if not walk.trace.diverged:
+            self._set_modified(True)
+        return walk
+
+    def undo_walk(self, walk: Walk) -> None:
+        """Take back the step of `walk`: weights, optimizer state and step count as before."""
+        self._worker.post(functools.partial(_restore, checkpoint=walk.checkpoint))
+
     def mark_saved(self) -> None:
         self._set_modified(False)
 
@@ -247,6 +267,37 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> None:
         worker.report(f"That change was not made: {exc}")
         return
     worker.replace_simulation(simulation)
+
+
+@dataclasses.dataclass(frozen=True)
+class Walk:
+    """A step taken for the step-through: its trace, the samples (training indices) it used,
+    every training sample's prediction before the step, and the checkpoint to go back to."""
+
+    samples: tuple[int, ...]
+    trace: StepTrace
+    predictions: np.ndarray
+    checkpoint: Checkpoint
+
+
+def _walk_step(worker: TrainingWorker, samples: list[int], future: Future) -> None:
+    """Runs on the worker thread."""
+    worker.pause()
+    simulation = worker.simulation
+    try:
+        checkpoint = simulation.checkpoint()
+        predictions = simulation.network.predict(simulation.data.train_inputs)
+        _, trace = simulation.trace_batch(samples)
+    except (IndexError, ValueError) as exc:  # handed to the GUI, which explains it
+        future.set_exception(exc)
+        return
+    worker.mark_changed()
+    future.set_result(Walk(tuple(samples), trace, predictions, checkpoint))
+
+
+def _restore(worker: TrainingWorker, checkpoint: Checkpoint) -> None:
+    worker.simulation.restore(checkpoint)
+    worker.mark_changed()
 
 
 def _replace(worker: TrainingWorker, simulation: Simulation) -> None:

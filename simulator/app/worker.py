@@ -270,6 +270,10 @@ class TrainingWorker(QObject):
         if message:
             self._message = message
 
+    def mark_changed(self) -> None:
+        """The simulation was changed by a command: report a fresh snapshot."""
+        self._dirty = True
+
     def report(self, message: str) -> None:
         self._message = message
 

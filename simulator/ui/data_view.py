@@ -1,5 +1,6 @@
 """The data and what the network makes of it: its output over the plane with the points on top,
-or, for data with more than two inputs, a confusion matrix or a predicted-against-true plot."""
+or, for data with more than two inputs, a confusion matrix or a predicted-against-true plot, and
+for image data its test images captioned with the true and the predicted class."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QStackedWidget,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.snapshot import DataPicture, Snapshot
+from .image_view import ARROW, WRONG_MARK, ImageGrid, pixel_range
 from .palette import NEGATIVE, NEUTRAL, POSITIVE, value_range
 
 # Colour-blind-safe class colours: the palette's orange and blue first (class 0 is the low end of
@@ -59,6 +62,10 @@ PLANE_HELP = (
     "Shift+click a training point: follow it in the step-through"
 )
 SCATTER_HELP = "Shift+click a training point: follow it in the step-through"
+# Image data: how many samples the image grid shows (the first ones of the test set).
+IMAGE_COUNT = 36
+# Above this many classes the confusion matrix uses a smaller font.
+MATRIX_SMALL_FONT_CLASSES = 6
 
 
 def class_color(index: int) -> QColor:
@@ -132,6 +139,15 @@ def _column_labels(names: list[str]) -> list[str]:
     return [name[len(prefix) :] for name in names]
 
 
+def _fitting_shape(picture: DataPicture, shape) -> tuple[int, int] | None:
+    """Return `shape` as (rows, columns) when classification data has that many raw columns,
+    else None: a shape that does not fit the data (a stale one) must not garble the pictures."""
+    if shape is None or picture.task != "classification" or picture.bounds is not None:
+        return None
+    rows, columns = (int(n) for n in shape)
+    return (rows, columns) if rows * columns == len(picture.raw_names) else None
+
+
 def _nearest(points: np.ndarray, x: float, y: float, pixel: tuple[float, float]) -> tuple:
     """Return (index, distance in pixels) of the point (n, 2) nearest to (x, y); pixel is the
     size of one screen pixel in data units along x and y."""
@@ -159,7 +175,9 @@ class DataView(QWidget):
     point_removed = Signal(int)
     sample_selected = Signal(int)
 
-    PLANE, MATRIX, SCATTER = range(3)
+    PLANE, MATRIX, SCATTER, IMAGES = range(4)
+    # The tabs above image data: the images, then the confusion matrix.
+    IMAGES_TAB, MATRIX_TAB = range(2)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,12 +190,16 @@ class DataView(QWidget):
         self._sample_index: int | None = None
         self._counts: np.ndarray | None = None
         self._scatter_positions = np.zeros((0, 2))
+        self._image_shape: tuple[int, int] | None = None
+        self._image_rows = np.zeros(0, dtype=np.int64)
+        self._image_set = "test"
         self._build_toolbar()
         self._build_plane()
         self._build_matrix()
         self._build_scatter()
+        self._build_images()
         self.stack = QStackedWidget()
-        for page in (self.plane, self.matrix_page, self.scatter):
+        for page in (self.plane, self.matrix_page, self.scatter, self.images_page):
             self.stack.addWidget(page)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -212,10 +234,31 @@ class DataView(QWidget):
             "Discretize output: colour the plane by the predicted class alone"
         )
         self.discretize_check.toggled.connect(self._on_discretize_check_toggled)
+        # Image data offers two views; tabs in the toolbar row cost no extra height.
+        self.view_tabs = QTabBar()
+        # Short names: beside the set chooser they must fit a narrow data view.
+        self.view_tabs.addTab("Images")
+        self.view_tabs.addTab("Matrix")
+        self.view_tabs.setTabToolTip(
+            self.IMAGES_TAB, "The first test images with the true and the predicted class"
+        )
+        self.view_tabs.setTabToolTip(
+            self.MATRIX_TAB, "Confusion matrix: how often each class is taken for each"
+        )
+        self.view_tabs.setDrawBase(False)
+        self.view_tabs.setExpanding(False)
+        self.view_tabs.setUsesScrollButtons(False)
+        self.view_tabs.currentChanged.connect(self._on_view_tabs_changed)
         self.toolbar = QHBoxLayout()
         self.toolbar.setContentsMargins(4, 2, 4, 0)
         self.toolbar.setSpacing(6)
-        for widget in (self.class_combo, self.value_label, self.value_spin, self.set_combo):
+        for widget in (
+            self.view_tabs,
+            self.class_combo,
+            self.value_label,
+            self.value_spin,
+            self.set_combo,
+        ):
             self.toolbar.addWidget(widget)
         self.toolbar.addStretch(1)
         self.toolbar.addWidget(self.test_check)
@@ -275,6 +318,7 @@ class DataView(QWidget):
         self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.matrix.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.matrix.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.matrix.setTextElideMode(Qt.TextElideMode.ElideNone)
         for header in (self.matrix.horizontalHeader(), self.matrix.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             header.setMinimumSectionSize(18)
@@ -284,6 +328,19 @@ class DataView(QWidget):
         layout.addWidget(self.matrix_caption)
         layout.addWidget(self.matrix, 1)
         layout.addWidget(self.matrix_summary)
+
+    def _build_images(self) -> None:
+        self.images_page = QWidget()
+        self.images_caption = QLabel()
+        self.images_caption.setWordWrap(True)
+        self.image_grid = ImageGrid()
+        self.image_grid.visible_changed.connect(self._on_image_grid_visible_changed)
+        self.images_summary = QLabel()
+        layout = QVBoxLayout(self.images_page)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.addWidget(self.images_caption)
+        layout.addWidget(self.image_grid, 1)
+        layout.addWidget(self.images_summary)
 
     def _build_scatter(self) -> None:
         self.scatter = self._new_plot()
@@ -312,10 +369,13 @@ class DataView(QWidget):
     # ----- public API -------------------------------------------------------------------------
 
     @Slot(object)
-    def set_data(self, picture: DataPicture) -> None:
+    def set_data(self, picture: DataPicture, image_shape: tuple[int, int] | None = None) -> None:
         """Show new data: picks the plane (2 raw inputs), the confusion matrix (classification)
-        or the predicted-against-true plot (regression), and draws the points."""
+        or the predicted-against-true plot (regression), and draws the points. `image_shape`
+        (rows, columns) says the raw inputs are an image's pixels, row by row: classification
+        data then shows its test images beside the confusion matrix."""
         self._picture = picture
+        self._image_shape = _fitting_shape(picture, image_shape)
         self._output_key = None
         self._counts = None
         self._sample_index = None
@@ -323,6 +383,8 @@ class DataView(QWidget):
         self.scatter_selection.setData(pos=np.zeros((0, 2)))
         if picture.bounds is not None:
             self._mode = self.PLANE
+        elif self._image_shape is not None:
+            self._mode = self.IMAGES
         elif picture.task == "classification":
             self._mode = self.MATRIX
         else:
@@ -338,12 +400,24 @@ class DataView(QWidget):
         self._show_mode()
         if self._mode == self.PLANE:
             self._set_plane_data(picture)
-        elif self._mode == self.MATRIX:
+        elif self._mode in (self.MATRIX, self.IMAGES):
             self._set_matrix_data(picture)
+            if self._mode == self.IMAGES:
+                self._set_image_data(picture)
         else:
             self._set_scatter_data(picture)
         if self._snapshot is not None:
             self.set_snapshot(self._snapshot)
+
+    def set_image_shape(self, image_shape: tuple[int, int] | None) -> None:
+        """Say (again) whether the current data is image data; redraws only on a change."""
+        picture = self._picture
+        if picture is not None and _fitting_shape(picture, image_shape) != self._image_shape:
+            self.set_data(picture, image_shape)
+
+    def image_shape(self) -> tuple[int, int] | None:
+        """Return the image shape the data is shown with, None when it is not shown as images."""
+        return self._image_shape
 
     @Slot(object)
     def set_snapshot(self, snapshot: Snapshot) -> None:
@@ -355,8 +429,10 @@ class DataView(QWidget):
             return
         if self._mode == self.PLANE:
             self._draw_plane(picture, snapshot)
-        elif self._mode == self.MATRIX:
+        elif self._matrix_shown():
             self._draw_matrix(picture, snapshot)
+        elif self._mode == self.IMAGES:
+            self._draw_images(snapshot)
         else:
             self._draw_scatter(picture, snapshot)
 
@@ -540,6 +616,11 @@ class DataView(QWidget):
 
     def _set_matrix_data(self, picture: DataPicture) -> None:
         names = list(picture.classes or ())
+        # Many classes make narrow cells: a smaller font keeps three-digit counts whole.
+        font = self.font()
+        if len(names) > MATRIX_SMALL_FONT_CLASSES:
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+        self.matrix.setFont(font)
         self.matrix.setRowCount(len(names))
         self.matrix.setColumnCount(len(names))
         self.matrix.setHorizontalHeaderLabels(_column_labels(names))
@@ -585,6 +666,69 @@ class DataView(QWidget):
         correct, total = int(np.trace(counts)), int(counts.sum())
         self.matrix_summary.setText(
             f"{correct} of {total} correct" if total else "No samples in this set"
+        )
+
+    # ----- images -----------------------------------------------------------------------------
+
+    def _set_image_data(self, picture: DataPicture) -> None:
+        """The first IMAGE_COUNT test samples (training samples when there is no test set)."""
+        test = len(picture.test_raw) > 0
+        raw = picture.test_raw if test else picture.train_raw
+        truth = picture.test_classes if test else picture.train_classes
+        count = min(IMAGE_COUNT, len(raw))
+        self._image_set = "test" if test else "training"
+        self._image_rows = np.arange(count)
+        lo, hi = pixel_range(picture.train_raw, picture.test_raw)
+        self.image_grid.set_images(
+            raw[:count],
+            self._image_shape,
+            lo,
+            hi,
+            _column_labels(list(picture.classes or ())),
+            truth[:count] if truth is not None else np.zeros(count, dtype=np.int64),
+            set_name=self._image_set,
+        )
+        self.images_caption.setToolTip(
+            f"Each image is captioned true class {ARROW} predicted class. Wrong predictions "
+            f"are framed in orange and marked {WRONG_MARK}; hover over an image for the "
+            "network's output"
+        )
+        self._update_image_texts()
+
+    def _draw_images(self, snapshot: Snapshot) -> None:
+        test = self._image_set == "test"
+        predicted = snapshot.test_predicted_classes if test else snapshot.train_predicted_classes
+        outputs = snapshot.test_predictions if test else snapshot.train_predictions
+        rows = self._image_rows
+        if predicted is None or len(predicted) < len(rows):
+            self.image_grid.set_predictions(None, None)
+            return
+        shown = predicted[rows]
+        scores = None
+        if outputs is not None and len(outputs) >= len(rows) and outputs.shape[1] > 1:
+            scores = outputs[rows, shown]
+        if self.image_grid.set_predictions(shown, scores):
+            self._update_image_texts()
+
+    @Slot(int)
+    def _on_image_grid_visible_changed(self, _count: int) -> None:
+        self._update_image_texts()
+
+    def _update_image_texts(self) -> None:
+        """The caption and the count of wrong predictions, over the images that fit."""
+        grid = self.image_grid
+        shown = grid.visible_count()
+        self.images_caption.setText(
+            f"The first {shown} {self._image_set} images: true {ARROW} predicted"
+        )
+        if not grid.has_predictions():
+            self.images_summary.setText("")
+            return
+        wrong = int(grid.wrong()[:shown].sum())
+        self.images_summary.setText(
+            f"{wrong} of {shown} shown {'is' if wrong == 1 else 'are'} wrong ({WRONG_MARK})"
+            if wrong
+            else f"All {shown} shown are right"
         )
 
     # ----- predicted against true -------------------------------------------------------------
@@ -643,13 +787,31 @@ class DataView(QWidget):
         mode = self._mode
         classification = picture is not None and picture.task == "classification"
         plane = picture is not None and mode == self.PLANE
-        self.stack.setCurrentIndex(mode)
+        matrix = self._matrix_shown()
+        self.stack.setCurrentIndex(self.MATRIX if matrix else mode)
+        self.view_tabs.setVisible(mode == self.IMAGES)
         self.class_combo.setVisible(plane and classification)
         self.value_label.setVisible(plane and not classification)
         self.value_spin.setVisible(plane and not classification)
-        self.set_combo.setVisible(mode == self.MATRIX)
-        self.test_check.setVisible(mode != self.MATRIX)
+        self.set_combo.setVisible(matrix)
+        self.test_check.setVisible(mode in (self.PLANE, self.SCATTER))
         self.discretize_check.setVisible(mode == self.PLANE)
+
+    def _matrix_shown(self) -> bool:
+        return self._mode == self.MATRIX or (
+            self._mode == self.IMAGES and self.view_tabs.currentIndex() == self.MATRIX_TAB
+        )
+
+    def show_view_tab(self, index: int) -> None:
+        """Choose the images (IMAGES_TAB) or the confusion matrix (MATRIX_TAB) of image data."""
+        self.view_tabs.setCurrentIndex(index)
+
+    @Slot(int)
+    def _on_view_tabs_changed(self, _index: int) -> None:
+        self._counts = None
+        self._show_mode()
+        if self._snapshot is not None and self._picture is not None:
+            self.set_snapshot(self._snapshot)
 
     @Slot(bool)
     def _on_test_check_toggled(self, checked: bool) -> None:
@@ -664,5 +826,5 @@ class DataView(QWidget):
     @Slot(int)
     def _on_set_combo_changed(self, _index: int) -> None:
         self._counts = None
-        if self._snapshot is not None and self._picture is not None and self._mode == self.MATRIX:
+        if self._snapshot is not None and self._picture is not None and self._matrix_shown():
             self._draw_matrix(self._picture, self._snapshot)

@@ -34,11 +34,11 @@ from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
-from ..resources import scenarios_dir
 from .data_view import DataView
 from .help_text import HELP_HTML
 from .loss_plot import LossPlot
 from .network_canvas import NetworkCanvas
+from .preset_gallery import PresetGallery, scenario_html
 from .settings_panel import SettingsPanel
 from .value_dialog import ValueDialog
 
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.value_dialog: ValueDialog | None = None
         self.error_box: QMessageBox | None = None
         self.unsaved_box: QMessageBox | None = None
+        self.preset_gallery: PresetGallery | None = None
         self._build_widgets()
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -164,6 +165,8 @@ class MainWindow(QMainWindow):
         centre_split.addWidget(self.description)
         centre_split.setStretchFactor(0, 4)
         centre_split.setStretchFactor(1, 1)
+        # Room for the title and a few lines of the description and the documented result.
+        centre_split.setSizes([650, 170])
         centre_layout.addWidget(centre_split)
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -221,6 +224,12 @@ class MainWindow(QMainWindow):
             "Shift+R",
             "Draw fresh initial weights with a new seed (Shift+R)",
         )
+        self.preset_action = self._action(
+            "New from preset…",
+            self._on_preset_triggered,
+            QKeySequence.StandardKey.New,
+            "Choose a preset scenario to start from",
+        )
         self.open_action = self._action(
             "Open…", self._on_open_triggered, QKeySequence.StandardKey.Open
         )
@@ -233,10 +242,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus_and_toolbar(self) -> None:
         menu = self.menuBar().addMenu("&File")
-        self.preset_menu = menu.addMenu("New from preset")
-        for path in sorted(scenarios_dir().glob("*.json")):
-            action = self.preset_menu.addAction(path.stem.replace("-", " ").capitalize())
-            action.triggered.connect(functools.partial(self._open_preset, path))
+        menu.addAction(self.preset_action)
         menu.addAction(self.open_action)
         self.recent_menu = menu.addMenu("Open recent")
         self._fill_recent_menu()
@@ -310,13 +316,14 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_controller_data_changed(self, picture) -> None:
-        self.data_view.set_data(picture)
+        self.data_view.set_data(picture, _image_shape(self.controller.scenario))
         self.loss_plot.set_task(picture.task)
         self.settings_panel.set_scenario(self.controller.scenario, picture)
 
     @Slot(object)
     def _on_controller_scenario_changed(self, scenario: Scenario) -> None:
         self.settings_panel.set_scenario(scenario, self.controller.data)
+        self.data_view.set_image_shape(_image_shape(scenario))
         self._show_description(scenario)
 
     @Slot(bool)
@@ -463,7 +470,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}[*] — {title} — nnsim")
 
     def _show_description(self, scenario: Scenario) -> None:
-        self.description.setMarkdown(f"### {scenario.title}\n\n{scenario.description}")
+        self.description.setHtml(scenario_html(scenario))
 
     def report_error(self, title: str, text: str) -> None:
         """Show an error without blocking (tests read `error_box`)."""
@@ -489,6 +496,19 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._show_description(simulation.scenario)
         return True
+
+    @Slot()
+    def _on_preset_triggered(self) -> None:
+        if self.preset_gallery is not None:  # one gallery at a time, not one per use
+            self.preset_gallery.deleteLater()
+        dialog = PresetGallery(self)
+        dialog.preset_chosen.connect(self._on_preset_gallery_chosen)
+        self.preset_gallery = dialog
+        dialog.open()
+
+    @Slot(object)
+    def _on_preset_gallery_chosen(self, path: Path) -> None:
+        self._open_preset(Path(path))
 
     def _open_preset(self, path: Path) -> None:
         if not self.maybe_keep_changes():
@@ -618,6 +638,11 @@ class MainWindow(QMainWindow):
     def settle(self) -> None:
         """Hand the latest report to the views now (tests and screenshots)."""
         self.controller.flush()
+
+
+def _image_shape(scenario: Scenario) -> tuple[int, int] | None:
+    """The (rows, columns) of image data, None for other data (or before the field existed)."""
+    return getattr(scenario.data, "image_shape", None)
 
 
 def _set_weight_edit(layer_index: int, unit: int, source: int, scenario: Scenario, value: float):

@@ -10,6 +10,11 @@ import time
 from pathlib import Path
 
 SIZES = {"normal": (1400, 860), "small": (1024, 640)}
+# Presets shown after training for their documented epochs (or DEFAULT_EPOCHS), when they exist.
+PRESETS = ("cat-vs-dog", "cat-vs-dog-with-sound", "x1-x2-worked-example", "digits")
+DEFAULT_EPOCHS = 30
+# The card the gallery screenshot selects, so that its description pane has something to show.
+GALLERY_SELECTION = "digits"
 
 
 def _wait_for_first_picture(app, window, timeout: float = 10.0) -> None:
@@ -38,6 +43,28 @@ def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
     return path
 
 
+def render_gallery(simulation, path: Path, size: tuple[int, int], app) -> Path:
+    """Open the preset gallery over a main window of `size` and save the dialog as a PNG."""
+    from ..app.preferences import Preferences
+    from ..resources import scenarios_dir
+    from .main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(simulation, Preferences(Path(folder) / "screens.ini"))
+        window.resize(*size)
+        window.show()
+        _wait_for_first_picture(app, window)
+        window.preset_action.trigger()
+        gallery = window.preset_gallery
+        gallery.select_path(scenarios_dir() / f"{GALLERY_SELECTION}.json")
+        app.processEvents()
+        gallery.grab().save(str(path))
+        gallery.reject()
+        window.controller.mark_saved()
+        window.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render every screenshot into the folder given (or resources/screenshots)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -53,10 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
 
-    def preset(name: str, epochs: int) -> Simulation:
+    def preset(name: str, epochs: int | None = None) -> Simulation:
         simulation = Simulation(load_scenario(scenarios_dir() / f"{name}.json"))
+        if epochs is None:
+            outcome = getattr(simulation.scenario, "outcome", None)
+            epochs = outcome.epochs if outcome is not None else DEFAULT_EPOCHS
         simulation.train_epochs(epochs)
         return simulation
+
+    missing = [name for name in PRESETS if not (scenarios_dir() / f"{name}.json").exists()]
+    for name in missing:
+        print(f"skipped {name}: scenarios/{name}.json does not exist")
 
     made = []
     for size_name, size in SIZES.items():
@@ -65,6 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         wide = Simulation(validate_scenario_dict(_wide_digits(), file="64-128-128-10.json"))
         wide.train_epochs(5)
         made.append(render(wide, folder / f"large-network-{size_name}.png", size, app))
+        made.append(
+            render_gallery(preset("circle", 0), folder / f"gallery-{size_name}.png", size, app)
+        )
+        made.extend(
+            render(preset(name), folder / f"{name}-{size_name}.png", size, app)
+            for name in PRESETS
+            if name not in missing
+        )
     for path in made:
         print(path)
     return 0

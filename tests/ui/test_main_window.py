@@ -205,13 +205,13 @@ def test_help_opens_on_f1(qtbot, window):
 
 
 def test_path_argument_of_the_app(tmp_path):
-    from simulator.ui.app import load_simulation
+    from simulator.ui.app import DEFAULT_PRESET, load_simulation
 
     simulation, error = load_simulation(tmp_path / "missing.json")
     assert error is not None
     assert "missing.json" in error
     assert simulation.scenario.title  # the default preset opened instead
-    assert Path(simulation.scenario.source_path).name == "circle.json"
+    assert Path(simulation.scenario.source_path).name == DEFAULT_PRESET
 
 
 def _answer(window, button, asked) -> None:
@@ -222,3 +222,31 @@ def _answer(window, button, asked) -> None:
         return
     asked.append(box.text())
     box.button(button).click()
+
+
+def test_description_pane_shows_the_documented_result(qtbot, window, tmp_path):
+    obj = json.loads((scenarios_dir() / "xor.json").read_text(encoding="utf-8"))
+    obj["outcome"] = {
+        "epochs": 200,
+        "train_loss": 0.081,
+        "test_loss": 0.102,
+        "train_accuracy": 0.975,
+        "test_accuracy": 0.96,
+    }
+    path = tmp_path / "documented.json"
+    path.write_text(json.dumps(obj), encoding="utf-8")
+    assert window.open_path(path)
+    text = window.description.toPlainText().replace("\u00a0", " ")
+    assert obj["title"] in text
+    assert obj["description"].split("\n")[0] in text
+    assert (
+        "Documented result: after 200 epochs, training accuracy 97.5 %, test accuracy 96.0 % "
+        "(loss 0.081 / 0.102)." in text
+    )
+
+
+def test_new_from_preset_is_in_the_file_menu_with_ctrl_n(window):
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.preset_action in file_menu.actions()
+    assert window.preset_action.text() == "New from preset…"
+    assert window.preset_action.shortcut().toString() == "Ctrl+N"
