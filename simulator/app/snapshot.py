@@ -88,7 +88,11 @@ def plane_bounds(simulation: Simulation) -> tuple[float, float, float, float] | 
         return GENERATOR_BOUNDS
     points = np.concatenate([data.train_raw, data.test_raw])
     low, high = points.min(axis=0), points.max(axis=0)
-    margin = np.maximum((high - low) * 0.1, 0.5)
+    span = high - low
+    # A tenth of the data's own extent, whatever its units (metres or thousands); a column with a
+    # single value gets a margin from its size instead.
+    fallback = np.maximum(np.abs(high) * 0.1, 0.5)
+    margin = np.where(span > 0, span * 0.1, fallback)
     low, high = low - margin, high + margin
     return (float(low[0]), float(high[0]), float(low[1]), float(high[1]))
 

@@ -279,6 +279,8 @@ class DataView(QWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
+            # Ticks in the data's own units: a size of 0.25 m, not "250 (x0.001)".
+            axis.enableAutoSIPrefix(False)
         widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         widget.setMinimumSize(120, 100)
         return widget

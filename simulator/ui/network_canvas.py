@@ -120,7 +120,11 @@ def _text_item(parent, px: int, colour: QColor = TEXT_COLOUR, italic: bool = Fal
 
 
 def _format_short(value: float) -> str:
-    return f"{value:.3g}" if np.isfinite(value) else str(value)
+    # Three decimals fit the margin beside the output column; 5.96e-05 would not, and to the
+    # eye it is 0.000 anyway (the tooltip has the full value).
+    if not np.isfinite(value):
+        return str(value)
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.3g}"
 
 
 class NetworkCanvas(QWidget):

@@ -164,12 +164,14 @@ def network_summary(scenario) -> str:
 def scenario_html(scenario, *, details: bool = False) -> str:
     """Return the scenario's title, description and documented result as HTML; `details` adds
     the network's shape (the gallery shows it, the main window has its canvas)."""
-    parts = [f"<h3>{html.escape(scenario.title)}</h3>", _paragraphs(scenario.description)]
-    if details:
-        parts.append(f"<p><i>Network:</i> {html.escape(network_summary(scenario))}</p>")
-    outcome = describe_outcome(getattr(scenario, "outcome", None))
+    # The result goes right under the title, where it is seen without scrolling.
+    parts = [f"<h3>{html.escape(scenario.title)}</h3>"]
+    outcome = describe_outcome(scenario.outcome)
     if outcome:
         parts.append(f"<p><i>{html.escape(outcome)}</i></p>")
+    parts.append(_paragraphs(scenario.description))
+    if details:
+        parts.append(f"<p><i>Network:</i> {html.escape(network_summary(scenario))}</p>")
     return "".join(parts)
 
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -66,6 +67,8 @@ LEARNING_RATES = (
 )
 REGULARIZATION_RATES = ("0", *LEARNING_RATES[1:])
 THUMBNAIL = 28
+# Feature names up to this long sit two to a row (Playground's X1^2, sin(X1)); longer ones, one.
+SHORT_FEATURE_NAME = 9
 
 
 def parse_number(text: str) -> float:
@@ -105,6 +108,9 @@ class SettingsPanel(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(6)
+        # In a short window the scroll area must scroll, not squeeze the fields below their
+        # height until their text is cut.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     # ----- building -----------------------------------------------------------------------
 
@@ -326,7 +332,7 @@ class SettingsPanel(QWidget):
         if len(names) == 2:
             names += features.derived_feature_names(*names)
         chosen = set(scenario.network.inputs)
-        columns = 2 if len(names) > 4 else 1
+        columns = _feature_columns(names)
         for index, name in enumerate(names):
             box = QCheckBox(name)
             box.setChecked(name in chosen)
@@ -469,6 +475,15 @@ class SettingsPanel(QWidget):
                 seed=self.init_seed.value(),
             )
         )
+
+
+def _feature_columns(names: list[str]) -> int:
+    """Columns of the feature check boxes: several when there are many short names, one when a
+    name is long (two long names side by side would widen the panel past its scroll area)."""
+    longest = max((len(name) for name in names), default=0)
+    if len(names) <= 4 or longest > SHORT_FEATURE_NAME:
+        return 1
+    return 4 if len(names) > 16 and longest <= 5 else 2
 
 
 def _feature_thumbnail(raw_names, name: str, bounds) -> QPixmap:

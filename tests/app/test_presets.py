@@ -14,6 +14,7 @@ import pytest
 from simulator import presets
 from simulator.app.scenario import OUTCOME_FIGURES, RegularizationSpec
 from simulator.app.session import Simulation
+from simulator.app.snapshot import plane_bounds
 from simulator.app.storage import load_scenario
 from simulator.resources import resources_dir, scenarios_dir
 
@@ -224,3 +225,17 @@ def test_wheel_carries_presets_and_resources(tmp_path):
     for preset in PRESETS:
         assert f"simulator/_data/scenarios/{preset.name}" in names
     assert not any(n.startswith("tests/") for n in names)
+
+
+def test_the_plane_of_small_unit_data_hugs_the_data():
+    # Sizes in metres: a fixed margin of half a unit would squash the animals into a corner.
+    simulation = _preset("cat-vs-dog")
+    x_min, x_max, y_min, y_max = plane_bounds(simulation)
+    points = np.vstack([simulation.data.train_raw, simulation.data.test_raw])
+    span = points.max(axis=0) - points.min(axis=0)
+    assert x_min < points[:, 0].min()
+    assert x_max > points[:, 0].max()
+    assert y_min < points[:, 1].min()
+    assert y_max > points[:, 1].max()
+    assert (x_max - x_min) <= 1.25 * span[0]
+    assert (y_max - y_min) <= 1.25 * span[1]
