@@ -166,8 +166,10 @@ class DataView(QWidget):
 
     Signals: point_added(x, y, class_index) and point_added_value(x, y, target) when the learner
     clicks the plane (classification / regression), point_removed(train_index) on a right-click
-    on a training point, sample_selected(train_index) on a Shift+click. The view never changes
-    the data itself: whoever owns it does and calls set_data again.
+    on a training point, sample_selected(train_index) on a Shift+click. While
+    `choosing_samples` is set (the step-through), a plain click selects and nothing is added or
+    removed. The view never changes the data itself: whoever owns it does and calls set_data
+    again.
     """
 
     point_added = Signal(float, float, int)
@@ -181,6 +183,7 @@ class DataView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.choosing_samples = False
         self._picture: DataPicture | None = None
         self._snapshot: Snapshot | None = None
         self._mode = self.PLANE
@@ -581,7 +584,9 @@ class DataView(QWidget):
         pixel = view_box.viewPixelSize()
         button = event.button()
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if button == Qt.MouseButton.LeftButton and shift:
+        if self.choosing_samples and button != Qt.MouseButton.LeftButton:
+            return
+        if button == Qt.MouseButton.LeftButton and (shift or self.choosing_samples):
             index, distance = _nearest(picture.train_raw[:, :2], x, y, pixel)
             if index is not None and distance <= SELECT_RADIUS_PX:
                 self.sample_selected.emit(index)
@@ -772,7 +777,7 @@ class DataView(QWidget):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+        if not (self.choosing_samples or event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
             return
         view_box = self.scatter.getPlotItem().getViewBox()
         point: QPointF = view_box.mapSceneToView(event.scenePos())

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..app import edits
-from ..app.controller import TrainingController
+from ..app import edits, walkthrough
+from ..app.controller import TrainingController, Walk
 from ..app.preferences import Preferences
 from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
@@ -40,9 +40,13 @@ from .loss_plot import LossPlot
 from .network_canvas import NetworkCanvas
 from .preset_gallery import PresetGallery, scenario_html
 from .settings_panel import SettingsPanel
+from .step_through import StepThroughPanel
 from .value_dialog import ValueDialog
 
 # Steps per second for each speed choice; None is as fast as the engine goes.
+# Share of the window the canvas and the calculation panel get during a step-through.
+WALK_CENTRE_SHARE = 0.72
+
 SPEEDS = (
     ("1 step a frame", 60),
     ("5 steps a frame", 300),
@@ -125,6 +129,9 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.unsaved_box: QMessageBox | None = None
         self.preset_gallery: PresetGallery | None = None
+        # The step being walked through, while the step-through is open.
+        self.walk: Walk | None = None
+        self._sizes_before_walk: list[int] | None = None
         self._build_widgets()
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -149,6 +156,8 @@ class MainWindow(QMainWindow):
         self.description = QTextBrowser()
         self.description.setOpenExternalLinks(False)
         self.description.setMinimumHeight(60)
+        self.step_through = StepThroughPanel()
+        self.step_through.hide()
 
         settings_scroll = QScrollArea()
         settings_scroll.setWidget(self.settings_panel)
@@ -160,8 +169,15 @@ class MainWindow(QMainWindow):
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.addWidget(self.banner)
+        # The calculation panel sits beside the canvas while a step is walked through.
+        self.canvas_split = QSplitter(Qt.Orientation.Horizontal)
+        self.canvas_split.addWidget(self.canvas)
+        self.canvas_split.addWidget(self.step_through)
+        self.canvas_split.setStretchFactor(0, 3)
+        self.canvas_split.setStretchFactor(1, 2)
+        self.canvas_split.setChildrenCollapsible(False)
         centre_split = QSplitter(Qt.Orientation.Vertical)
-        centre_split.addWidget(self.canvas)
+        centre_split.addWidget(self.canvas_split)
         centre_split.addWidget(self.description)
         centre_split.setStretchFactor(0, 4)
         centre_split.setStretchFactor(1, 1)
@@ -175,6 +191,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
 
+        self.settings_scroll = settings_scroll
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(settings_scroll)
         self.splitter.addWidget(centre)
@@ -224,6 +241,21 @@ class MainWindow(QMainWindow):
             "Shift+R",
             "Draw fresh initial weights with a new seed (Shift+R)",
         )
+        self.walk_action = self._action(
+            "Step through…",
+            self._on_walk_triggered,
+            Qt.Key.Key_T,
+            "Walk through one training step on the selected sample, stage by stage (T)",
+        )
+        # → and ← move through the stages while walking; the training step (→) is off then.
+        self.walk_next_action = self._action(
+            "Next stage", self.step_through.next_stage, Qt.Key.Key_Right, "Next stage (→)"
+        )
+        self.walk_previous_action = self._action(
+            "Previous stage", self.step_through.previous_stage, Qt.Key.Key_Left, "(←)"
+        )
+        self.walk_next_action.setEnabled(False)
+        self.walk_previous_action.setEnabled(False)
         self.preset_action = self._action(
             "New from preset…",
             self._on_preset_triggered,
@@ -260,6 +292,8 @@ class MainWindow(QMainWindow):
             self.new_weights_action,
         ):
             training.addAction(action)
+        training.addSeparator()
+        training.addAction(self.walk_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.help_action)
 
@@ -271,6 +305,8 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.reset_action)
         toolbar.addAction(self.new_weights_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.walk_action)
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Speed "))
         self.speed = QComboBox()
@@ -302,7 +338,11 @@ class MainWindow(QMainWindow):
         self.data_view.point_added.connect(self._on_data_point_added)
         self.data_view.point_added_value.connect(self._on_data_point_added_value)
         self.data_view.point_removed.connect(self._on_data_point_removed)
-        self.data_view.sample_selected.connect(self.controller.select_sample)
+        self.data_view.sample_selected.connect(self._on_sample_selected)
+        self.canvas.walk_target_clicked.connect(self._on_walk_target_clicked)
+        self.step_through.annotations_changed.connect(self.canvas.set_walkthrough)
+        self.step_through.samples_chosen.connect(self._walk_samples)
+        self.step_through.leave_requested.connect(self.leave_walk)
 
     # ----- what the controller reports ----------------------------------------------------
 
@@ -436,6 +476,96 @@ class MainWindow(QMainWindow):
             functools.partial(edits.remove_neuron, layer_index=index), pause=True
         )
 
+    # ----- the step-through ------------------------------------------------------------------
+
+    @Slot()
+    def _on_walk_triggered(self) -> None:
+        snapshot = self.controller.snapshot
+        sample = snapshot.sample_index if snapshot and snapshot.sample_index is not None else 0
+        self._walk_samples([sample])
+
+    def _walk_samples(self, samples: list[int]) -> bool:
+        """Take one step on the training `samples` and walk through it; a step being walked
+        already is taken back first."""
+        if self.walk is not None:
+            self.controller.undo_walk(self.walk)
+        try:
+            taken = self.controller.begin_walk(samples)
+        except (IndexError, ValueError, TimeoutError) as exc:
+            self.report_error("Cannot step through", str(exc))
+            if self.walk is not None:
+                self._close_walk()
+            return False
+        self.walk = taken
+        self._set_walking(True)
+        self.step_through.start(taken, list(self.controller.data.input_names), self.controller.data)
+        return True
+
+    @Slot(bool)
+    def leave_walk(self, keep: bool) -> None:
+        """Back to training: with the step's updated weights (`keep`) or without them."""
+        if self.walk is None:
+            return
+        if not keep:
+            self.controller.undo_walk(self.walk)
+        self._close_walk()
+
+    def _close_walk(self) -> None:
+        self.walk = None
+        self.step_through.stop()
+        self.canvas.set_walkthrough(None)
+        self._set_walking(False)
+
+    def _set_walking(self, walking: bool) -> None:
+        self.step_through.setVisible(walking)
+        self.data_view.choosing_samples = walking
+        # The settings cannot change mid-walk; their room goes to the canvas and the panel.
+        self.settings_scroll.setVisible(not walking)
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.epoch_action,
+            self.reset_action,
+            self.new_weights_action,
+            self.walk_action,
+        ):
+            action.setEnabled(not walking)
+        self.walk_next_action.setEnabled(walking)
+        self.walk_previous_action.setEnabled(walking)
+        self.speed.setEnabled(not walking)
+        # Changing the network mid-walk would throw the step away; leave the walk first.
+        self.canvas.header.setEnabled(not walking)
+        if walking:
+            # The canvas and the calculation panel need the room; the data view stays for
+            # picking samples.
+            self._sizes_before_walk = self.splitter.sizes()
+            total = sum(self._sizes_before_walk)
+            self.splitter.setSizes(
+                [0, int(total * WALK_CENTRE_SHARE), int(total * (1 - WALK_CENTRE_SHARE))]
+            )
+            width = int(total * WALK_CENTRE_SHARE)
+            panel = max(self.step_through.minimumWidth(), int(width * 0.4))
+            self.canvas_split.setSizes([max(width - panel, 1), panel])
+        elif self._sizes_before_walk is not None:
+            self.splitter.setSizes(self._sizes_before_walk)
+            self._sizes_before_walk = None
+
+    @Slot(int)
+    def _on_sample_selected(self, index: int) -> None:
+        self.controller.select_sample(index)
+        if self.walk is not None:
+            self._walk_samples([index])
+
+    @Slot(object)
+    def _on_walk_target_clicked(self, target: tuple) -> None:
+        if target[0] == "edge":
+            _, layer, unit, source = target
+            focus = walkthrough.Focus(layer, unit, source)
+        else:
+            _, column, unit = target
+            focus = walkthrough.Focus(column, unit)
+        self.step_through.set_focus(focus)
+
     # ----- the data view: points ------------------------------------------------------------
 
     @Slot(float, float, int)
@@ -487,6 +617,7 @@ class MainWindow(QMainWindow):
         except ScenarioError as exc:
             self.report_error("Cannot open the scenario", str(exc))
             return False
+        self.leave_walk(keep=True)
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
         self.path = Path(path)
@@ -519,6 +650,7 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot open the preset", str(exc))
             return
         # A preset opens as a new, untitled scenario, so saving never overwrites the shipped file.
+        self.leave_walk(keep=True)
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
         self.path = None

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.snapshot import Snapshot
+from ..app.walkthrough import Annotations, Focus
 from . import palette
 
 # Above this many weights the canvas draws only the strongest of each layer pair one by one;
@@ -39,6 +40,8 @@ SLICE_EDGES = 400
 # Stacking order: the band of undrawn weights, the edges (z 0 .. 2·levels·slices), the hovered
 # edge, then neurons, their borders, bias squares and text on top.
 Z_BAND, Z_HIGHLIGHT, Z_NEURONS, Z_BORDERS, Z_BIASES, Z_TEXT = -10, 500, 600, 601, 602, 700
+# The step-through draws over everything: the flow's edges, then rings, then its numbers.
+Z_WALK_LINES, Z_WALK_RINGS, Z_WALK_TEXT = 550, 800, 900
 
 HEADER_HEIGHT = 50
 ROW_HEIGHT = 20
@@ -53,6 +56,21 @@ MIN_BIAS_NEURON = 9.0
 LABEL_PX = 11
 MAX_SHOWN_OUTPUTS = 16
 CLICK_SLOP = 4
+
+# Step-through colours: the flow in near-black (the edges are blue and orange), the item the
+# calculation panel explains in purple, a changed weight on a pale yellow plate.
+WALK_FLOW = "#222222"
+WALK_FOCUS = "#7B3FA0"
+WALK_CHANGED = "#7B3FA0"
+WALK_LABEL_BACKGROUND = "#FFFFFF"
+WALK_CHANGED_BACKGROUND = "#FFF1B8"
+WALK_LOCKED_BACKGROUND = "#E4E4E4"
+WALK_LABEL_BORDER = "#B8B8B8"
+WALK_LABEL_PX = 13
+EDGE_LABEL_AT = 0.7
+# How much further apart the rows of a small network may spread during a step-through.
+WALK_SPREAD = 2.6
+ARROW_LENGTH = 9.0
 
 TEXT_COLOUR = QColor("#333333")
 MUTED_COLOUR = QColor("#777777")
@@ -146,6 +164,9 @@ class NetworkCanvas(QWidget):
     remove_layer_requested = Signal(int)
     add_neuron_requested = Signal(int)
     remove_neuron_requested = Signal(int)
+    # In a step-through, clicks pick what the calculation panel explains instead of editing:
+    # ("neuron", column, unit), ("bias", layer, unit) or ("edge", layer, unit, source).
+    walk_target_clicked = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -254,6 +275,9 @@ class NetworkCanvas(QWidget):
         self._bias_flat = np.zeros(0, dtype=np.intp)
         self._bias_ids = np.zeros((0, 2), dtype=np.intp)
 
+        self._walk: tuple[Annotations, Focus] | None = None
+        self._walk_items: list = []
+
     # ----- public -----------------------------------------------------------------------------
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
@@ -278,6 +302,24 @@ class NetworkCanvas(QWidget):
     def set_selected_sample_label(self, text: str) -> None:
         """Show `text` (e.g. "sample 12: class 1") under the network, for the neuron colours."""
         self._sample_text.setText(text)
+
+    def set_walkthrough(self, annotations: Annotations | None, focus: Focus | None = None) -> None:
+        """Show a step-through stage over the network (None: back to the plain network): its
+        numbers beside neurons and on edges, the lit neurons and edges with the direction of
+        the flow, and the focused item. Clicks then report `walk_target_clicked`."""
+        was_walking = self._walk is not None
+        self._walk = None if annotations is None else (annotations, focus)
+        if was_walking != (self._walk is not None):
+            self._relayout()  # the rows spread out for the numbers, or close up again
+        else:
+            self._draw_walk()
+
+    def walk_texts(self) -> tuple[dict, dict]:
+        """The step-through numbers on show: (neuron texts, edge texts), for tests."""
+        if self._walk is None:
+            return {}, {}
+        annotations = self._walk[0]
+        return dict(annotations.neuron_text), dict(annotations.edge_text)
 
     def notice_text(self) -> str:
         """Return the note shown when only the strongest weights are drawn, else ""."""
@@ -415,7 +457,9 @@ class NetworkCanvas(QWidget):
         spacing = float(xs[1] - xs[0]) if columns > 1 else width
         neuron = np.minimum(np.minimum(cap, pitches * 0.78), spacing * 0.42)
         # Keep rows no further apart than the largest neuron needs: a short column stays compact.
-        pitches = np.minimum(pitches, cap / 0.78)
+        # A step-through needs room between the rows for its numbers.
+        spread = WALK_SPREAD if self._walk is not None else 1.0
+        pitches = np.minimum(pitches, spread * cap / 0.78)
         centre = TOP_PAD + usable / 2
         ys = [
             centre + (np.arange(n) - (n - 1) / 2) * p for n, p in zip(sizes, pitches, strict=True)
@@ -540,6 +584,7 @@ class NetworkCanvas(QWidget):
         self._band_item.setPath(band)
         self._place_header(geometry)
         self._update_data()
+        self._draw_walk()
 
     def _edge_budget(self, geometry: _Geometry) -> list[int]:
         """Return, per layer pair, how many of its strongest edges to draw one by one.
@@ -736,6 +781,9 @@ class NetworkCanvas(QWidget):
     def _on_clicked(self, target: tuple | None) -> None:
         if target is None:
             return
+        if self._walk is not None:
+            self.walk_target_clicked.emit(target)
+            return
         if target[0] == "edge":
             self.weight_clicked.emit(int(target[1]), int(target[2]), int(target[3]))
         elif target[0] == "bias" or (target[0] == "neuron" and target[1] > 0):
@@ -848,6 +896,161 @@ class NetworkCanvas(QWidget):
     def _to_view_pos(self, x: float, y: float) -> QPointF:
         scene = self.view_box.mapViewToScene(QPointF(float(x), float(y)))
         return QPointF(self.view.mapFromScene(scene))
+
+    # ----- step-through overlay ---------------------------------------------------------------
+
+    def _draw_walk(self) -> None:
+        for item in self._walk_items:
+            self.view_box.removeItem(item)
+        self._walk_items = []
+        if self._walk is None or self._geometry is None or self._snapshot is None:
+            return
+        annotations, focus = self._walk
+        g = self._geometry
+        flow = QColor(WALK_FLOW)
+        edges = sorted(annotations.lit_edges | annotations.changed_edges)
+        for layer, unit, source in edges:
+            x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
+            colour = (
+                QColor(WALK_CHANGED) if (layer, unit, source) in annotations.changed_edges else flow
+            )
+            self._add_walk_item(self._walk_line(x0, y0, x1, y1, colour, 2.5))
+            # The arrow shows which way the numbers travel: right in the forward pass, left in
+            # the backward pass.
+            if annotations.backward:
+                self._add_walk_item(self._arrow_head(x1, y1, x0, y0, colour))
+            elif (layer, unit, source) in annotations.lit_edges:
+                self._add_walk_item(self._arrow_head(x0, y0, x1, y1, colour))
+        for column, unit in sorted(annotations.lit_neurons):
+            self._add_walk_item(self._ring(column, unit, QColor(WALK_FLOW), 2.5, 3.0))
+        if focus is not None:
+            if focus.source is None:
+                self._add_walk_item(
+                    self._ring(focus.column, focus.neuron, QColor(WALK_FOCUS), 3.5, 6.0)
+                )
+            else:
+                x0, y0, x1, y1 = self._edge_ends(focus.column, focus.neuron, focus.source)
+                self._add_walk_item(self._walk_line(x0, y0, x1, y1, QColor(WALK_FOCUS), 4.0))
+        for (layer, unit, source), text in annotations.edge_text.items():
+            x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
+            # Towards the target end: labels of edges that cross do not land on one another.
+            t = EDGE_LABEL_AT
+            key = (layer, unit, source)
+            if key in annotations.changed_edges:
+                background = WALK_CHANGED_BACKGROUND
+            elif key in annotations.locked_edges:
+                background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
+            else:
+                background = WALK_LABEL_BACKGROUND
+            self._add_label(text, x0 + t * (x1 - x0), y0 + t * (y1 - y0), background, centred=True)
+        columns = len(g.xs)
+        for (column, unit), text in annotations.neuron_text.items():
+            x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column]
+            label = self._label_item(text, WALK_LABEL_BACKGROUND)
+            box = label.boundingRect()
+            column_ys = g.ys[column]
+            if unit + 1 < len(column_ys):
+                below = column_ys[unit + 1] - y - size
+            else:
+                below = g.height - FOOTER_HEIGHT - y - size / 2
+            if below >= box.height() + 4:
+                # Room below the neuron: the label does not cover any edge there.
+                label.setPos(x - box.width() / 2, y + size / 2 + 2)
+            elif column == columns - 1:
+                label.setPos(x - size / 2 - box.width() - 4, y - box.height() / 2)
+            else:
+                label.setPos(x + size / 2 + 3, y - box.height() / 2)
+            self._add_walk_item(label)
+
+    def _add_walk_item(self, item) -> None:
+        self.view_box.addItem(item, ignoreBounds=True)
+        self._walk_items.append(item)
+
+    def _edge_ends(self, layer: int, unit: int, source: int) -> tuple[float, float, float, float]:
+        g = self._geometry
+        return (
+            g.xs[layer - 1] + g.sizes[layer - 1] / 2,
+            g.ys[layer - 1][source],
+            g.xs[layer] - g.sizes[layer] / 2,
+            g.ys[layer][unit],
+        )
+
+    @staticmethod
+    def _walk_line(x0, y0, x1, y1, colour: QColor, width: float) -> QGraphicsPathItem:
+        path = QPainterPath(QPointF(x0, y0))
+        path.lineTo(QPointF(x1, y1))
+        item = QGraphicsPathItem(path)
+        pen = QPen(colour, width)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setZValue(Z_WALK_LINES)
+        return item
+
+    @staticmethod
+    def _arrow_head(x0, y0, x1, y1, colour: QColor) -> QGraphicsPathItem:
+        """A filled arrow head at (x1, y1), pointing along the edge from (x0, y0)."""
+        dx, dy = x1 - x0, y1 - y0
+        length = max(float(np.hypot(dx, dy)), 1e-9)
+        ux, uy = dx / length, dy / length
+        tip = QPointF(x1 - ux * 2, y1 - uy * 2)
+        base_x, base_y = tip.x() - ux * ARROW_LENGTH, tip.y() - uy * ARROW_LENGTH
+        half = ARROW_LENGTH * 0.45
+        polygon = QPolygonF(
+            [
+                tip,
+                QPointF(base_x - uy * half, base_y + ux * half),
+                QPointF(base_x + uy * half, base_y - ux * half),
+            ]
+        )
+        path = QPainterPath()
+        path.addPolygon(polygon)
+        path.closeSubpath()
+        item = QGraphicsPathItem(path)
+        item.setBrush(QBrush(colour))
+        item.setPen(QPen(Qt.PenStyle.NoPen))
+        item.setZValue(Z_WALK_LINES + 1)
+        return item
+
+    def _ring(self, column: int, unit: int, colour: QColor, width: float, pad: float):
+        g = self._geometry
+        x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column] + 2 * pad
+        path = QPainterPath()
+        if self._heatmaps:
+            path.addRect(QRectF(x - size / 2, y - size / 2, size, size))
+        else:
+            path.addEllipse(QPointF(x, y), size / 2, size / 2)
+        item = QGraphicsPathItem(path)
+        pen = QPen(colour, width)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setZValue(Z_WALK_RINGS)
+        return item
+
+    def _label_item(self, text: str, background: str) -> QGraphicsSimpleTextItem:
+        label = QGraphicsSimpleTextItem(text)
+        font = QFont()
+        font.setPixelSize(WALK_LABEL_PX)
+        label.setFont(font)
+        label.setBrush(QBrush(TEXT_COLOUR))
+        label.setZValue(Z_WALK_TEXT)
+        box = label.boundingRect().adjusted(-3, -1, 3, 1)
+        plate = QGraphicsPathItem(label)
+        outline = QPainterPath()
+        outline.addRoundedRect(box, 3, 3)
+        plate.setPath(outline)
+        plate.setBrush(QBrush(QColor(background)))
+        plate.setPen(QPen(QColor(WALK_LABEL_BORDER), 1))
+        plate.setFlag(plate.GraphicsItemFlag.ItemStacksBehindParent)
+        return label
+
+    def _add_label(self, text: str, x: float, y: float, background: str, centred: bool) -> None:
+        label = self._label_item(text, background)
+        box = label.boundingRect()
+        if centred:
+            label.setPos(x - box.width() / 2, y - box.height() / 2)
+        else:
+            label.setPos(x, y)
+        self._add_walk_item(label)
 
     # ----- header buttons ---------------------------------------------------------------------
 
