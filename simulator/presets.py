@@ -21,6 +21,27 @@ from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario, save_scenario
 from simulator.resources import scenarios_dir
 
+# The order of the lessons in the gallery: the stories first, then Playground's sets, more
+# classes and real data, and the pitfalls last.
+PRESET_ORDER = (
+    "cat-vs-dog",
+    "cat-vs-dog-with-sound",
+    "x1-x2-worked-example",
+    "circle",
+    "xor",
+    "gaussian",
+    "spiral",
+    "regression-plane",
+    "regression-gaussians",
+    "three-classes",
+    "iris",
+    "digits",
+    "learning-rate-too-high",
+    "dead-relu",
+    "vanishing-gradients",
+    "overfitting",
+)
+
 CAT, DOG = 0, 1
 ANIMALS = 200
 ANIMAL_TRAIN = 120

@@ -208,13 +208,15 @@ def annotations(
             lit_neurons.update((out, j) for j in range(layers[-1].z.shape[1]))
 
     if stage.kind in ("backward", "update"):
+        # Going back, each neuron shows its δ alone: the forward numbers have done their part
+        # (they stay in the calculation panel), and a deep network has no room for both.
+        neuron_text = {key: text for key, text in neuron_text.items() if key[0] == 0}
         last_done = stage.column if stage.kind == "backward" else 1
         for column in range(count, last_done - 1, -1):
             layer = layers[column - 1]
             for j in range(layer.delta.shape[1]):
                 if _labelled(column, j, trace, focus):
-                    previous = neuron_text.get((column, j), "")
-                    neuron_text[(column, j)] = f"{previous}\nδ {n(layer.delta[sample, j])}".strip()
+                    neuron_text[(column, j)] = f"δ {n(layer.delta[sample, j])}"
             if stage.kind == "backward" and column == stage.column:
                 lit_neurons.update((column, j) for j in range(layer.delta.shape[1]))
                 for edge in _edges(column, trace, focus):

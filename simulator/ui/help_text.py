@@ -24,6 +24,19 @@ memorising rather than learning (overfitting).</li>
 apply at once and keep the weights that still fit; the initialization applies on Reset.</li>
 </ul>
 
+<h3>One step, by hand</h3>
+<p><b>Step through</b> (T) takes one training step on the selected sample and walks you through
+it: the inputs, the forward pass layer by layer (or neuron by neuron), the loss, the backward pass
+from the output back, and the update of every weight. The panel beside the network writes out the
+calculation of any neuron or line you click, with the step's real numbers, and says what that
+stage does. Pick another sample in the table or by clicking a point; select several rows for a
+mini-batch. Leave with the updated weights, or undo the step.</p>
+
+<h3>Presets</h3>
+<p><b>File → New from preset</b> (Ctrl+N) opens the lessons: the cat-and-dog story, the X1/X2 worked
+example, Playground's data sets, real data (Iris, handwritten digits) and four classic ways
+training goes wrong. Each says what to try and what to watch.</p>
+
 <h3>Keys</h3>
 <table cellpadding="3">
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
@@ -31,6 +44,9 @@ apply at once and keep the weights that still fit; the initialization applies on
 <tr><td><b>Shift+→</b></td><td>one epoch (every training sample once)</td></tr>
 <tr><td><b>R</b></td><td>reset to the initial weights (same seed, same weights)</td></tr>
 <tr><td><b>Shift+R</b></td><td>new initial weights</td></tr>
+<tr><td><b>T</b></td><td>step through one training step; then → / ← for the next / previous
+stage</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>new from a preset</td></tr>
 <tr><td><b>Ctrl+O / Ctrl+S / Ctrl+Shift+S</b></td><td>open / save / save as</td></tr>
 <tr><td><b>F1</b></td><td>this help</td></tr>
 </table>

@@ -67,10 +67,12 @@ WALK_CHANGED_BACKGROUND = "#FFF1B8"
 WALK_LOCKED_BACKGROUND = "#E4E4E4"
 WALK_LABEL_BORDER = "#B8B8B8"
 WALK_LABEL_PX = 13
-EDGE_LABEL_AT = 0.7
+EDGE_LABEL_SPOTS = (0.7, 0.55, 0.4, 0.25)
 # How much further apart the rows of a small network may spread during a step-through.
 WALK_SPREAD = 2.6
 ARROW_LENGTH = 9.0
+# Step-through labels may overlap by this many pixels at their (blank) edges.
+LABEL_OVERLAP = 2.0
 
 TEXT_COLOUR = QColor("#333333")
 MUTED_COLOUR = QColor("#777777")
@@ -247,6 +249,7 @@ class NetworkCanvas(QWidget):
         self._biases.setZValue(Z_BIASES)
         self.view_box.addItem(self._biases, ignoreBounds=True)
         self._notice = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR, italic=True)
+        self._walk_note = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR, italic=True)
         self._sample_text = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR)
 
         self._images: list[pg.ImageItem] = []
@@ -277,6 +280,7 @@ class NetworkCanvas(QWidget):
 
         self._walk: tuple[Annotations, Focus] | None = None
         self._walk_items: list = []
+        self._walk_shown: tuple[dict, dict] = ({}, {})
 
     # ----- public -----------------------------------------------------------------------------
 
@@ -316,10 +320,7 @@ class NetworkCanvas(QWidget):
 
     def walk_texts(self) -> tuple[dict, dict]:
         """The step-through numbers on show: (neuron texts, edge texts), for tests."""
-        if self._walk is None:
-            return {}, {}
-        annotations = self._walk[0]
-        return dict(annotations.neuron_text), dict(annotations.edge_text)
+        return dict(self._walk_shown[0]), dict(self._walk_shown[1])
 
     def notice_text(self) -> str:
         """Return the note shown when only the strongest weights are drawn, else ""."""
@@ -755,6 +756,9 @@ class NetworkCanvas(QWidget):
             self._biases.setBrush([bias_brushes[b] for b in palette.weight_buckets(values)])
         if self._output_items:
             outputs = snapshot.sample_outputs[layers] if snapshot.sample_outputs else None
+            if self._walk is not None:
+                # The live output is the network after the step; the walk shows the step's own.
+                outputs = None
             for i, item in enumerate(self._output_items):
                 item.setText("" if outputs is None else _format_short(float(outputs[i])))
 
@@ -903,10 +907,11 @@ class NetworkCanvas(QWidget):
         for item in self._walk_items:
             self.view_box.removeItem(item)
         self._walk_items = []
+        self._walk_shown = ({}, {})
+        self._walk_note.setText("")
         if self._walk is None or self._geometry is None or self._snapshot is None:
             return
         annotations, focus = self._walk
-        g = self._geometry
         flow = QColor(WALK_FLOW)
         edges = sorted(annotations.lit_edges | annotations.changed_edges)
         for layer, unit, source in edges:
@@ -931,36 +936,87 @@ class NetworkCanvas(QWidget):
             else:
                 x0, y0, x1, y1 = self._edge_ends(focus.column, focus.neuron, focus.source)
                 self._add_walk_item(self._walk_line(x0, y0, x1, y1, QColor(WALK_FOCUS), 4.0))
-        for (layer, unit, source), text in annotations.edge_text.items():
-            x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
-            # Towards the target end: labels of edges that cross do not land on one another.
-            t = EDGE_LABEL_AT
-            key = (layer, unit, source)
-            if key in annotations.changed_edges:
-                background = WALK_CHANGED_BACKGROUND
-            elif key in annotations.locked_edges:
-                background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
-            else:
-                background = WALK_LABEL_BACKGROUND
-            self._add_label(text, x0 + t * (x1 - x0), y0 + t * (y1 - y0), background, centred=True)
+        self._place_walk_labels(annotations, focus)
+
+    def _place_walk_labels(self, annotations: Annotations, focus: Focus | None) -> None:
+        """Put the stage's numbers on the canvas, most important first, leaving out any that
+        would cover one already placed: the focused item, then the stage's own neurons and
+        edges, then the rest (a dense network keeps the numbers that matter readable)."""
+        g = self._geometry
+        # The neurons themselves are obstacles too: a number must not hide a neuron's picture.
+        placed = [
+            QRectF(g.xs[c] - g.sizes[c] / 2, y - g.sizes[c] / 2, g.sizes[c], g.sizes[c])
+            for c in range(len(g.xs))
+            for y in g.ys[c]
+        ]
+        self._walk_shown = ({}, {})
+
+        def fits(rect: QRectF) -> bool:
+            inner = rect.adjusted(LABEL_OVERLAP, LABEL_OVERLAP, -LABEL_OVERLAP, -LABEL_OVERLAP)
+            return not any(inner.intersects(other) for other in placed)
+
+        def rank_neuron(key) -> int:
+            if focus is not None and not focus.is_edge and key == (focus.column, focus.neuron):
+                return 0
+            return 1 if key in annotations.lit_neurons else 3
+
+        def rank_edge(key) -> int:
+            if (
+                focus is not None
+                and focus.is_edge
+                and key == (focus.column, focus.neuron, focus.source)
+            ):
+                return 0
+            lit = key in annotations.lit_edges or key in annotations.changed_edges
+            return 2 if lit else 3
+
+        candidates = [(rank_neuron(k), 0, k, t) for k, t in annotations.neuron_text.items()]
+        candidates += [(rank_edge(k), 1, k, t) for k, t in annotations.edge_text.items()]
+        candidates.sort(key=lambda c: (c[0], c[1]))
         columns = len(g.xs)
-        for (column, unit), text in annotations.neuron_text.items():
-            x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column]
-            label = self._label_item(text, WALK_LABEL_BACKGROUND)
-            box = label.boundingRect()
-            column_ys = g.ys[column]
-            if unit + 1 < len(column_ys):
-                below = column_ys[unit + 1] - y - size
+        for _, is_edge, key, text in candidates:
+            if is_edge:
+                layer, unit, source = key
+                x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
+                if key in annotations.changed_edges:
+                    background = WALK_CHANGED_BACKGROUND
+                elif key in annotations.locked_edges:
+                    background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
+                else:
+                    background = WALK_LABEL_BACKGROUND
+                label = self._label_item(text, background)
+                box = label.boundingRect()
+                # Towards the target end first: labels of edges that cross do not land on one
+                # another there; further back along the edge when that spot is taken.
+                spots = [
+                    (x0 + t * (x1 - x0) - box.width() / 2, y0 + t * (y1 - y0) - box.height() / 2)
+                    for t in EDGE_LABEL_SPOTS
+                ]
             else:
-                below = g.height - FOOTER_HEIGHT - y - size / 2
-            if below >= box.height() + 4:
-                # Room below the neuron: the label does not cover any edge there.
-                label.setPos(x - box.width() / 2, y + size / 2 + 2)
-            elif column == columns - 1:
-                label.setPos(x - size / 2 - box.width() - 4, y - box.height() / 2)
-            else:
-                label.setPos(x + size / 2 + 3, y - box.height() / 2)
-            self._add_walk_item(label)
+                column, unit = key
+                label = self._label_item(text, WALK_LABEL_BACKGROUND)
+                box = label.boundingRect()
+                x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column]
+                below = (x - box.width() / 2, y + size / 2 + 2)
+                right = (x + size / 2 + 3, y - box.height() / 2)
+                left = (x - size / 2 - box.width() - 4, y - box.height() / 2)
+                above = (x - box.width() / 2, y - size / 2 - box.height() - 2)
+                spots = [below, left, above] if column == columns - 1 else [below, right, above]
+            for spot_x, spot_y in spots:
+                rect = QRectF(spot_x, spot_y, box.width(), box.height())
+                if fits(rect):
+                    label.setPos(spot_x, spot_y)
+                    placed.append(rect)
+                    self._add_walk_item(label)
+                    self._walk_shown[is_edge][key] = text
+                    break
+        left_out = len(candidates) - len(self._walk_shown[0]) - len(self._walk_shown[1])
+        self._walk_note.setText(
+            f"{left_out} number{'s' if left_out != 1 else ''} left out for room; click to see"
+            if left_out
+            else ""
+        )
+        self._walk_note.setPos(8, g.height - FOOTER_HEIGHT + 20)
 
     def _add_walk_item(self, item) -> None:
         self.view_box.addItem(item, ignoreBounds=True)

@@ -40,6 +40,7 @@ from .. import resources
 from ..app.session import Simulation
 from ..app.snapshot import DataPicture, data_picture
 from ..app.storage import load_scenario
+from ..presets import PRESET_ORDER
 from .data_view import class_color
 from .image_view import grey_image, pixel_range
 from .palette import heatmap_rgba, value_range
@@ -71,10 +72,18 @@ class PresetCard:
 _CACHE: dict[Path, tuple[int, PresetCard]] = {}
 
 
+def lesson_order(path: Path) -> tuple[int, str]:
+    """Sort key of a preset file: its place in PRESET_ORDER, unknown names last by name."""
+    stem = Path(path).stem
+    place = PRESET_ORDER.index(stem) if stem in PRESET_ORDER else len(PRESET_ORDER)
+    return place, stem
+
+
 def load_cards(folder: Path) -> list[PresetCard]:
-    """Return a card for every *.json in `folder`, sorted by file name. A file that does not
-    load gives a card with its error instead of raising."""
-    return [preset_card(path) for path in sorted(Path(folder).glob("*.json"))]
+    """Return a card for every *.json in `folder`, in the order of the lessons (PRESET_ORDER,
+    then the rest by file name). A file that does not load gives a card with its error instead
+    of raising."""
+    return [preset_card(path) for path in sorted(Path(folder).glob("*.json"), key=lesson_order)]
 
 
 def preset_card(path: Path) -> PresetCard:

@@ -9,10 +9,20 @@ import tempfile
 import time
 from pathlib import Path
 
+# Qt maps a PNG "quality" of 0 to the strongest zlib compression: smaller files, same pixels.
+PNG_COMPRESSION = 0
 SIZES = {"normal": (1400, 860), "small": (1024, 640)}
 # Presets shown after training for their documented epochs (or DEFAULT_EPOCHS).
 PRESETS = ("cat-vs-dog", "cat-vs-dog-with-sound", "x1-x2-worked-example", "digits")
 DEFAULT_EPOCHS = 30
+# The step-through shots: the worked example at these stages, with what each one explains.
+WALK_PRESET = "x1-x2-worked-example"
+WALK_SHOTS = (
+    ("forward", ("forward", 1), (1, 1, None)),
+    ("loss", ("loss", None), None),
+    ("backward", ("backward", 1), (1, 0, 1)),
+    ("update", ("update", None), (2, 0, 1)),
+)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
 
@@ -37,7 +47,7 @@ def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
         window.resize(*size)
         window.show()
         _wait_for_first_picture(app, window)
-        window.grab().save(str(path))
+        window.grab().save(str(path), "PNG", PNG_COMPRESSION)
         window.controller.mark_saved()
         window.close()
     return path
@@ -58,11 +68,47 @@ def render_gallery(simulation, path: Path, size: tuple[int, int], app) -> Path:
         gallery = window.preset_gallery
         gallery.select_path(scenarios_dir() / f"{GALLERY_SELECTION}.json")
         app.processEvents()
-        gallery.grab().save(str(path))
+        gallery.grab().save(str(path), "PNG", PNG_COMPRESSION)
         gallery.reject()
         window.controller.mark_saved()
         window.close()
     return path
+
+
+def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Path]:
+    """Step through one step of `simulation` and save the window at each of WALK_SHOTS."""
+    from ..app.preferences import Preferences
+    from ..app.walkthrough import Focus
+    from .main_window import MainWindow
+
+    paths = []
+    with tempfile.TemporaryDirectory() as folder_for_preferences:
+        preferences = Preferences(Path(folder_for_preferences) / "screens.ini")
+        window = MainWindow(simulation, preferences)
+        window.resize(*size)
+        window.show()
+        _wait_for_first_picture(app, window)
+        window.walk_action.trigger()
+        panel = window.step_through
+        for name, (kind, column), focus in WALK_SHOTS:
+            index = next(
+                i
+                for i, stage in enumerate(panel.stages)
+                if (stage.kind, stage.column) == (kind, column)
+            )
+            panel.jump_to(index)
+            if focus is not None:
+                panel.set_focus(Focus(*focus))
+            app.processEvents()
+            window.settle()
+            app.processEvents()
+            path = folder / f"step-through-{name}-{size_name}.png"
+            window.grab().save(str(path), "PNG", PNG_COMPRESSION)
+            paths.append(path)
+        window.leave_walk(keep=False)
+        window.controller.mark_saved()
+        window.close()
+    return paths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         made.extend(
             render(preset(name), folder / f"{name}-{size_name}.png", size, app) for name in PRESETS
         )
+        made.extend(render_walk(preset(WALK_PRESET, 0), folder, size_name, size, app))
     for path in made:
         print(path)
     return 0

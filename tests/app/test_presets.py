@@ -39,6 +39,7 @@ def test_every_preset_of_the_issue_is_shipped():
     playground = {"circle", "xor", "gaussian", "spiral", "regression-plane", "regression-gaussians"}
     real = {"three-classes", "iris", "digits"}
     assert playground | real | set(STORIES) | set(PITFALLS) <= names
+    assert set(presets.PRESET_ORDER) == names  # the gallery knows every lesson's place
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)

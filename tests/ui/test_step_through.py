@@ -85,9 +85,15 @@ def _walk_every_stage(qtbot, window, path: Path, trace) -> None:
         assert panel.stage == stage
         focus = walk.default_focus(stage, trace)
         _assert_panel_shows(window, walk.calculation(trace, stage, focus, names))
-        # The canvas shows the same numbers the model gives for this stage.
+        # The canvas shows the model's numbers for this stage: those of the focused neuron
+        # always, others as long as they do not cover one another.
         marks = walk.annotations(trace, stage, focus)
-        assert window.canvas.walk_texts() == (marks.neuron_text, marks.edge_text)
+        neurons, edges = window.canvas.walk_texts()
+        assert neurons.items() <= marks.neuron_text.items()
+        assert edges.items() <= marks.edge_text.items()
+        if (focus.column, focus.neuron) in marks.neuron_text:
+            assert (focus.column, focus.neuron) in neurons
+        assert len(neurons) + len(edges) >= (len(marks.neuron_text) + len(marks.edge_text)) // 2
         # Click every neuron and every edge: the panel explains each with the trace's numbers.
         for column, width in enumerate(widths):
             for unit in range(width):
