@@ -46,6 +46,8 @@ from .value_dialog import ValueDialog
 # Steps per second for each speed choice; None is as fast as the engine goes.
 # Share of the window the canvas and the calculation panel get during a step-through.
 WALK_CENTRE_SHARE = 0.72
+# The description shrinks to a few lines while walking: the canvas needs the height.
+WALK_DESCRIPTION_HEIGHT = 90
 
 SPEEDS = (
     ("1 step a frame", 60),
@@ -132,6 +134,7 @@ class MainWindow(QMainWindow):
         # The step being walked through, while the step-through is open.
         self.walk: Walk | None = None
         self._sizes_before_walk: list[int] | None = None
+        self._centre_sizes_before_walk: list[int] = []
         self._build_widgets()
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -177,6 +180,7 @@ class MainWindow(QMainWindow):
         self.canvas_split.setStretchFactor(1, 2)
         self.canvas_split.setChildrenCollapsible(False)
         centre_split = QSplitter(Qt.Orientation.Vertical)
+        self.centre_split = centre_split
         centre_split.addWidget(self.canvas_split)
         centre_split.addWidget(self.description)
         centre_split.setStretchFactor(0, 4)
@@ -539,6 +543,9 @@ class MainWindow(QMainWindow):
             # The canvas and the calculation panel need the room; the data view stays for
             # picking samples.
             self._sizes_before_walk = self.splitter.sizes()
+            self._centre_sizes_before_walk = self.centre_split.sizes()
+            height = sum(self._centre_sizes_before_walk)
+            self.centre_split.setSizes([height - WALK_DESCRIPTION_HEIGHT, WALK_DESCRIPTION_HEIGHT])
             total = sum(self._sizes_before_walk)
             self.splitter.setSizes(
                 [0, int(total * WALK_CENTRE_SHARE), int(total * (1 - WALK_CENTRE_SHARE))]
@@ -548,6 +555,7 @@ class MainWindow(QMainWindow):
             self.canvas_split.setSizes([max(width - panel, 1), panel])
         elif self._sizes_before_walk is not None:
             self.splitter.setSizes(self._sizes_before_walk)
+            self.centre_split.setSizes(self._centre_sizes_before_walk)
             self._sizes_before_walk = None
 
     @Slot(int)
