@@ -93,6 +93,8 @@ def test_worked_example_calculations_are_the_trace_numbers():
         DATA / "three-class-momentum.json",
         DATA / "spiral-adam.json",
         scenarios_dir() / "vanishing-gradients.json",
+        scenarios_dir() / "regression-plane.json",
+        scenarios_dir() / "learning-rate-too-high.json",
     ],
     ids=lambda p: p.stem,
 )

@@ -270,6 +270,24 @@ def test_shift_click_selects_the_nearest_training_point(qtbot, spiral):
     assert np.allclose(view.selection.getData(), ([x], [y]))
 
 
+def test_while_choosing_samples_a_plain_click_selects_and_never_edits(qtbot, spiral):
+    # The step-through picks its sample with a click; the data must not change under it.
+    view = _show(qtbot, spiral)
+    view.choosing_samples = True
+    picture = data_picture(spiral)
+    index = _isolated_training_point(picture, view)
+    x, y = picture.train_raw[index]
+    with qtbot.assertNotEmitted(view.point_added), qtbot.waitSignal(view.sample_selected) as got:
+        qtbot.mouseClick(
+            view.plane.viewport(), Qt.MouseButton.LeftButton, pos=_viewport_point(view, x, y)
+        )
+    assert got.args == [index]
+    with qtbot.assertNotEmitted(view.point_removed):
+        qtbot.mouseClick(
+            view.plane.viewport(), Qt.MouseButton.RightButton, pos=_viewport_point(view, x, y)
+        )
+
+
 # ----- more than two inputs -------------------------------------------------------------------
 
 

@@ -250,3 +250,21 @@ def test_new_from_preset_is_in_the_file_menu_with_ctrl_n(window):
     assert window.preset_action in file_menu.actions()
     assert window.preset_action.text() == "New from preset…"
     assert window.preset_action.shortcut().toString() == "Ctrl+N"
+
+
+def test_the_learning_rate_pitfall_pauses_undoes_and_explains(qtbot, tmp_path):
+    preset = scenarios_dir() / "learning-rate-too-high.json"
+    main = MainWindow(Simulation(load_scenario(preset)), Preferences(tmp_path / "prefs.ini"))
+    main.show()
+    try:
+        qtbot.waitUntil(lambda: main.controller.snapshot is not None, timeout=10_000)
+        main.play_action.trigger()
+        qtbot.waitUntil(lambda: "learning rate" in main.banner.label.text(), timeout=10_000)
+        qtbot.waitUntil(lambda: not main.controller.playing)
+        scenario = main.controller.current_scenario()
+        for layer in scenario.network.layers:
+            assert np.isfinite(np.array(layer.weights)).all()
+    finally:
+        main.ask_unsaved_changes = _discard
+        main.close()
+        main.deleteLater()
