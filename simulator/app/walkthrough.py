@@ -448,17 +448,9 @@ def _backward_calculation(trace, focus, names, sample, digits) -> Calculation:
     if focus.is_edge:
         return _gradient_calculation(trace, focus, names, sample, digits)
     delta = float(layer.delta[sample, j])
-    share = "" if batch == 1 else f" (÷ {batch}: this sample's share of the batch mean)"
     if column == count:
-        fused = trace.loss_name in losses.REQUIRED_OUTPUT
-        if fused:
-            a, y = layer.a[sample, j], trace.targets[sample, j]
-            text = f"δ = ŷ − y = {n(a)} − {f(y)}{share} = {n(delta)}"
-            explanation = EXPLAIN["delta_output_fused"]
-        else:
-            activation = _activation_label(trace.activation_names[-1])
-            text = f"δ = ∂L/∂ŷ · {activation}′(z = {n(layer.z[sample, j])}){share} = {n(delta)}"
-            explanation = EXPLAIN["delta_output"]
+        a, y = layer.a[sample, j], trace.targets[sample, j]
+        text, explanation = _output_delta(trace, layer, sample, j, a, y, delta, n, f)
     else:
         above = layers[column]
         terms = [
@@ -470,13 +462,38 @@ def _backward_calculation(trace, focus, names, sample, digits) -> Calculation:
         explanation = EXPLAIN["delta_hidden"]
     lines = [Line("delta", text, delta)]
     bias_grad = float(layer.grad_biases[j])
-    bias_text = (
-        f"∂L/∂b = δ = {n(bias_grad)}"
-        if batch == 1
-        else f"∂L/∂b = Σ over the batch of δ = {n(bias_grad)}"
-    )
-    lines.append(Line("bias gradient", bias_text, bias_grad))
+    if batch == 1:
+        lines.append(Line("bias gradient", f"∂L/∂b = δ = {n(bias_grad)}", bias_grad))
+    else:
+        per_sample = layer.sample_grad_biases
+        if per_sample is not None:
+            for s in range(batch):
+                value = float(per_sample[s, j])
+                lines.append(Line(f"sample {s + 1}", f"sample {s + 1}: ∂L/∂b = {n(value)}", value))
+        text = f"∂L/∂b = mean of the samples' = Σ over the batch of δ = {n(bias_grad)}"
+        lines.append(Line("bias gradient", text, bias_grad))
     return Calculation(f"Backward: {who}", tuple(lines), explanation)
+
+
+def _output_delta(trace, layer, sample, j, a, y, delta, n, f) -> tuple[str, str]:
+    """δ of output neuron j: the loss's slope at ŷ (scaled as the loss averages over the batch
+    and the outputs) times the activation's slope, with sample's numbers put in."""
+    batch, outputs = trace.targets.shape
+    name = trace.loss_name
+    # The loss is a mean: over the batch (and, for bce and mse, over the outputs too).
+    divisor = batch * outputs if name in ("bce", "mse") else batch
+    over = "" if divisor == 1 else f" / {divisor}"
+    difference = f"({n(a)} − {f(y)})"
+    if name in losses.REQUIRED_OUTPUT:
+        if divisor == 1:
+            return f"δ = ŷ − y = {n(a)} − {f(y)} = {n(delta)}", EXPLAIN["delta_output_fused"]
+        text = f"δ = (ŷ − y){over} = {difference}{over} = {n(delta)}"
+        return text, EXPLAIN["delta_output_fused"]
+    slope = f"{_activation_label(trace.activation_names[-1])}′({n(layer.z[sample, j])})"
+    factor_text = "2 · " if name == "mse" else ""
+    rule = f"δ = {factor_text}(ŷ − y){over} · f′(z)"
+    text = f"{rule} = {factor_text.replace('·', '×')}{difference}{over} · {slope} = {n(delta)}"
+    return text, EXPLAIN["delta_output"]
 
 
 def _gradient_calculation(trace, focus, names, sample, digits) -> Calculation:

@@ -194,6 +194,14 @@ def test_mini_batch_lists_each_samples_gradient_and_their_mean():
     assert len(per_sample) == 4
     assert calc.lines[-1].value == trace.layers[1].grad_weights[0, 1]
     assert np.mean(per_sample) == pytest.approx(calc.lines[-1].value, rel=1e-12)
+    neuron = walk.calculation(
+        trace, walk.Stage("backward", 2), walk.Focus(2, 0), _names(simulation)
+    )
+    per_sample = [line.value for line in neuron.lines if line.name.startswith("sample ")]
+    assert len(per_sample) == 4
+    assert neuron.lines[-1].value == trace.layers[1].grad_biases[0]
+    assert np.mean(per_sample) == pytest.approx(neuron.lines[-1].value, rel=1e-12)
+    assert neuron.lines[0].text.startswith("δ = (ŷ − y) / 4 = ")
 
 
 def test_wide_layers_show_numbers_for_the_focused_neuron_only():
