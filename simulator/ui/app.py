@@ -43,10 +43,7 @@ def run_app(argv: list[str]) -> int:
     simulation, error = load_simulation(path)
     window = MainWindow(simulation, Preferences())
     if path is not None and error is None:
-        window.path = path
-        window.preferences.add_recent_file(path)
-        window._fill_recent_menu()
-        window._update_title()
+        window.adopt_path(path)
     window.show()
     if error:
         QMessageBox.warning(window, "Cannot open the scenario", error)

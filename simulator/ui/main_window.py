@@ -628,13 +628,18 @@ class MainWindow(QMainWindow):
         self.leave_walk(keep=True)
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
-        self.path = Path(path)
         self.controller.mark_saved()
-        self.preferences.add_recent_file(self.path)
-        self._fill_recent_menu()
-        self._update_title()
+        self.adopt_path(Path(path))
         self._show_description(simulation.scenario)
         return True
+
+    def adopt_path(self, path: Path) -> None:
+        """Make `path` the file of the scenario on show (it was just read from there): the
+        title names it and it heads the recent files."""
+        self.path = path
+        self.preferences.add_recent_file(path)
+        self._fill_recent_menu()
+        self._update_title()
 
     @Slot()
     def _on_preset_triggered(self) -> None:
