@@ -85,21 +85,3 @@ def build_inputs(raw: np.ndarray, plan: FeaturePlan) -> np.ndarray:
         else:  # square and product: a square is the product of a column with itself
             np.multiply(raw[:, i], raw[:, j], out=target)
     return out
-
-
-def feature_over_grid(
-    raw_names: list[str], feature_name: str, extent: float = 6.0, resolution: int = 10
-) -> np.ndarray:
-    """Sample one feature of 2-D data over the square [-extent, extent]^2, for thumbnails.
-
-    In: two `raw_names`, a `feature_name` they allow, the half-width `extent`, `resolution` cells
-    per side. Out: float64 (resolution, resolution), the feature at each cell's centre;
-    row 0 holds the lowest second coordinate, column 0 the lowest first coordinate.
-    """
-    if len(raw_names) != 2:
-        raise FeatureError(f"a feature grid needs exactly two raw columns, got {len(raw_names)}")
-    plan = resolve_features(raw_names, [feature_name])
-    centres = -extent + (np.arange(resolution) + 0.5) * (2.0 * extent / resolution)
-    first, second = np.meshgrid(centres, centres)
-    raw = np.column_stack([first.ravel(), second.ravel()])
-    return build_inputs(raw, plan).reshape(resolution, resolution)

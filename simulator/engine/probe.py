@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import FeaturePlan, build_inputs
+from .features import FeatureError, FeaturePlan, build_inputs, resolve_features
 from .network import Network
 
 
@@ -17,6 +17,21 @@ def plane_grid(bounds: tuple[float, float, float, float], resolution: int) -> np
     ys = y_min + (np.arange(resolution) + 0.5) * (y_max - y_min) / resolution
     grid_x, grid_y = np.meshgrid(xs, ys)
     return np.column_stack([grid_x.ravel(), grid_y.ravel()])
+
+
+def feature_over_plane(
+    raw_names: list[str],
+    feature_name: str,
+    bounds: tuple[float, float, float, float],
+    resolution: int,
+) -> np.ndarray:
+    """Return one input feature of 2-D data over the plane `bounds`, for its thumbnail: float64
+    (resolution, resolution) at the cells of plane_grid (row 0 the lowest y, column 0 the
+    lowest x). Raises FeatureError unless there are two `raw_names` that allow the feature."""
+    if len(raw_names) != 2:
+        raise FeatureError(f"a feature picture needs exactly two raw columns, got {len(raw_names)}")
+    plan = resolve_features(raw_names, [feature_name])
+    return build_inputs(plane_grid(bounds, resolution), plan).reshape(resolution, resolution)
 
 
 def layer_outputs(network: Network, plan: FeaturePlan, raw: np.ndarray) -> list[np.ndarray]:

@@ -43,6 +43,7 @@ class CalculationPanel(QWidget):
         self.explanation.setStyleSheet("color: #333333;")
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.explanation)
+        layout.addStretch(1)  # spare height below the text, not between the formula lines
         self._line_labels: list[QLabel] = []
         self._formula_font = QFont()
         self._formula_font.setPixelSize(FORMULA_PX)

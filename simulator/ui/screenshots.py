@@ -11,6 +11,7 @@ from pathlib import Path
 
 # Qt maps a PNG "quality" of 0 to the strongest zlib compression: smaller files, same pixels.
 PNG_COMPRESSION = 0
+LAYOUT_ROUNDS = 6
 SIZES = {"normal": (1400, 860), "small": (1024, 640)}
 # Presets shown after training for their documented epochs (or DEFAULT_EPOCHS).
 PRESETS = ("cat-vs-dog", "cat-vs-dog-with-sound", "x1-x2-worked-example", "digits")
@@ -34,7 +35,15 @@ def _wait_for_first_picture(app, window, timeout: float = 10.0) -> None:
         window.settle()
         if time.monotonic() > deadline:
             raise TimeoutError("the window showed no picture in time")
-    app.processEvents()
+    _settle_layouts(app, window)
+
+
+def _settle_layouts(app, window) -> None:
+    # A new scenario changes the panels' contents, and layouts settle over a few rounds of
+    # posted events (a scroll area resizes its widget only after the widget's layout did).
+    for _ in range(LAYOUT_ROUNDS):
+        app.processEvents()
+        window.settle()
 
 
 def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
@@ -99,9 +108,7 @@ def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Pat
             panel.jump_to(index)
             if focus is not None:
                 panel.set_focus(Focus(*focus))
-            app.processEvents()
-            window.settle()
-            app.processEvents()
+            _settle_layouts(app, window)
             path = folder / f"step-through-{name}-{size_name}.png"
             window.grab().save(str(path), "PNG", PNG_COMPRESSION)
             paths.append(path)

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 
 from ..app import edits
 from ..app.scenario import CsvData, GeneratorData, InlineData, Scenario
-from ..app.snapshot import DataPicture
+from ..app.snapshot import GENERATOR_BOUNDS, DataPicture
 from ..engine import features
+from ..engine.probe import feature_over_plane
+from .palette import heatmap_rgba
 
 GENERATOR_LABELS = {
     "circle": "Circle",
@@ -488,9 +490,9 @@ def _feature_columns(names: list[str]) -> int:
 
 def _feature_thumbnail(raw_names, name: str, bounds) -> QPixmap:
     """A small picture of one feature over the plane: orange below zero, blue above."""
-    extent = 6.0 if bounds is None else max(abs(v) for v in bounds)
-    values = features.feature_over_grid(list(raw_names), name, extent=extent, resolution=THUMBNAIL)
-    from .palette import heatmap_rgba
+    # The same plane as the data view's, so a feature's picture lines up with the data.
+    plane = bounds if bounds is not None else GENERATOR_BOUNDS
+    values = feature_over_plane(list(raw_names), name, plane, THUMBNAIL)
 
     scale = float(np.max(np.abs(values))) or 1.0
     rgba = heatmap_rgba(values[::-1] / scale, -1.0, 1.0)

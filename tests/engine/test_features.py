@@ -14,9 +14,9 @@ from simulator.engine.features import (
     FeaturePlan,
     build_inputs,
     derived_feature_names,
-    feature_over_grid,
     resolve_features,
 )
+from simulator.engine.probe import feature_over_plane
 
 RAW = ["x1", "x2"]
 ALL_2D = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
@@ -152,31 +152,36 @@ def test_every_column_matches_its_formula(raw: np.ndarray, wanted: list[str]) ->
         np.testing.assert_array_equal(out[:, column], formulas[name])
 
 
-def test_feature_over_grid_orientation_and_values() -> None:
-    grid = feature_over_grid(RAW, "x1", extent=6.0, resolution=4)
+SQUARE = (-6.0, 6.0, -6.0, 6.0)
+
+
+def test_feature_over_plane_orientation_and_values() -> None:
+    grid = feature_over_plane(RAW, "x1", SQUARE, 4)
     assert grid.shape == (4, 4)
     assert grid.dtype == np.float64
     centres = [-4.5, -1.5, 1.5, 4.5]
     # Columns run along the first coordinate, rows along the second, row 0 lowest.
     np.testing.assert_allclose(grid, np.tile(centres, (4, 1)))
-    second = feature_over_grid(RAW, "x2", extent=6.0, resolution=4)
+    second = feature_over_plane(RAW, "x2", SQUARE, 4)
     np.testing.assert_allclose(second[:, 0], centres)
     assert second[0, 0] < second[-1, 0]
-    product = feature_over_grid(RAW, "x1*x2", extent=6.0, resolution=4)
+    product = feature_over_plane(RAW, "x1*x2", SQUARE, 4)
     assert product[0, 0] == pytest.approx(4.5 * 4.5)
     assert product[0, -1] == pytest.approx(-4.5 * 4.5)
 
 
-def test_feature_over_grid_default_size() -> None:
-    grid = feature_over_grid(["a", "b"], "sin(b)")
-    assert grid.shape == (10, 10)
-    assert np.abs(grid).max() <= 1.0
+def test_feature_over_plane_covers_the_given_bounds() -> None:
+    # Data in metres: the picture spans the data's own plane, not a fixed square.
+    grid = feature_over_plane(["size", "tail"], "size", (0.2, 0.6, 0.0, 0.4), 4)
+    np.testing.assert_allclose(grid[0], [0.25, 0.35, 0.45, 0.55])
+    sine = feature_over_plane(["a", "b"], "sin(b)", SQUARE, 10)
+    assert np.abs(sine).max() <= 1.0
     # sin(b) is constant along a row.
-    np.testing.assert_array_equal(grid, np.repeat(grid[:, :1], 10, axis=1))
+    np.testing.assert_array_equal(sine, np.repeat(sine[:, :1], 10, axis=1))
 
 
-def test_feature_over_grid_needs_two_raw_columns() -> None:
+def test_feature_over_plane_needs_two_raw_columns() -> None:
     with pytest.raises(FeatureError):
-        feature_over_grid(["a", "b", "c"], "a")
+        feature_over_plane(["a", "b", "c"], "a", SQUARE, 4)
     with pytest.raises(FeatureError):
-        feature_over_grid(RAW, "x3")
+        feature_over_plane(RAW, "x3", SQUARE, 4)
