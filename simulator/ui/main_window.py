@@ -40,7 +40,7 @@ from .loss_plot import LossPlot
 from .network_canvas import NetworkCanvas
 from .preset_gallery import PresetGallery, scenario_html
 from .settings_panel import SettingsPanel
-from .step_through import StepThroughPanel
+from .step_panel import StepThroughPanel
 from .value_dialog import ValueDialog
 
 # Steps per second for each speed choice; None is as fast as the engine goes.
@@ -347,6 +347,9 @@ class MainWindow(QMainWindow):
         self.step_through.annotations_changed.connect(self.canvas.set_walkthrough)
         self.step_through.samples_chosen.connect(self._walk_samples)
         self.step_through.leave_requested.connect(self.leave_walk)
+        # The precision of the step-through's numbers is the learner's, kept between runs.
+        self.step_through.digits_spin.setValue(self.preferences.digits())
+        self.step_through.digits_spin.valueChanged.connect(self.preferences.set_digits)
 
     # ----- what the controller reports ----------------------------------------------------
 

@@ -214,3 +214,20 @@ def test_choosing_other_samples_retakes_the_step_on_them(qtbot, open_window):
     panel.set_focus(walk.Focus(2, 0, 1))
     per_sample = [line for line in panel.calculation().lines if line.name.startswith("sample ")]
     assert len(per_sample) == 3
+
+
+def test_the_chosen_precision_is_used_and_kept_for_the_next_window(qtbot, open_window):
+    window = open_window(WORKED_EXAMPLE)
+    window.walk_action.trigger()
+    panel = window.step_through
+    qtbot.waitUntil(panel.isVisible)
+    panel.jump_to(len(panel.stages) - 1)
+    panel.set_focus(walk.Focus(1, 0, 1))
+    panel.digits_spin.setValue(8)
+    after = _engine_trace(WORKED_EXAMPLE, 0).layers[0].weights_after[0, 1]
+    shown = panel.calculation_panel.shown_lines()[-1]
+    assert shown.endswith(f"= {walk.number(after, 8)}")
+    assert len(walk.number(after, 8)) > len(walk.number(after, 4))
+    window.leave_walk(keep=False)
+    again = open_window(WORKED_EXAMPLE)
+    assert again.step_through.digits_spin.value() == 8
