@@ -122,8 +122,9 @@ class StepThroughPanel(QWidget):
         outer.addWidget(scroll, 3)
 
         hint = QLabel(
-            "Click a neuron or an edge on the canvas to see its calculation. Choose samples "
-            "below or click a point in the data view; select several rows for a mini-batch."
+            "Click a neuron or an edge on the canvas to see its calculation. Double-click a "
+            "sample below or click a point in the data view to step on it; select several rows "
+            "for a mini-batch."
         )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #666666;")
@@ -161,6 +162,7 @@ class StepThroughPanel(QWidget):
         self.digits_spin.valueChanged.connect(self._refresh)
         self.batch_spin.valueChanged.connect(self._refresh)
         self.use_selection_button.clicked.connect(self._on_use_selection)
+        self.table.cellDoubleClicked.connect(self._on_row_double_clicked)
         self.keep_button.clicked.connect(lambda: self.leave_requested.emit(True))
         self.discard_button.clicked.connect(lambda: self.leave_requested.emit(False))
 
@@ -340,6 +342,10 @@ class StepThroughPanel(QWidget):
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         if rows:
             self.samples_chosen.emit(rows)
+
+    @Slot(int, int)
+    def _on_row_double_clicked(self, row: int, _column: int) -> None:
+        self.samples_chosen.emit([row])
 
     @Slot(bool)
     def _on_play_toggled(self, playing: bool) -> None:

@@ -202,6 +202,14 @@ def test_choosing_other_samples_retakes_the_step_on_them(qtbot, open_window):
         window.walk.trace.layers[0].weights_after, expected.layers[0].weights_after
     )
 
+    panel.table.scrollToItem(panel.table.item(4, 0))
+    rect = panel.table.visualItemRect(panel.table.item(4, 0))
+    assert panel.table.viewport().rect().contains(rect.center())
+    # A real double-click starts with a press on the same cell; the view checks for it.
+    qtbot.mousePress(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.walk.samples == (4,))
+
     selection = panel.table.selectionModel()
     selection.clearSelection()
     flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
