@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from ..app.walkthrough import Calculation
 
-FORMULA_PX = 14
+# Formula text grows with the panel (a projector's window is wide), within these sizes.
+FORMULA_PX_RANGE = (13, 19)
+FORMULA_PX_PER_PIXEL = 1 / 28
 TITLE_PX = 14
 
 
@@ -46,7 +48,16 @@ class CalculationPanel(QWidget):
         layout.addStretch(1)  # spare height below the text, not between the formula lines
         self._line_labels: list[QLabel] = []
         self._formula_font = QFont()
-        self._formula_font.setPixelSize(FORMULA_PX)
+        self._formula_font.setPixelSize(FORMULA_PX_RANGE[0])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        low, high = FORMULA_PX_RANGE
+        px = int(min(max(self.width() * FORMULA_PX_PER_PIXEL, low), high))
+        if px != self._formula_font.pixelSize():
+            self._formula_font.setPixelSize(px)
+            for label in self._line_labels:
+                label.setFont(self._formula_font)
 
     def show_calculation(self, calculation: Calculation) -> None:
         self.title.setText(calculation.title)

@@ -66,7 +66,9 @@ WALK_LABEL_BACKGROUND = "#FFFFFF"
 WALK_CHANGED_BACKGROUND = "#FFF1B8"
 WALK_LOCKED_BACKGROUND = "#E4E4E4"
 WALK_LABEL_BORDER = "#B8B8B8"
-WALK_LABEL_PX = 13
+# The step-through's numbers grow with the canvas, to stay legible on a projector.
+WALK_LABEL_PX_RANGE = (12, 20)
+WALK_LABEL_PX_PER_PIXEL = 1 / 40  # of the canvas's shorter side
 EDGE_LABEL_SPOTS = (0.7, 0.55, 0.4, 0.25)
 # How much further apart the rows of a small network may spread during a step-through.
 WALK_SPREAD = 2.6
@@ -1018,6 +1020,12 @@ class NetworkCanvas(QWidget):
         )
         self._walk_note.setPos(8, g.height - FOOTER_HEIGHT + 20)
 
+    def _walk_label_px(self) -> int:
+        g = self._geometry
+        width = float(g.xs[-1] - g.xs[0]) if len(g.xs) > 1 else g.height
+        low, high = WALK_LABEL_PX_RANGE
+        return int(np.clip(min(width, g.height) * WALK_LABEL_PX_PER_PIXEL, low, high))
+
     def _add_walk_item(self, item) -> None:
         self.view_box.addItem(item, ignoreBounds=True)
         self._walk_items.append(item)
@@ -1085,7 +1093,7 @@ class NetworkCanvas(QWidget):
     def _label_item(self, text: str, background: str) -> QGraphicsSimpleTextItem:
         label = QGraphicsSimpleTextItem(text)
         font = QFont()
-        font.setPixelSize(WALK_LABEL_PX)
+        font.setPixelSize(self._walk_label_px())
         label.setFont(font)
         label.setBrush(QBrush(TEXT_COLOUR))
         label.setZValue(Z_WALK_TEXT)
