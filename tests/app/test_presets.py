@@ -240,3 +240,24 @@ def test_the_plane_of_small_unit_data_hugs_the_data():
     assert y_max > points[:, 1].max()
     assert (x_max - x_min) <= 1.25 * span[0]
     assert (y_max - y_min) <= 1.25 * span[1]
+
+
+def _readme_row(path: Path) -> str:
+    scenario = load_scenario(path)
+    outcome = scenario.outcome
+    if outcome.diverges:
+        result = f"diverges within {outcome.epochs} epochs (caught, step undone)"
+    else:
+        parts = []
+        if outcome.train_accuracy is not None:
+            train, test = outcome.train_accuracy * 100, outcome.test_accuracy * 100
+            parts.append(f"accuracy {train:.1f} % / {test:.1f} %")
+        parts.append(f"loss {outcome.train_loss:.3g} / {outcome.test_loss:.3g}")
+        result = ", ".join(parts)
+    return f"| `{path.stem}` | {scenario.title} | {outcome.epochs} | {result} |"
+
+
+def test_the_readme_states_every_documented_result():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in PRESETS:
+        assert _readme_row(path) in readme, f"README's row of {path.stem} is out of date"
