@@ -872,7 +872,7 @@ class NetworkCanvas(QWidget):
                     f"w[{layer}] unit {unit + 1} ← source {source + 1} = {value!r}{frozen}",
                     f"from: {self._neuron_name(layer - 1, source)}",
                     f"to: {self._neuron_name(layer, unit)}",
-                    "Click to edit this weight.",
+                    self._click_hint("Click to edit this weight."),
                 ]
             )
         _, column, unit = target
@@ -887,11 +887,15 @@ class NetworkCanvas(QWidget):
             word = "value" if column == 0 else "output"
             sample = snapshot.sample_index
             lines.append(f"{word} for sample {sample}: {value!r}")
-        if column > 0:
-            lines.append("Click to edit the bias.")
+        if column > 0 or self._walk is not None:
+            lines.append(self._click_hint("Click to edit the bias."))
         if column == layers and layers > 0:
             lines[0] += " (output layer)"
         return "\n".join(lines)
+
+    def _click_hint(self, editing: str) -> str:
+        # In a step-through a click explains instead of editing.
+        return "Click to see its calculation." if self._walk is not None else editing
 
     def _neuron_name(self, column: int, unit: int) -> str:
         snapshot = self._snapshot
