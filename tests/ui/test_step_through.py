@@ -239,3 +239,25 @@ def test_the_chosen_precision_is_used_and_kept_for_the_next_window(qtbot, open_w
     window.leave_walk(keep=False)
     again = open_window(WORKED_EXAMPLE)
     assert again.step_through.digits_spin.value() == 8
+
+
+@pytest.mark.parametrize("path", sorted(scenarios_dir().glob("*.json")), ids=lambda p: p.stem)
+def test_every_preset_walks_through_in_both_granularities(qtbot, open_window, path):
+    window = open_window(path)
+    window.walk_action.trigger()
+    panel = window.step_through
+    qtbot.waitUntil(panel.isVisible)
+    trace = window.walk.trace
+    names = list(window.controller.data.input_names)
+    for granularity in ("layer", "neuron"):
+        panel.granularity_combo.setCurrentIndex(panel.granularity_combo.findData(granularity))
+        for index, stage in enumerate(walk.stages(trace, granularity)):
+            panel.jump_to(index)
+            expected = walk.calculation(trace, stage, panel.focus, names, 0, panel.digits)
+            assert panel.calculation_panel.shown_lines() == [line.text for line in expected.lines]
+            neurons, _ = window.canvas.walk_texts()
+            focus = panel.focus
+            if focus.source is None and focus.column > 0:
+                assert (focus.column, focus.neuron) in neurons or stage.kind == "input"
+    window.leave_walk(keep=True)
+    assert window.canvas.walk_texts() == ({}, {})
