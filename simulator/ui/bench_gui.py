@@ -40,7 +40,9 @@ def _deep_spiral() -> dict:
     }
 
 
-def _wide_digits() -> dict:
+def wide_network_scenario() -> dict:
+    """The 64-128-128-10 scenario (about 26,000 weights) that benchmarks, tests and screenshots
+    draw as the large network: random inline data, seeded."""
     rng = np.random.default_rng(0)
     inputs = rng.normal(size=(64, 64)).round(3).tolist()
     targets = np.eye(10)[rng.integers(0, 10, 64)].tolist()
@@ -137,7 +139,7 @@ def measure_frames(app) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         for key, obj, advance in (
             ("frame_2-8-8-8-8-8-8-1", _deep_spiral(), lambda s: s.train_epochs(1)),
-            ("canvas_64-128-128-10", _wide_digits(), lambda s: s.trainer.step()),
+            ("canvas_64-128-128-10", wide_network_scenario(), lambda s: s.trainer.step()),
         ):
             window = _window(obj, folder)
             times = _frame_times(app, window, _simulation(obj), advance)

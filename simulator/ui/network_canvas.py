@@ -141,6 +141,16 @@ def _text_item(parent, px: int, colour: QColor = TEXT_COLOUR, italic: bool = Fal
     return item
 
 
+def _outline(path: QPainterPath, colour: QColor, width: float, z: float) -> QGraphicsPathItem:
+    """An unfilled path item stroked `width` screen pixels wide, whatever the view's scale."""
+    item = QGraphicsPathItem(path)
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    item.setPen(pen)
+    item.setZValue(z)
+    return item
+
+
 def _format_short(value: float) -> str:
     # Three decimals fit the margin beside the output column; 5.96e-05 would not, and to the
     # eye it is 0.000 anyway (the tooltip has the full value).
@@ -1047,12 +1057,7 @@ class NetworkCanvas(QWidget):
     def _walk_line(x0, y0, x1, y1, colour: QColor, width: float) -> QGraphicsPathItem:
         path = QPainterPath(QPointF(x0, y0))
         path.lineTo(QPointF(x1, y1))
-        item = QGraphicsPathItem(path)
-        pen = QPen(colour, width)
-        pen.setCosmetic(True)
-        item.setPen(pen)
-        item.setZValue(Z_WALK_LINES)
-        return item
+        return _outline(path, colour, width, Z_WALK_LINES)
 
     @staticmethod
     def _arrow_head(x0, y0, x1, y1, colour: QColor) -> QGraphicsPathItem:
@@ -1087,12 +1092,7 @@ class NetworkCanvas(QWidget):
             path.addRect(QRectF(x - size / 2, y - size / 2, size, size))
         else:
             path.addEllipse(QPointF(x, y), size / 2, size / 2)
-        item = QGraphicsPathItem(path)
-        pen = QPen(colour, width)
-        pen.setCosmetic(True)
-        item.setPen(pen)
-        item.setZValue(Z_WALK_RINGS)
-        return item
+        return _outline(path, colour, width, Z_WALK_RINGS)
 
     def _label_item(self, text: str, background: str) -> QGraphicsSimpleTextItem:
         label = QGraphicsSimpleTextItem(text)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -46,8 +47,10 @@ def _settle_layouts(app, window) -> None:
         window.settle()
 
 
-def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
-    """Open a main window on `simulation` at `size`, wait for its first picture, save a PNG."""
+@contextlib.contextmanager
+def _opened_window(simulation, size: tuple[int, int], app):
+    """A main window on `simulation` at `size`, showing its first picture, with throwaway
+    preferences; closed without questions afterwards."""
     from ..app.preferences import Preferences
     from .main_window import MainWindow
 
@@ -56,47 +59,44 @@ def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
         window.resize(*size)
         window.show()
         _wait_for_first_picture(app, window)
-        window.grab().save(str(path), "PNG", PNG_COMPRESSION)
-        window.controller.mark_saved()
-        window.close()
+        try:
+            yield window
+        finally:
+            window.controller.mark_saved()
+            window.close()
+
+
+def _save(widget, path: Path) -> Path:
+    widget.grab().save(str(path), "PNG", PNG_COMPRESSION)
     return path
+
+
+def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
+    """Open a main window on `simulation` at `size`, wait for its first picture, save a PNG."""
+    with _opened_window(simulation, size, app) as window:
+        return _save(window, path)
 
 
 def render_gallery(simulation, path: Path, size: tuple[int, int], app) -> Path:
     """Open the preset gallery over a main window of `size` and save the dialog as a PNG."""
-    from ..app.preferences import Preferences
     from ..resources import scenarios_dir
-    from .main_window import MainWindow
 
-    with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(simulation, Preferences(Path(folder) / "screens.ini"))
-        window.resize(*size)
-        window.show()
-        _wait_for_first_picture(app, window)
+    with _opened_window(simulation, size, app) as window:
         window.preset_action.trigger()
         gallery = window.preset_gallery
         gallery.select_path(scenarios_dir() / f"{GALLERY_SELECTION}.json")
         app.processEvents()
-        gallery.grab().save(str(path), "PNG", PNG_COMPRESSION)
+        _save(gallery, path)
         gallery.reject()
-        window.controller.mark_saved()
-        window.close()
     return path
 
 
 def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Path]:
     """Step through one step of `simulation` and save the window at each of WALK_SHOTS."""
-    from ..app.preferences import Preferences
     from ..app.walkthrough import Focus
-    from .main_window import MainWindow
 
     paths = []
-    with tempfile.TemporaryDirectory() as folder_for_preferences:
-        preferences = Preferences(Path(folder_for_preferences) / "screens.ini")
-        window = MainWindow(simulation, preferences)
-        window.resize(*size)
-        window.show()
-        _wait_for_first_picture(app, window)
+    with _opened_window(simulation, size, app) as window:
         window.walk_action.trigger()
         panel = window.step_through
         for name, (kind, column), focus in WALK_SHOTS:
@@ -109,12 +109,8 @@ def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Pat
             if focus is not None:
                 panel.set_focus(Focus(*focus))
             _settle_layouts(app, window)
-            path = folder / f"step-through-{name}-{size_name}.png"
-            window.grab().save(str(path), "PNG", PNG_COMPRESSION)
-            paths.append(path)
+            paths.append(_save(window, folder / f"step-through-{name}-{size_name}.png"))
         window.leave_walk(keep=False)
-        window.controller.mark_saved()
-        window.close()
     return paths
 
 
@@ -126,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..app.session import Simulation
     from ..app.storage import load_scenario, validate_scenario_dict
     from ..resources import resources_dir, scenarios_dir
-    from .bench_gui import _wide_digits
+    from .bench_gui import wide_network_scenario
 
     argv = sys.argv[1:] if argv is None else argv
     folder = Path(argv[0]) if argv else resources_dir() / "screenshots"
@@ -145,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     for size_name, size in SIZES.items():
         made.append(render(preset("circle", 40), folder / f"circle-{size_name}.png", size, app))
         made.append(render(preset("spiral", 150), folder / f"spiral-{size_name}.png", size, app))
-        wide = Simulation(validate_scenario_dict(_wide_digits(), file="64-128-128-10.json"))
+        wide = Simulation(
+            validate_scenario_dict(wide_network_scenario(), file="64-128-128-10.json")
+        )
         wide.train_epochs(5)
         made.append(render(wide, folder / f"large-network-{size_name}.png", size, app))
         made.append(

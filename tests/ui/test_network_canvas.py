@@ -15,6 +15,7 @@ from simulator.app.session import Simulation
 from simulator.app.snapshot import take_snapshot
 from simulator.app.storage import load_scenario, validate_scenario_dict
 from simulator.ui import palette
+from simulator.ui.bench_gui import wide_network_scenario
 from simulator.ui.network_canvas import EDGE_BUDGET, NetworkCanvas
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,31 +32,7 @@ def spiral_snapshot():
 
 @pytest.fixture(scope="module")
 def big_snapshot():
-    rng = np.random.default_rng(0)
-    obj = {
-        "format": "nnsim-scenario",
-        "version": 1,
-        "title": "64-128-128-10",
-        "network": {
-            "inputs": [f"X{i + 1}" for i in range(64)],
-            "layers": [
-                {"units": 128, "activation": "relu"},
-                {"units": 128, "activation": "relu"},
-                {"units": 10, "activation": "softmax"},
-            ],
-        },
-        "training": {
-            "loss": "cross_entropy",
-            "optimizer": {"name": "sgd", "learning_rate": 0.01},
-            "batch_size": 8,
-        },
-        "data": {
-            "train": {
-                "inputs": rng.normal(size=(16, 64)).round(3).tolist(),
-                "targets": np.eye(10)[rng.integers(0, 10, 16)].tolist(),
-            }
-        },
-    }
+    obj = wide_network_scenario()
     simulation = Simulation(validate_scenario_dict(obj, file="big.json"))
     return take_snapshot(simulation, sample_index=0, with_maps=False)
 
