@@ -1,12 +1,9 @@
-"""The step-through of one training step: its stages, the numbers each stage puts on the canvas,
-and the calculation behind any neuron or edge, written out with the trace's own numbers.
+"""The calculation behind any neuron or edge at a stage of the step-through, written out with
+the trace's own numbers; also the public face of the step-through (stages and canvas numbers
+live in walk_stages, the plain words in walk_texts).
 
 Nothing here computes a value of the network: every number shown is read from the StepTrace of the
 step the engine took. Formulas are text with those numbers put in.
-
-Columns number the canvas from the left: column 0 holds the inputs, column c ≥ 1 the neurons of
-trace.layers[c − 1]. A neuron is (column, index); an edge (column, neuron, source) runs from
-neuron `source` of column − 1 into neuron `neuron` of `column`.
 """
 
 from __future__ import annotations
@@ -17,37 +14,55 @@ import numpy as np
 
 from ..engine import losses
 from ..engine.trace import StepTrace
+from .walk_stages import (
+    DEFAULT_DIGITS,
+    GRANULARITIES,
+    MAX_LABELLED_EDGES,
+    MAX_LABELLED_NEURONS,
+    STAGE_KINDS,
+    Annotations,
+    Focus,
+    Stage,
+    annotations,
+    default_focus,
+    factor,
+    neuron_name,
+    number,
+    signed_sum,
+    stage_title,
+    stages,
+    width,
+)
+from .walk_texts import (
+    EXPLAIN,
+    EXPLAIN_ACTIVATION,
+    EXPLAIN_LOSS,
+    EXPLAIN_OPTIMIZER,
+    EXPLAIN_PENALTY,
+)
 
-GRANULARITIES = ("layer", "neuron")
-STAGE_KINDS = ("input", "forward", "loss", "backward", "update")
-# Wider columns show numbers for the focused neuron and its edges only: more would not be read.
-MAX_LABELLED_NEURONS = 16
-# Edge numbers for every edge between two columns only up to this many edges.
-MAX_LABELLED_EDGES = 16
-DEFAULT_DIGITS = 4
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stop of the walk: `kind` one of STAGE_KINDS; `column` the canvas column it works on
-    (forward and backward), `neuron` the single neuron in neuron granularity (forward only)."""
-
-    kind: str
-    column: int | None = None
-    neuron: int | None = None
-
-
-@dataclass(frozen=True)
-class Focus:
-    """What the calculation panel explains: a neuron (source None) or an edge."""
-
-    column: int
-    neuron: int
-    source: int | None = None
-
-    @property
-    def is_edge(self) -> bool:
-        return self.source is not None
+__all__ = [
+    "DEFAULT_DIGITS",
+    "GRANULARITIES",
+    "MAX_LABELLED_EDGES",
+    "MAX_LABELLED_NEURONS",
+    "STAGE_KINDS",
+    "Annotations",
+    "Calculation",
+    "Focus",
+    "Line",
+    "Stage",
+    "annotations",
+    "calculation",
+    "default_focus",
+    "factor",
+    "neuron_name",
+    "number",
+    "signed_sum",
+    "stage_title",
+    "stages",
+    "update_lines",
+]
 
 
 @dataclass(frozen=True)
@@ -65,231 +80,6 @@ class Calculation:
     title: str
     lines: tuple[Line, ...]
     explanation: str
-
-
-@dataclass(frozen=True)
-class Annotations:
-    """What the canvas shows at a stage: text beside neurons and on edges, the neurons and edges
-    lit, whether the flow runs right to left, and edges whose value changed in the update."""
-
-    neuron_text: dict[tuple[int, int], str]
-    edge_text: dict[tuple[int, int, int], str]
-    lit_neurons: frozenset[tuple[int, int]]
-    lit_edges: frozenset[tuple[int, int, int]]
-    backward: bool
-    changed_edges: frozenset[tuple[int, int, int]] = frozenset()
-    locked_edges: frozenset[tuple[int, int, int]] = frozenset()
-
-
-# ---------------------------------------------------------------------------------------------
-# Numbers as text
-
-
-def number(value: float, digits: int = DEFAULT_DIGITS) -> str:
-    """`digits` significant digits, a true minus sign, never −0."""
-    text = f"{float(value) + 0.0:.{digits}g}"  # + 0.0 turns −0.0 into 0.0
-    return text.replace("-", "−")
-
-
-def factor(value: float, digits: int = DEFAULT_DIGITS) -> str:
-    """A number that follows × or −: negative ones in parentheses."""
-    text = number(value, digits)
-    return f"({text})" if text.startswith("−") else text
-
-
-def signed_sum(terms: list[str]) -> str:
-    """Join terms with + and −, folding a term's own minus sign into the operator."""
-    text = terms[0]
-    for term in terms[1:]:
-        text += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
-    return text
-
-
-# ---------------------------------------------------------------------------------------------
-# Stages
-
-
-def stages(trace: StepTrace, granularity: str = "layer") -> list[Stage]:
-    """Return the walk's stages in order: input, forward (per layer or per neuron), loss,
-    backward from the output layer to the first, update."""
-    if granularity not in GRANULARITIES:
-        raise ValueError(f"unknown granularity {granularity!r}")
-    count = len(trace.layers)
-    walk = [Stage("input")]
-    for column in range(1, count + 1):
-        units = trace.layers[column - 1].z.shape[1]
-        if granularity == "neuron":
-            walk += [Stage("forward", column, j) for j in range(units)]
-        else:
-            walk.append(Stage("forward", column))
-    walk.append(Stage("loss"))
-    walk += [Stage("backward", column) for column in range(count, 0, -1)]
-    walk.append(Stage("update"))
-    return walk
-
-
-def stage_title(stage: Stage, trace: StepTrace) -> str:
-    count = len(trace.layers)
-    if stage.kind == "input":
-        return "1 · Inputs"
-    if stage.kind == "loss":
-        return "3 · Loss"
-    if stage.kind == "update":
-        return "5 · Update"
-    role = _layer_name(stage.column, count)
-    if stage.kind == "forward":
-        suffix = "" if stage.neuron is None else f", neuron {stage.neuron + 1}"
-        return f"2 · Forward: {role}{suffix}"
-    return f"4 · Backward: {role}"
-
-
-def default_focus(stage: Stage, trace: StepTrace, sample: int = 0) -> Focus:
-    """The item a stage explains before the user picks one: the active neuron, or for a whole
-    layer its most active neuron (forward) or the one with the largest |δ| (backward)."""
-    count = len(trace.layers)
-    if stage.kind == "input":
-        return Focus(0, 0)
-    if stage.kind in ("loss", "update"):
-        return Focus(count, 0)
-    if stage.neuron is not None:
-        return Focus(stage.column, stage.neuron)
-    layer = trace.layers[stage.column - 1]
-    values = layer.a[sample] if stage.kind == "forward" else layer.delta[sample]
-    return Focus(stage.column, int(np.argmax(np.abs(values))))
-
-
-# ---------------------------------------------------------------------------------------------
-# The canvas's numbers
-
-
-def annotations(
-    trace: StepTrace, stage: Stage, focus: Focus, sample: int = 0, digits: int = DEFAULT_DIGITS
-) -> Annotations:
-    """Return what the canvas shows at `stage`: inputs once shown stay shown, z and a stay beside
-    neurons the forward pass has reached, δ beside those the backward pass has reached."""
-    layers = trace.layers
-    count = len(layers)
-    n = lambda v: number(v, digits)  # noqa: E731 - a local shorthand keeps lines readable
-    neuron_text: dict[tuple[int, int], str] = {}
-    edge_text: dict[tuple[int, int, int], str] = {}
-    lit_neurons: set[tuple[int, int]] = set()
-    lit_edges: set[tuple[int, int, int]] = set()
-    changed: set[tuple[int, int, int]] = set()
-    locked: set[tuple[int, int, int]] = set()
-    order = [(s.kind, s.column, s.neuron) for s in stages(trace, "neuron")]
-    position = _position(stage, order)
-
-    for i, value in enumerate(trace.inputs[sample]):
-        if _labelled(0, i, trace, focus):
-            neuron_text[(0, i)] = n(value)
-    if stage.kind == "input":
-        lit_neurons.update((0, i) for i in range(trace.inputs.shape[1]))
-
-    for column in range(1, count + 1):
-        layer = layers[column - 1]
-        for j in range(layer.z.shape[1]):
-            reached = position > order.index(("forward", column, j))
-            current = stage.kind == "forward" and stage.column == column
-            current = current and (stage.neuron is None or stage.neuron == j)
-            if not (reached or current) or not _labelled(column, j, trace, focus):
-                continue
-            neuron_text[(column, j)] = f"z {n(layer.z[sample, j])}\na {n(layer.a[sample, j])}"
-            if current:
-                lit_neurons.add((column, j))
-                lit_edges.update(_incoming(column, j, trace))
-
-    if stage.kind in ("loss", "backward", "update"):
-        out = count
-        for j in range(layers[-1].z.shape[1]):
-            if _labelled(out, j, trace, focus):
-                text = f"ŷ {n(layers[-1].a[sample, j])}\ny {n(trace.targets[sample, j])}"
-                neuron_text[(out, j)] = text
-        if stage.kind == "loss":
-            lit_neurons.update((out, j) for j in range(layers[-1].z.shape[1]))
-
-    if stage.kind in ("backward", "update"):
-        # Going back, each neuron shows its δ alone: the forward numbers have done their part
-        # (they stay in the calculation panel), and a deep network has no room for both.
-        neuron_text = {key: text for key, text in neuron_text.items() if key[0] == 0}
-        last_done = stage.column if stage.kind == "backward" else 1
-        for column in range(count, last_done - 1, -1):
-            layer = layers[column - 1]
-            for j in range(layer.delta.shape[1]):
-                if _labelled(column, j, trace, focus):
-                    neuron_text[(column, j)] = f"δ {n(layer.delta[sample, j])}"
-            if stage.kind == "backward" and column == stage.column:
-                lit_neurons.update((column, j) for j in range(layer.delta.shape[1]))
-                for edge in _edges(column, trace, focus):
-                    _, j, i = edge
-                    edge_text[edge] = f"∂L/∂w {n(layer.grad_weights[j, i])}"
-                    lit_edges.add(edge)
-
-    if stage.kind == "update":
-        for column in range(1, count + 1):
-            layer = layers[column - 1]
-            for edge in _edges(column, trace, focus):
-                _, j, i = edge
-                before, after = layer.weights_before[j, i], layer.weights_after[j, i]
-                edge_text[edge] = f"{n(before)} → {n(after)}"
-                if layer.weights_frozen:
-                    locked.add(edge)
-                elif after != before:
-                    changed.add(edge)
-            for j in range(layer.biases_before.shape[0]):
-                if not _labelled(column, j, trace, focus):
-                    continue
-                before, after = layer.biases_before[j], layer.biases_after[j]
-                lock = " (locked)" if layer.biases_frozen else ""
-                neuron_text[(column, j)] = f"b {n(before)} → {n(after)}{lock}"
-        lit_edges.update(changed)
-
-    return Annotations(
-        neuron_text=neuron_text,
-        edge_text=edge_text,
-        lit_neurons=frozenset(lit_neurons),
-        lit_edges=frozenset(lit_edges),
-        backward=stage.kind == "backward",
-        changed_edges=frozenset(changed),
-        locked_edges=frozenset(locked),
-    )
-
-
-def _position(stage: Stage, order: list[tuple]) -> int:
-    """Where `stage` stands in the neuron-granularity walk (a layer stage at its first neuron)."""
-    if stage.kind == "forward" and stage.neuron is None:
-        return order.index(("forward", stage.column, 0))
-    if stage.kind == "forward":
-        return order.index(("forward", stage.column, stage.neuron))
-    return order.index((stage.kind, stage.column, None))
-
-
-def _width(column: int, trace: StepTrace) -> int:
-    return trace.inputs.shape[1] if column == 0 else trace.layers[column - 1].z.shape[1]
-
-
-def _labelled(column: int, neuron: int, trace: StepTrace, focus: Focus) -> bool:
-    """Numbers for every neuron of a narrow column; for a wide one, the focused neuron only."""
-    if _width(column, trace) <= MAX_LABELLED_NEURONS:
-        return True
-    return (column, neuron) == (focus.column, focus.neuron) or (
-        focus.is_edge and (column, neuron) == (focus.column - 1, focus.source)
-    )
-
-
-def _incoming(column: int, neuron: int, trace: StepTrace) -> list[tuple[int, int, int]]:
-    return [(column, neuron, i) for i in range(_width(column - 1, trace))]
-
-
-def _edges(column: int, trace: StepTrace, focus: Focus) -> list[tuple[int, int, int]]:
-    """Edges into `column` that get a number: all when few, else those of the focused neuron."""
-    units, fan_in = _width(column, trace), _width(column - 1, trace)
-    if units * fan_in <= MAX_LABELLED_EDGES:
-        return [(column, j, i) for j in range(units) for i in range(fan_in)]
-    if focus.column == column:
-        return _incoming(column, focus.neuron, trace)
-    if focus.column == column - 1 and not focus.is_edge:
-        return [(column, j, focus.neuron) for j in range(units)]
-    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,18 +112,6 @@ def calculation(
     return _update_calculation(trace, focus, names, digits)
 
 
-def neuron_name(column: int, neuron: int, count: int, names: list[str]) -> str:
-    if column == 0:
-        return names[neuron]
-    if column == count:
-        return f"output {neuron + 1}" if count else "output"
-    return f"h{column}.{neuron + 1}"
-
-
-def _layer_name(column: int, count: int) -> str:
-    return "output layer" if column == count else f"hidden layer {column}"
-
-
 def _input_calculation(trace, focus, names, sample, digits) -> Calculation:
     i = focus.neuron
     value = float(trace.inputs[sample, i])
@@ -347,7 +125,7 @@ def _below_values(trace: StepTrace, column: int, sample: int) -> np.ndarray:
 
 def _below_names(trace: StepTrace, column: int, names: list[str]) -> list[str]:
     count = len(trace.layers)
-    return [neuron_name(column - 1, i, count, names) for i in range(_width(column - 1, trace))]
+    return [neuron_name(column - 1, i, count, names) for i in range(width(column - 1, trace))]
 
 
 def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
@@ -627,114 +405,3 @@ def update_lines(
         )
     lines.append(Line("new value", f"{symbol} ← {n(before)} − {f(step)} = {n(after)}", after))
     return lines
-
-
-# ---------------------------------------------------------------------------------------------
-# What each stage does, for a beginner. Our own words.
-
-EXPLAIN = {
-    "input": (
-        "The sample's feature values are placed on the input neurons. Nothing is computed yet: "
-        "the inputs simply hold the numbers that describe this one example."
-    ),
-    "forward": (
-        "Each neuron multiplies every incoming value by the weight of its edge, adds them up "
-        "together with its bias, and gets z. Then it passes z through its activation function "
-        "to get its output a, which travels on to the next layer."
-    ),
-    "forward_edge": (
-        "An edge carries the value of the neuron on its left into the sum of the neuron on its "
-        "right, scaled by its weight. A large weight makes that input matter a lot; a negative "
-        "weight makes it push the sum down."
-    ),
-    "delta_output_fused": (
-        "δ says how much the loss would change if this neuron's z moved a little. With a "
-        "sigmoid output and binary cross-entropy, or softmax and cross-entropy, the calculus "
-        "simplifies to prediction minus target: a negative δ means the output was too low."
-    ),
-    "delta_output": (
-        "δ says how much the loss would change if this neuron's z moved a little: the slope of "
-        "the loss with respect to the prediction, times the slope of the activation at z."
-    ),
-    "delta_hidden": (
-        "A hidden neuron has no target of its own. Its share of the blame is collected from "
-        "the layer to its right: each δ there, weighted by the edge that connects them, summed, "
-        "and then scaled by the slope of this neuron's activation at its z. Where that slope is "
-        "0 (ReLU below zero), no blame gets through."
-    ),
-    "gradient": (
-        "The gradient of a weight is the δ of the neuron the edge enters times the value that "
-        "flowed along the edge. An edge that carried a large value, into a neuron with a large "
-        "δ, gets a large gradient: it is most responsible for the error."
-    ),
-    "batch": (
-        "In a mini-batch every sample gives its own gradient; the step uses their mean, which "
-        "is steadier than any one of them."
-    ),
-    "frozen": (
-        "This parameter is frozen: training computes its gradient but does not change it, so "
-        "it stays locked at its value."
-    ),
-}
-
-EXPLAIN_ACTIVATION = {
-    "linear": "The linear activation passes z through unchanged.",
-    "relu": "ReLU keeps a positive z and turns a negative one into 0.",
-    "leaky_relu": (
-        "Leaky ReLU keeps a positive z and multiplies a negative one by a small slope, so the "
-        "neuron never goes completely silent."
-    ),
-    "sigmoid": ("The sigmoid squeezes any z into the range 0 to 1, which reads as a probability."),
-    "tanh": "tanh squeezes any z into the range −1 to 1.",
-    "softmax": (
-        "Softmax turns the output layer's z values into probabilities: each e^z divided by the "
-        "sum Σ over all classes, so the outputs add up to 1."
-    ),
-}
-
-EXPLAIN_LOSS = {
-    "bce": (
-        "Binary cross-entropy measures how surprised the network is by the true answer: near 0 "
-        "when it gave the right class a probability near 1, large when it was confidently wrong."
-    ),
-    "cross_entropy": (
-        "Cross-entropy looks only at the probability given to the true class: minus its "
-        "logarithm. A confident right answer costs almost nothing, a confident wrong one a lot."
-    ),
-    "mse": (
-        "Mean squared error averages the squared differences between prediction and target, "
-        "so large misses count far more than small ones."
-    ),
-    "half_sse": (
-        "Half the sum of squared errors: the ½ makes its slope simply prediction minus target."
-    ),
-}
-
-EXPLAIN_PENALTY = {
-    "l2": (
-        "L2 regularization adds rate × w to every weight's gradient, so each step also shrinks "
-        "the weight a little towards 0."
-    ),
-    "l1": (
-        "L1 regularization adds rate × sign(w) to every weight's gradient, pulling each weight "
-        "towards 0 by a fixed amount per step."
-    ),
-}
-
-EXPLAIN_OPTIMIZER = {
-    "sgd": (
-        "Gradient descent moves the parameter a small step against its gradient: the learning "
-        "rate η sets the step's size. Against the gradient is the direction in which the loss "
-        "falls."
-    ),
-    "momentum": (
-        "Momentum keeps a running velocity: each step adds the new gradient to a share μ of "
-        "the old velocity, so steps grow along directions that keep pointing the same way and "
-        "cancel out where the gradient keeps flipping."
-    ),
-    "adam": (
-        "Adam keeps two running averages per parameter: m of the gradient and v of its square. "
-        "The step is m divided by the square root of v (each corrected for starting at 0), so "
-        "every parameter gets a step of about η whatever the size of its gradient."
-    ),
-}
