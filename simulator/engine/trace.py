@@ -3,7 +3,7 @@ the update computed, per layer, copied out of the trainer's buffers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +45,10 @@ class LayerTrace:
     # large to keep them (see SAMPLE_GRADIENT_LIMIT).
     sample_grad_weights: np.ndarray | None = None
     sample_grad_biases: np.ndarray | None = None
+    # The optimizer state the step started from, keyed as optimizer_state (zeros where the
+    # optimizer had none yet, as on momentum's first step), so that a learner can redo the update
+    # from numbers on one panel. Empty when the trainer did not record it.
+    optimizer_state_before: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
