@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ..app.snapshot import Snapshot
 from ..app.walkthrough import Annotations, Focus
 from . import palette
+from .canvas import labels
 
 # Above this many weights the canvas draws only the strongest of each layer pair one by one;
 # ~4,000 segments paint in well under a frame, all 26k of a 64-128-128-10 network would not.
@@ -961,15 +962,11 @@ class NetworkCanvas(QWidget):
         g = self._geometry
         # The neurons themselves are obstacles too: a number must not hide a neuron's picture.
         placed = [
-            QRectF(g.xs[c] - g.sizes[c] / 2, y - g.sizes[c] / 2, g.sizes[c], g.sizes[c])
+            (g.xs[c] - g.sizes[c] / 2, y - g.sizes[c] / 2, g.sizes[c], g.sizes[c])
             for c in range(len(g.xs))
             for y in g.ys[c]
         ]
         self._walk_shown = ({}, {})
-
-        def fits(rect: QRectF) -> bool:
-            inner = rect.adjusted(LABEL_OVERLAP, LABEL_OVERLAP, -LABEL_OVERLAP, -LABEL_OVERLAP)
-            return not any(inner.intersects(other) for other in placed)
 
         def rank_neuron(key) -> int:
             if focus is not None and not focus.is_edge and key == (focus.column, focus.neuron):
@@ -990,6 +987,8 @@ class NetworkCanvas(QWidget):
         candidates += [(rank_edge(k), 1, k, t) for k, t in annotations.edge_text.items()]
         candidates.sort(key=lambda c: (c[0], c[1]))
         columns = len(g.xs)
+        items: dict[tuple, QGraphicsSimpleTextItem] = {}
+        requests: list[labels.Label] = []
         for _, is_edge, key, text in candidates:
             if is_edge:
                 layer, unit, source = key
@@ -1000,32 +999,36 @@ class NetworkCanvas(QWidget):
                     background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
                 else:
                     background = WALK_LABEL_BACKGROUND
-                label = self._label_item(text, background)
-                box = label.boundingRect()
                 # Towards the target end first: labels of edges that cross do not land on one
                 # another there; further back along the edge when that spot is taken.
-                spots = [
-                    (x0 + t * (x1 - x0) - box.width() / 2, y0 + t * (y1 - y0) - box.height() / 2)
-                    for t in EDGE_LABEL_SPOTS
-                ]
+                spots = tuple(
+                    (x0 + t * (x1 - x0), y0 + t * (y1 - y0), 0.5, 0.5) for t in EDGE_LABEL_SPOTS
+                )
             else:
                 column, unit = key
-                label = self._label_item(text, WALK_LABEL_BACKGROUND)
-                box = label.boundingRect()
+                background = WALK_LABEL_BACKGROUND
                 x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column]
-                below = (x - box.width() / 2, y + size / 2 + 2)
-                right = (x + size / 2 + 3, y - box.height() / 2)
-                left = (x - size / 2 - box.width() - 4, y - box.height() / 2)
-                above = (x - box.width() / 2, y - size / 2 - box.height() - 2)
-                spots = [below, left, above] if column == columns - 1 else [below, right, above]
-            for spot_x, spot_y in spots:
-                rect = QRectF(spot_x, spot_y, box.width(), box.height())
-                if fits(rect):
-                    label.setPos(spot_x, spot_y)
-                    placed.append(rect)
-                    self._add_walk_item(label)
-                    self._walk_shown[is_edge][key] = text
-                    break
+                below = (x, y + size / 2 + 2, 0.5, 0.0)
+                right = (x + size / 2 + 3, y, 0.0, 0.5)
+                left = (x - size / 2 - 4, y, 1.0, 0.5)
+                above = (x, y - size / 2 - 2, 0.5, 1.0)
+                spots = (below, left, above) if column == columns - 1 else (below, right, above)
+            items[(is_edge, key)] = self._label_item(text, background)
+            requests.append(labels.Label((is_edge, key), text, spots))
+
+        def measure(text: str) -> tuple[float, float]:
+            box = sizes[text]
+            return box.width(), box.height()
+
+        sizes = {request.text: items[request.key].boundingRect() for request in requests}
+        placement = labels.place_labels(
+            requests, placed, measure, allowance=LABEL_OVERLAP, gather=False
+        )
+        for (is_edge, key), (x, y, _, _) in placement.rects.items():
+            label = items[(is_edge, key)]
+            label.setPos(x, y)
+            self._add_walk_item(label)
+            self._walk_shown[is_edge][key] = label.text()
         left_out = len(candidates) - len(self._walk_shown[0]) - len(self._walk_shown[1])
         self._walk_note.setText(
             f"{left_out} number{'s' if left_out != 1 else ''} left out for room; click to see"
