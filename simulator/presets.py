@@ -4,19 +4,33 @@ and each preset's documented result.
 The JSON files in scenarios/ are the source of everything a person writes (titles, descriptions,
 networks, settings). `python -m simulator.presets` rewrites the inline data of the presets named in
 STORY_DATA from their seeded generators and measures every preset's documented result by training
-it headless for its documented epochs. Tests check that the files agree with both.
+it headless for its documented epochs, once under each arithmetic variant of simulator.machines
+(the figures that differ become ranges). Tests check that the files agree with both.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from simulator.app.scenario import OUTCOME_FIGURES, InlineData, Outcome, scenario_to_dict
+from simulator import machines
+from simulator.app.scenario import (
+    OUTCOME_FIGURES,
+    InlineData,
+    Outcome,
+    figure_range,
+    outcome_from_dict,
+    outcome_to_dict,
+)
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario, save_scenario
 from simulator.resources import scenarios_dir
@@ -41,6 +55,12 @@ PRESET_ORDER = (
     "vanishing-gradients",
     "overfitting",
 )
+
+# How far a reached figure may lie outside its documented range: the variants measured here are
+# not every CPU there is, and a lesson's point never rests on the third digit.
+ACCURACY_TOLERANCE = 0.03
+LOSS_TOLERANCE = 0.2
+LOSS_MARGIN = 0.01
 
 CAT, DOG = 0, 1
 ANIMALS = 200
@@ -159,8 +179,9 @@ def generated_data(name: str) -> InlineData:
 
 
 def measure(path: Path) -> Outcome:
-    """Train the preset at `path` headless for its documented epochs; return what it reaches, with
-    figures rounded as documented. Raises ValueError for a preset without a documented result."""
+    """Train the preset at `path` headless for its documented epochs, with this process's
+    arithmetic; return what it reaches, figures rounded as documented. Raises ValueError for a
+    preset without a documented result."""
     scenario = load_scenario(path)
     if scenario.outcome is None:
         raise ValueError(f"{path.name} documents no result")
@@ -181,32 +202,134 @@ def measure(path: Path) -> Outcome:
     return Outcome(epochs=scenario.outcome.epochs, **documented)
 
 
-def _rewrite(path: Path) -> None:
-    scenario = load_scenario(path)
-    if path.stem in STORY_DATA:
-        scenario = dataclasses.replace(scenario, data=generated_data(path.stem))
-        save_scenario(scenario, path)
-    if scenario.outcome is not None:
-        scenario = dataclasses.replace(load_scenario(path), outcome=measure(path))
-        save_scenario(scenario, path)
-    outcome = scenario_to_dict(scenario).get("outcome", {})
-    shown = ", ".join(
-        f"{k} {outcome[k]}" for k in ("epochs", *OUTCOME_FIGURES, "diverges") if k in outcome
+def measure_under(variant: machines.Variant, names: list[str]) -> dict[str, Outcome]:
+    """Measure the presets `names` in a child process forced to `variant`'s arithmetic (OpenBLAS
+    kernel and NumPy dispatch level are fixed when a process starts, so it takes a new one)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator.presets", "--here", "--json", *names],
+        env=variant.env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    print(f"{path.name}: {shown or 'no documented result'}")
+    if done.returncode != 0:
+        raise RuntimeError(f"{variant.label}: {done.stderr.strip() or done.returncode}")
+    return {name: outcome_from_dict(figures) for name, figures in json.loads(done.stdout).items()}
+
+
+def measure_everywhere(
+    names: list[str], variants: list[machines.Variant] | None = None
+) -> tuple[dict[str, Outcome], dict[str, dict[str, Outcome]]]:
+    """Measure the presets `names` under every arithmetic variant this machine runs; return each
+    preset's documented outcome (figures that differ become (low, high) ranges) and what every
+    variant reached ({variant label: {name: Outcome}})."""
+    variants = machines.variants() if variants is None else variants
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        reached = dict(
+            zip(
+                (v.label for v in variants),
+                pool.map(lambda v: measure_under(v, names), variants),
+                strict=True,
+            )
+        )
+    combined = {}
+    for name in names:
+        outcomes = [by_name[name] for by_name in reached.values()]
+        if len({o.diverges for o in outcomes}) > 1:
+            which = [label for label, by in reached.items() if by[name].diverges]
+            raise RuntimeError(f"{name} diverges under {', '.join(which)} only")
+        figures = {}
+        for figure in OUTCOME_FIGURES:
+            values = [getattr(o, figure) for o in outcomes if getattr(o, figure) is not None]
+            if values:
+                low, high = min(values), max(values)
+                figures[figure] = low if low == high else (low, high)
+        combined[name] = Outcome(
+            epochs=outcomes[0].epochs, diverges=outcomes[0].diverges, **figures
+        )
+    return combined, reached
+
+
+def outcome_problems(outcome: Outcome, reached: dict[str, float | None]) -> list[str]:
+    """Return how `reached` ({figure: value or None}) misses the documented `outcome`: each
+    figure must lie in its documented range widened by FIGURE_TOLERANCE ([] when it holds)."""
+    problems = []
+    for name in OUTCOME_FIGURES:
+        documented, value = getattr(outcome, name), reached.get(name)
+        if documented is None:
+            if value is not None:
+                problems.append(f"{name} is reached ({value:.4g}) but not documented")
+            continue
+        if value is None:
+            problems.append(f"{name} is documented but not reached")
+            continue
+        low, high = figure_range(documented)
+        if "accuracy" in name:
+            low, high = low - ACCURACY_TOLERANCE, high + ACCURACY_TOLERANCE
+        else:
+            low = low * (1 - LOSS_TOLERANCE) - LOSS_MARGIN
+            high = high * (1 + LOSS_TOLERANCE) + LOSS_MARGIN
+        if not low <= value <= high:
+            problems.append(f"{name} {value:.4g} is outside {low:.4g} to {high:.4g}")
+    return problems
+
+
+def _rewrite_data(path: Path) -> None:
+    if path.stem in STORY_DATA:
+        scenario = dataclasses.replace(load_scenario(path), data=generated_data(path.stem))
+        save_scenario(scenario, path)
+
+
+def _shown(outcome: Outcome) -> str:
+    outcome_dict = outcome_to_dict(outcome)
+    return ", ".join(
+        f"{k} {outcome_dict[k]}"
+        for k in ("epochs", *OUTCOME_FIGURES, "diverges")
+        if k in outcome_dict
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m simulator.presets",
-        description="Regenerate the story presets' data and re-measure every documented result.",
+        description="Regenerate the story presets' data and re-measure every documented result "
+        "under every OpenBLAS kernel and NumPy dispatch level this CPU can run.",
     )
     parser.add_argument("names", nargs="*", help="preset names (default: all)")
+    parser.add_argument(
+        "--here",
+        action="store_true",
+        help="measure with this process's arithmetic only and print, without rewriting files",
+    )
+    parser.add_argument("--json", action="store_true", help="with --here: print JSON")
     args = parser.parse_args(argv)
     folder = scenarios_dir()
     paths = [folder / f"{name}.json" for name in args.names] or sorted(folder.glob("*.json"))
+    paths = [p for p in paths if load_scenario(p).outcome is not None or not args.here]
+    if args.here:
+        measured = {path.stem: measure(path) for path in paths}
+        if args.json:
+            print(json.dumps({name: outcome_to_dict(o) for name, o in measured.items()}))
+        else:
+            for name, outcome in measured.items():
+                print(f"{name}: {_shown(outcome)}")
+        return
     for path in paths:
-        _rewrite(path)
+        _rewrite_data(path)
+    documented = [p for p in paths if load_scenario(p).outcome is not None]
+    variants = machines.variants()
+    print(f"measuring under {len(variants)} variants: {', '.join(v.label for v in variants)}")
+    combined, reached = measure_everywhere([p.stem for p in documented], variants)
+    for path in paths:
+        outcome = combined.get(path.stem)
+        if outcome is None:
+            print(f"{path.name}: no documented result")
+            continue
+        save_scenario(dataclasses.replace(load_scenario(path), outcome=outcome), path)
+        print(f"{path.name}: {_shown(outcome)}")
+        if any(isinstance(getattr(outcome, f), tuple) for f in OUTCOME_FIGURES):
+            for label, by_name in reached.items():
+                print(f"    {label:<22} {_shown(by_name[path.stem])}")
 
 
 if __name__ == "__main__":

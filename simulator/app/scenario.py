@@ -227,22 +227,44 @@ def _series(values: Any) -> tuple[int | float | None, ...] | None:
     return tuple(v if v is None or type(v) is int else float(v) for v in values)
 
 
+# A documented figure: one number, or the (low, high) range it spans where machines differ.
+Figure = float | tuple[float, float]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The result a preset documents: what seeded training reaches after `epochs` epochs.
 
-    Each figure is None when not documented. `diverges` says training blows up within `epochs`.
+    Each figure is None when not documented, a number when every machine measured reaches the
+    same, or a (low, high) range when they differ (OpenBLAS kernels and NumPy's CPU dispatch
+    round differently, and training amplifies the last bit). `diverges` says training blows up
+    within `epochs`.
     """
 
     epochs: int
-    train_loss: float | None = None
-    test_loss: float | None = None
-    train_accuracy: float | None = None
-    test_accuracy: float | None = None
+    train_loss: Figure | None = None
+    test_loss: Figure | None = None
+    train_accuracy: Figure | None = None
+    test_accuracy: Figure | None = None
     diverges: bool = False
 
 
 OUTCOME_FIGURES = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+
+def figure_range(figure: Figure) -> tuple[float, float]:
+    """Return (low, high) of a documented figure; a single number is its own range."""
+    if isinstance(figure, tuple):
+        return figure
+    return (figure, figure)
+
+
+def format_figure(figure: Figure, *, percent: bool = False) -> str:
+    """Return a documented figure as people read it: "0.0501", "0.0501–0.112", or as a
+    percentage with one decimal ("99.2", "97.2–99.2"; the caller adds the % sign)."""
+    low, high = figure_range(figure)
+    shown = [f"{100 * v:.1f}" if percent else f"{v:.3g}" for v in (low, high)]
+    return shown[0] if shown[0] == shown[1] else f"{shown[0]}–{shown[1]}"
 
 
 @dataclass(frozen=True)
@@ -430,18 +452,20 @@ def scenario_to_dict(scenario: Scenario) -> dict:
         "data": _data_to_dict(scenario.data),
     }
     if scenario.outcome is not None:
-        out["outcome"] = _outcome_to_dict(scenario.outcome)
+        out["outcome"] = outcome_to_dict(scenario.outcome)
     if scenario.state is not None:
         out["state"] = _state_to_dict(scenario.state)
     return out
 
 
-def _outcome_to_dict(outcome: Outcome) -> dict:
+def outcome_to_dict(outcome: Outcome) -> dict:
+    """Return an outcome as its file's `outcome` object (a range as [low, high])."""
     out: dict[str, Any] = {"epochs": int(outcome.epochs)}
     for name in OUTCOME_FIGURES:
         value = getattr(outcome, name)
         if value is not None:
-            out[name] = float(value)
+            low, high = figure_range(value)
+            out[name] = float(low) if low == high else [float(low), float(high)]
     if outcome.diverges:
         out["diverges"] = True
     return out
@@ -545,8 +569,15 @@ def _state_from_dict(obj: dict) -> TrainingState:
     )
 
 
-def _outcome_from_dict(obj: dict) -> Outcome:
-    figures = {name: float(obj[name]) for name in OUTCOME_FIGURES if name in obj}
+def outcome_from_dict(obj: dict) -> Outcome:
+    """Return the Outcome of a file's `outcome` object (schema-valid; a range [low, high])."""
+    figures: dict[str, Figure] = {}
+    for name in OUTCOME_FIGURES:
+        value = obj.get(name)
+        if isinstance(value, list):
+            figures[name] = (float(value[0]), float(value[1]))
+        elif value is not None:
+            figures[name] = float(value)
     return Outcome(epochs=obj["epochs"], diverges=bool(obj.get("diverges", False)), **figures)
 
 
@@ -573,6 +604,6 @@ def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenar
         training=_training_from_dict(obj["training"]),
         data=_data_from_dict(obj["data"]),
         state=None if state is None else _state_from_dict(_plain(state)),
-        outcome=None if outcome is None else _outcome_from_dict(outcome),
+        outcome=None if outcome is None else outcome_from_dict(outcome),
         source_path=Path(source) if source else None,
     )

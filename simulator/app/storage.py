@@ -26,11 +26,13 @@ from simulator.app.scenario import (
     FORMAT_NAME,
     FORMAT_VERSION,
     HISTORY_KEYS,
+    OUTCOME_FIGURES,
     SHIPPED_PREFIX,
     CsvData,
     GeneratorData,
     InlineData,
     NetworkSpec,
+    Outcome,
     Scenario,
     TrainingSpec,
     TrainingState,
@@ -553,6 +555,15 @@ _TYPE_NAMES = {
 }
 
 
+def _alternative_name(schema: dict) -> str:
+    """Name one branch of a oneOf for people: "a number", "a list of 2 numbers"."""
+    items = schema.get("items")
+    count = schema.get("minItems")
+    if schema["type"] == "array" and isinstance(items, dict) and count == schema.get("maxItems"):
+        return f"a list of {count} {items.get('type', 'item')}s"
+    return _TYPE_NAMES.get(schema["type"], schema["type"])
+
+
 def _schema_problem(error: ValidationError) -> _Invalid:
     """Turn a jsonschema error into a field path and a sentence for people."""
     path = list(error.absolute_path)
@@ -572,6 +583,9 @@ def _schema_problem(error: ValidationError) -> _Invalid:
     if keyword == "type":
         names = [expected] if isinstance(expected, str) else expected
         wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+        return _Invalid(field, f"expected {wanted}, got {_describe(instance)}")
+    if keyword == "oneOf" and all(isinstance(alt, dict) and "type" in alt for alt in expected):
+        wanted = " or ".join(_alternative_name(alt) for alt in expected)
         return _Invalid(field, f"expected {wanted}, got {_describe(instance)}")
     if keyword == "enum":
         options = ", ".join(str(option) for option in expected)
@@ -627,6 +641,18 @@ def _check_rules(scenario: Scenario, base_dir: Path | None) -> None:
         _check_features(network.inputs, data.raw_columns)
     if scenario.state is not None:
         _check_state(scenario.state, network, training)
+    if scenario.outcome is not None:
+        _check_outcome(scenario.outcome)
+
+
+def _check_outcome(outcome: Outcome) -> None:
+    for name in OUTCOME_FIGURES:
+        value = getattr(outcome, name)
+        if isinstance(value, tuple) and value[0] > value[1]:
+            raise _Invalid(
+                f"outcome.{name}",
+                f"a range is [low, high]; {value[0]!r} is above {value[1]!r}",
+            )
 
 
 def _check_network(network: NetworkSpec) -> None:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import resources
+from ..app.scenario import format_figure
 from ..app.session import Simulation
 from ..app.snapshot import DataPicture, data_picture
 from ..app.storage import load_scenario
@@ -122,7 +123,7 @@ def _build_card(path: Path) -> PresetCard:
 def describe_outcome(outcome) -> str:
     """Return the documented result of a preset as one sentence ("" for None), e.g.
     "Documented result: after 200 epochs, training accuracy 97.5 %, test accuracy 96.0 %
-    (loss 0.081 / 0.102)." """
+    (loss 0.081 / 0.102)."; a figure machines differ on reads as its range ("0.05–0.112")."""
     if outcome is None:
         return ""
     epochs = int(outcome.epochs)
@@ -130,7 +131,7 @@ def describe_outcome(outcome) -> str:
     if outcome.diverges:
         return f"Documented result: training diverges within {span}."
     accuracy = [
-        f"{name} accuracy {100 * value:.1f}\u00a0%"
+        f"{name} accuracy {format_figure(value, percent=True)}\u00a0%"
         for name, value in (("training", outcome.train_accuracy), ("test", outcome.test_accuracy))
         if value is not None
     ]
@@ -138,14 +139,14 @@ def describe_outcome(outcome) -> str:
     if accuracy:
         parts = ", ".join(accuracy)
         if train_loss is not None and test_loss is not None:
-            parts += f" (loss {train_loss:.3g} / {test_loss:.3g})"
+            parts += f" (loss {format_figure(train_loss)} / {format_figure(test_loss)})"
         elif train_loss is not None:
-            parts += f" (training loss {train_loss:.3g})"
+            parts += f" (training loss {format_figure(train_loss)})"
         elif test_loss is not None:
-            parts += f" (test loss {test_loss:.3g})"
+            parts += f" (test loss {format_figure(test_loss)})"
     else:
         losses = [
-            f"{name} loss {value:.3g}"
+            f"{name} loss {format_figure(value)}"
             for name, value in (("training", train_loss), ("test", test_loss))
             if value is not None
         ]

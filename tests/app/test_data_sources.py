@@ -114,10 +114,10 @@ def test_image_shape_must_cover_the_input_columns(tmp_path):
 def test_outcome_and_image_shape_survive_save_and_load(tmp_path):
     scenario = load_scenario(scenarios_dir() / "digits.json")
     assert isinstance(scenario.data, CsvData)
-    changed = replace(scenario, outcome=Outcome(epochs=7, train_loss=0.25, test_accuracy=0.5))
-    save_scenario(changed, tmp_path / "d.json")
+    outcome = Outcome(epochs=7, train_loss=0.25, test_loss=(0.05, 0.112), test_accuracy=0.5)
+    save_scenario(replace(scenario, outcome=outcome), tmp_path / "d.json")
     again = load_scenario(tmp_path / "d.json")
-    assert again.outcome == Outcome(epochs=7, train_loss=0.25, test_accuracy=0.5)
+    assert again.outcome == outcome
     assert again.data.image_shape == (8, 8)
 
 
@@ -128,6 +128,9 @@ def test_outcome_and_image_shape_survive_save_and_load(tmp_path):
         ({"epochs": 3, "test_accuracy": 1.5}, "outcome.test_accuracy"),
         ({"train_loss": 0.1}, "outcome.epochs"),
         ({"epochs": 3, "speed": 1}, "outcome.speed"),
+        ({"epochs": 3, "test_loss": [0.2, 0.1]}, "outcome.test_loss"),
+        ({"epochs": 3, "test_loss": [0.1]}, "outcome.test_loss"),
+        ({"epochs": 3, "train_accuracy": [0.5, 1.5]}, "outcome.train_accuracy[1]"),
     ],
 )
 def test_a_bad_outcome_is_refused_by_field(tmp_path, outcome, field):
