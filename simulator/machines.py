@@ -62,7 +62,10 @@ def runnable_kernels() -> tuple[str, ...]:
 
 
 def _numpy_disabled(level: str) -> list[str]:
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # NumPy 1.x kept them under numpy.core
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
     available = [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
     if level == "native":
