@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..engine import activations, losses
 from ..engine.trace import StepTrace
-from .walkthrough import factor, number, signed_sum
+from .walkthrough import activation_slope, factor, loss_lines, number, signed_sum, update_lines
 
 # `nnsim trace` prints six significant digits; the step-through lets the user choose.
 REPORT_DIGITS = 6
@@ -90,6 +90,11 @@ def trace_to_text(
     lines += ["", f"Loss ({trace.loss_name}: {losses.FORMULAS[trace.loss_name]})"]
     predicted = ", ".join(n(v) for v in out.a[0])
     lines.append(f"  ŷ = [{predicted}], y = [{target}]")
+    worked = loss_lines(trace, 0, float(trace.loss), digits)
+    # The last worked line ends in the loss itself, which gets a line of its own.
+    last = worked[-1].text
+    worked_texts = [line.text for line in worked[:-1]] + [last[: last.rindex(" = ")]]
+    lines += [f"  {text}" for text in worked_texts]
     lines.append(f"  L = {n(trace.loss)}")
     if trace.regularization != "none":
         lines.append(
@@ -98,24 +103,35 @@ def trace_to_text(
         )
 
     lines += ["", "Backward pass (δ = ∂L/∂z, from the output back)"]
-    fused = trace.loss_name in losses.REQUIRED_OUTPUT
     for li in range(count - 1, -1, -1):
         layer = layers[li]
+        name = trace.activation_names[li]
         lines.append(f"  Layer {li + 1}")
         for j in range(layer.delta.shape[1]):
+            delta_name = f"δ{li + 1}_{j + 1}"
+            slope_name = f"{name}′(z{li + 1}_{j + 1})"
+            if li == count - 1 and trace.loss_name in losses.REQUIRED_OUTPUT:
+                lines.append(
+                    f"    {delta_name} = {_fused_delta_rule(trace)} = {n(layer.delta[0, j])}"
+                )
+                continue
+            # Every slope is written out evaluated, on a line of its own, before it is used.
+            slope = activation_slope(trace, li + 1, 0, j)
+            lines.append(f"    {slope_name} = {name}′({n(layer.z[0, j])}) = {n(slope)}")
             if li == count - 1:
-                how = "ŷ − y" if fused else "∂L/∂ŷ · f′(z)"
-                lines.append(f"    δ{li + 1}_{j + 1} = {how} = {n(layer.delta[0, j])}")
+                rule, numbers = _output_delta_rule(trace, j, n, f)
             else:
                 above = layers[li + 1]
                 terms = [
                     f"{n(above.weights_before[k, j])} × {f(above.delta[0, k])}"
                     for k in range(above.delta.shape[1])
                 ]
-                lines.append(
-                    f"    δ{li + 1}_{j + 1} = ({signed_sum(terms)}) · "
-                    f"{trace.activation_names[li]}′({n(layer.z[0, j])}) = {n(layer.delta[0, j])}"
-                )
+                rule = f"(Σ_k w{li + 2}_k,{j + 1} · δ{li + 2}_k)"
+                numbers = f"({signed_sum(terms)})"
+            lines.append(
+                f"    {delta_name} = {rule} · {slope_name} = {numbers} × {f(slope)}"
+                f" = {n(layer.delta[0, j])}"
+            )
         below_values = trace.inputs[0] if li == 0 else layers[li - 1].a[0]
         below_names = (
             input_names if li == 0 else [f"a{li}_{i + 1}" for i in range(len(below_values))]
@@ -136,37 +152,58 @@ def trace_to_text(
         lines.append(f"  Layer {li + 1}")
         for j in range(layer.weights_before.shape[0]):
             for i in range(layer.weights_before.shape[1]):
-                lines.append(
-                    "    "
-                    + _update_line(
-                        f"w{li + 1}_{j + 1},{i + 1}",
-                        trace,
+                lines += _update_text(
+                    f"w{li + 1}_{j + 1},{i + 1}",
+                    trace,
+                    layer,
+                    (j, i),
+                    (
                         layer.weights_before[j, i],
                         layer.grad_weights[j, i],
                         layer.step_weights[j, i],
                         layer.weights_after[j, i],
-                        layer.weights_frozen,
-                        n,
-                        f,
-                    )
+                    ),
+                    layer.weights_frozen,
+                    digits,
                 )
-            lines.append(
-                "    "
-                + _update_line(
-                    f"b{li + 1}_{j + 1}",
-                    trace,
+            lines += _update_text(
+                f"b{li + 1}_{j + 1}",
+                trace,
+                layer,
+                (j,),
+                (
                     layer.biases_before[j],
                     layer.grad_biases[j],
                     layer.step_biases[j],
                     layer.biases_after[j],
-                    layer.biases_frozen,
-                    n,
-                    f,
-                )
+                ),
+                layer.biases_frozen,
+                digits,
             )
     if trace.diverged:
         lines += ["", "This step made a number non-finite, so it was not applied."]
     return "\n".join(lines) + "\n"
+
+
+def _loss_divisor(trace: StepTrace) -> int:
+    """What the output's δ is divided by: the loss averages over the batch and, for bce and mse,
+    over the K outputs as well."""
+    batch, outputs = trace.targets.shape
+    return batch * outputs if trace.loss_name in ("bce", "mse") else batch
+
+
+def _fused_delta_rule(trace: StepTrace) -> str:
+    divisor = _loss_divisor(trace)
+    return "ŷ − y" if divisor == 1 else f"(ŷ − y) / {divisor}"
+
+
+def _output_delta_rule(trace: StepTrace, j: int, n, f) -> tuple[str, str]:
+    """The slope of the loss at ŷ for output j, as a rule and with the numbers put in."""
+    divisor = _loss_divisor(trace)
+    over = "" if divisor == 1 else f" / {divisor}"
+    two = "2 · " if trace.loss_name == "mse" else ""
+    a, y = trace.layers[-1].a[0, j], trace.targets[0, j]
+    return f"{two}(ŷ − y){over}", f"{two.replace('·', '×')}({n(a)} − {f(y)}){over}"
 
 
 def _update_heading(trace: StepTrace) -> str:
@@ -187,9 +224,19 @@ def _update_heading(trace: StepTrace) -> str:
     return f"Update (SGD, η = {eta}: w ← w − η · ∂L/∂w)"
 
 
-def _update_line(name, trace, before, grad, step, after, frozen, n, f) -> str:
+def _update_text(name, trace, layer, where, values, frozen, digits) -> list[str]:
+    """The update of the parameter `name` at index `where` of its layer's weights (j, i) or
+    biases (j,): one line for plain SGD, the optimizer's state worked out line by line for
+    momentum and Adam."""
+    n = lambda v: number(float(v), digits)  # noqa: E731
+    f = lambda v: factor(float(v), digits)  # noqa: E731
+    before, grad, step, after = (float(v) for v in values)
     if frozen:
-        return f"{name} = {n(before)} (frozen: not updated)"
+        return [f"    {name} = {n(before)} (frozen: not updated)"]
     if trace.optimizer_name == "sgd" and not trace.optimizer_settings.get("momentum"):
-        return f"{name} ← {n(before)} − {n(trace.learning_rate)} × {f(grad)} = {n(after)}"
-    return f"{name} ← {n(before)} − {f(step)} = {n(after)}   (gradient {n(grad)})"
+        return [f"    {name} ← {n(before)} − {n(trace.learning_rate)} × {f(grad)} = {n(after)}"]
+    part = 0 if len(where) == 2 else 1  # optimizer state holds (weights, biases) per layer
+    state = {key: float(pair[part][where]) for key, pair in layer.optimizer_state.items()}
+    previous = {key: float(pair[part][where]) for key, pair in layer.optimizer_state_before.items()}
+    worked = update_lines(trace, name, before, grad, step, after, state, False, digits, previous)
+    return [f"    {name}"] + [f"      {line.text}" for line in worked]

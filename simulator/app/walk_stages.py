@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..engine.trace import StepTrace
 from .walk_texts import STAGE_TITLES
 
@@ -116,19 +114,15 @@ def stage_title(stage: Stage, trace: StepTrace) -> str:
     return STAGE_TITLES[stage.kind].format(layer=layer, neuron=neuron)
 
 
-def default_focus(stage: Stage, trace: StepTrace, sample: int = 0) -> Focus:
-    """The item a stage explains before the user picks one: the active neuron, or for a whole
-    layer its most active neuron (forward) or the one with the largest |δ| (backward)."""
-    count = len(trace.layers)
+def default_focus(stage: Stage, trace: StepTrace) -> Focus:
+    """The item a stage explains before the user picks one: the stage's own neuron, else the
+    first neuron of the stage's layer (of the output layer for loss and update), so that every
+    stage opens where a reader starts reading, whatever the numbers."""
     if stage.kind == "input":
         return Focus(0, 0)
     if stage.kind in ("loss", "update"):
-        return Focus(count, 0)
-    if stage.neuron is not None:
-        return Focus(stage.column, stage.neuron)
-    layer = trace.layers[stage.column - 1]
-    values = layer.a[sample] if stage.kind == "forward" else layer.delta[sample]
-    return Focus(stage.column, int(np.argmax(np.abs(values))))
+        return Focus(len(trace.layers), 0)
+    return Focus(stage.column, 0 if stage.neuron is None else stage.neuron)
 
 
 # ---------------------------------------------------------------------------------------------

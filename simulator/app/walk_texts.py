@@ -1,7 +1,8 @@
 """Every plain-words sentence the step-through shows a learner, in one place for review.
 
-Our own words. The calculation panel shows one of these below the numbers of the neuron or edge
-in focus; keys name the stage, the activation, the loss or the optimizer they explain.
+Our own words. The calculation panel shows these below the numbers of the neuron or edge in
+focus; keys name the stage, the activation, the loss or the optimizer they explain. Words in
+{braces} are filled in with the step's own names and numbers.
 """
 
 STAGE_TITLES = {
@@ -23,18 +24,39 @@ EXPLAIN = {
         "to get its output a, which travels on to the next layer."
     ),
     "forward_edge": (
-        "An edge carries the value of the neuron on its left into the sum of the neuron on its "
-        "right, scaled by its weight. A large weight makes that input matter a lot; a negative "
-        "weight makes it push the sum down."
+        "An edge carries the value of the neuron on its left into the sum z of the neuron on "
+        "its right, multiplied by its weight: w × x is this edge's part of that sum. A large "
+        "weight makes that input matter a lot; a negative weight pushes the sum down. A weight "
+        "is named by the edge it sits on: w(X1 → h1.1) runs from input X1 to neuron 1 of "
+        "hidden layer 1. Tutorials often gather all the weights between two layers into one "
+        "table (a matrix): W1 from the inputs to the first hidden layer, W2 from there to the "
+        "next, and so on. w(X1 → h1.1) is one number of W1."
+    ),
+    "error_loss_delta": (
+        "Three words for how wrong the network was. The error of an output is the gap between "
+        "prediction and target. The loss L is one number made from all the outputs' errors by "
+        "the formula above; training makes it smaller. δ, worked out in the backward pass, is "
+        "how fast L changes when a neuron's z changes."
+    ),
+    "penalty_apart": (
+        "The L above is the data loss alone, the number the trace reports as the loss. The "
+        "{kind} penalty is kept apart from it: training lowers L and the penalty together, and "
+        "the backward stage shows the penalty's share added to each weight's gradient."
     ),
     "delta_output_fused": (
         "δ says how much the loss would change if this neuron's z moved a little. With a "
         "sigmoid output and binary cross-entropy, or softmax and cross-entropy, the calculus "
-        "simplifies to prediction minus target: a negative δ means the output was too low."
+        "simplifies to prediction minus target, divided by what the loss averages over. Many "
+        "tutorials write the error as target − prediction; δ = ŷ − y has the opposite sign "
+        "because it is the slope of the loss: when the output is too low, δ is negative, "
+        "and the update, which moves against the slope, raises it. Both ways lead to the same "
+        "step."
     ),
     "delta_output": (
         "δ says how much the loss would change if this neuron's z moved a little: the slope of "
-        "the loss with respect to the prediction, times the slope of the activation at z."
+        "the loss with respect to the prediction, times the slope of the activation at z. It "
+        "has the sign of ŷ − y, the opposite of the error target − prediction that many "
+        "tutorials use: a negative δ means the output was too low."
     ),
     "delta_hidden": (
         "A hidden neuron has no target of its own. Its share of the blame is collected from "
@@ -51,9 +73,20 @@ EXPLAIN = {
         "In a mini-batch every sample gives its own gradient; the step uses their mean, which "
         "is steadier than any one of them."
     ),
+    "batch_delta": (
+        "In a mini-batch of {n} the loss is the mean of the {n} samples' losses, so every δ on "
+        "this panel and on the canvas is 1/{n} of what this sample alone would give. Each "
+        "sample's own ∂L/∂b, listed below it, is its own δ, {n} times the δ shown; the batch's "
+        "∂L/∂b is their mean, which is the same as the sum of the batch's δ."
+    ),
     "frozen": (
         "This parameter is frozen: training computes its gradient but does not change it, so "
         "it stays locked at its value."
+    ),
+    "steps": (
+        "One update of every weight, from one batch, is one step; tutorials often call it an "
+        "iteration. An epoch is as many steps as it takes to use every training sample once: "
+        "with 100 samples in batches of 10, one epoch is 10 steps."
     ),
 }
 
@@ -64,7 +97,7 @@ EXPLAIN_ACTIVATION = {
         "Leaky ReLU keeps a positive z and multiplies a negative one by a small slope, so the "
         "neuron never goes completely silent."
     ),
-    "sigmoid": ("The sigmoid squeezes any z into the range 0 to 1, which reads as a probability."),
+    "sigmoid": "The sigmoid squeezes any z into the range 0 to 1.",
     "tanh": "tanh squeezes any z into the range −1 to 1.",
     "softmax": (
         "Softmax turns the output layer's z values into probabilities: each e^z divided by the "
@@ -72,18 +105,54 @@ EXPLAIN_ACTIVATION = {
     ),
 }
 
+# Added for an output neuron only: in a hidden layer a sigmoid's number is no probability.
+EXPLAIN_OUTPUT_ACTIVATION = {
+    "sigmoid": "On the output neuron that number reads as a probability: how sure the "
+    "network is that the answer is 1.",
+}
+
+# How the output becomes an answer, as the accuracy counts it.
+DECISION = {
+    "above": "answer: ŷ = {a} > 0.5, so 1",
+    "not above": "answer: ŷ = {a} ≤ 0.5, so 0",
+    "largest": "answer: class {k}, the largest output ({who}, ŷ = {a})",
+}
+
+EXPLAIN_DECISION = {
+    "one output": (
+        "To give an answer, the network compares its output with the threshold 0.5: above it "
+        "the answer is 1, otherwise 0. The loss uses the number itself, so a right answer "
+        "given with little confidence still costs something."
+    ),
+    "several outputs": (
+        "To give an answer, the network picks the class whose output is largest (argmax). The "
+        "loss uses the numbers themselves, so a right answer given with little confidence "
+        "still costs something."
+    ),
+}
+
+# How each activation's slope at z comes about, after its value; {a} is the neuron's output.
+SLOPE_RULES = {
+    "linear": "a = z: slope 1 everywhere",
+    "relu": "1 where z > 0, else 0",
+    "leaky_relu": "1 where z > 0, else {leak}",
+    "sigmoid": "a · (1 − a) = {a} × (1 − {a})",
+    "tanh": "1 − a² = 1 − {a}²",
+}
+
 EXPLAIN_LOSS = {
     "bce": (
         "Binary cross-entropy measures how surprised the network is by the true answer: near 0 "
-        "when it gave the right class a probability near 1, large when it was confidently wrong."
+        "when it gave the right class a probability near 1, large when it was confidently wrong. "
+        "With several outputs it is the mean over the K outputs, hence the 1/K."
     ),
     "cross_entropy": (
         "Cross-entropy looks only at the probability given to the true class: minus its "
         "logarithm. A confident right answer costs almost nothing, a confident wrong one a lot."
     ),
     "mse": (
-        "Mean squared error averages the squared differences between prediction and target, "
-        "so large misses count far more than small ones."
+        "Mean squared error averages the squared differences between prediction and target "
+        "over the K outputs, so large misses count far more than small ones."
     ),
     "half_sse": (
         "Half the sum of squared errors: the ½ makes its slope simply prediction minus target."
@@ -108,13 +177,19 @@ EXPLAIN_OPTIMIZER = {
         "falls."
     ),
     "momentum": (
-        "Momentum keeps a running velocity: each step adds the new gradient to a share μ of "
-        "the old velocity, so steps grow along directions that keep pointing the same way and "
-        "cancel out where the gradient keeps flipping."
+        "Momentum keeps a running velocity v per parameter, 0 before the first step. Each step "
+        "v becomes μ times its old value plus the new gradient, and the parameter moves by "
+        "η · v. Steps grow along directions where the gradient keeps pointing the same way and "
+        "cancel out where it keeps flipping."
     ),
     "adam": (
-        "Adam keeps two running averages per parameter: m of the gradient and v of its square. "
-        "The step is m divided by the square root of v (each corrected for starting at 0), so "
-        "every parameter gets a step of about η whatever the size of its gradient."
+        "Adam keeps two running averages per parameter, both 0 before the first step: m of the "
+        "gradient and v of its square. Starting at 0 makes them too small at first, so m̂ and "
+        "v̂ divide by 1 − β^t to make up for it. The step is η · m̂ / (√v̂ + ε). At the first "
+        "step, and while the gradient stays about the same from step to step, m̂ / √v̂ is "
+        "close to 1 in size and the parameter moves by about η. When the gradient changes "
+        "sign or size, m̂ averages the changes away while √v̂ still remembers the large values, "
+        "and the step is smaller than η; a gradient much larger than the recent ones can make "
+        "it larger than η. The line step / η shows this step as a multiple of η."
     ),
 }

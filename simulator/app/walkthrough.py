@@ -2,17 +2,21 @@
 the trace's own numbers; also the public face of the step-through (stages and canvas numbers
 live in walk_stages, the plain words in walk_texts).
 
-Nothing here computes a value of the network: every number shown is read from the StepTrace of the
-step the engine took. Formulas are text with those numbers put in.
+Nothing here computes a value of the network: every result shown is read from the StepTrace of
+the step the engine took. Formulas are text with those numbers put in; the few steps between
+them that the trace does not hold (a product w × x, a slope f′(z), a bias-corrected m̂) are
+worked out with the engine's own rules and marked `worked`, so a learner can redo every line
+with a pocket calculator from numbers on the same panel.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import losses
+from ..engine import activations, losses
 from ..engine.trace import StepTrace
 from .walk_stages import (
     DEFAULT_DIGITS,
@@ -34,11 +38,15 @@ from .walk_stages import (
     width,
 )
 from .walk_texts import (
+    DECISION,
     EXPLAIN,
     EXPLAIN_ACTIVATION,
+    EXPLAIN_DECISION,
     EXPLAIN_LOSS,
     EXPLAIN_OPTIMIZER,
+    EXPLAIN_OUTPUT_ACTIVATION,
     EXPLAIN_PENALTY,
+    SLOPE_RULES,
 )
 
 __all__ = [
@@ -52,10 +60,12 @@ __all__ = [
     "Focus",
     "Line",
     "Stage",
+    "activation_slope",
     "annotations",
     "calculation",
     "default_focus",
     "factor",
+    "loss_lines",
     "neuron_name",
     "number",
     "signed_sum",
@@ -68,11 +78,16 @@ __all__ = [
 @dataclass(frozen=True)
 class Line:
     """One line of a calculation: `text` with numbers at the chosen precision; `value` the
-    line's result at full precision (None for lines without one), `name` what it is."""
+    line's result at full precision (None for lines without one), `name` what it is.
+
+    `worked` marks a value worked out here from numbers on the same panel (a product w × x, a
+    slope f′(z), a bias-corrected m̂) rather than read from the trace: the pocket-calculator
+    steps between the trace's numbers."""
 
     name: str
     text: str
     value: float | None = None
+    worked: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,11 @@ def _below_names(trace: StepTrace, column: int, names: list[str]) -> list[str]:
     return [neuron_name(column - 1, i, count, names) for i in range(width(column - 1, trace))]
 
 
+def _value_name(column: int, below_name: str) -> str:
+    """How the value leaving a neuron is written: an input by its name, a neuron's output a(·)."""
+    return below_name if column == 1 else f"a({below_name})"
+
+
 def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
     n = lambda v: number(v, digits)  # noqa: E731
     f = lambda v: factor(v, digits)  # noqa: E731
@@ -140,13 +160,16 @@ def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
     who = neuron_name(column, j, count, names)
     if focus.is_edge:
         i = focus.source
-        w = float(layer.weights_before[j, i])
+        w, x = float(layer.weights_before[j, i]), float(below[i])
+        product = w * x
         lines = (
             Line("weight", f"w({below_names[i]} → {who}) = {n(w)}", w),
+            Line("carried", f"x = {_value_name(column, below_names[i])} = {n(x)}", x),
             Line(
-                "carried",
-                f"carries into z of {who}: {below_names[i]} = {n(below[i])}",
-                float(below[i]),
+                "product",
+                f"into z of {who}: w × x = {n(w)} × {f(x)} = {n(product)}",
+                product,
+                worked=True,
             ),
         )
         return Calculation(f"Edge {below_names[i]} → {who}", lines, EXPLAIN["forward_edge"])
@@ -161,8 +184,36 @@ def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
         lines.append(Line("a", f"a = e^(z − max z) / Σ = {n(a)}", a))
     else:
         lines.append(Line("a", f"a = {_activation_label(activation)}({n(z)}) = {n(a)}", a))
+    output = column == count
     explanation = EXPLAIN["forward"] + " " + EXPLAIN_ACTIVATION[activation]
+    if output and activation in EXPLAIN_OUTPUT_ACTIVATION:
+        explanation += " " + EXPLAIN_OUTPUT_ACTIVATION[activation]
+    decision = _decision_line(trace, sample, n) if output else None
+    if decision is not None:
+        lines.append(decision)
+        several = "several outputs" if layer.a.shape[1] > 1 else "one output"
+        explanation += " " + EXPLAIN_DECISION[several]
     return Calculation(f"Forward: {who}", tuple(lines), explanation)
+
+
+def _decision_line(trace: StepTrace, sample: int, n) -> Line | None:
+    """The answer the output gives, as the engine's accuracy reads it: for one sigmoid unit,
+    1 when ŷ > 0.5; for several outputs, the largest (argmax). None where the output is not a
+    class (a linear or tanh output)."""
+    activation = trace.activation_names[-1]
+    if activation not in ("sigmoid", "softmax"):
+        return None
+    predicted = trace.layers[-1].a[sample]
+    count = len(trace.layers)
+    if len(predicted) == 1:
+        a = float(predicted[0])
+        template = DECISION["above"] if a > 0.5 else DECISION["not above"]
+        return Line("decision", template.format(a=n(a)))
+    best = int(np.argmax(predicted))
+    text = DECISION["largest"].format(
+        who=neuron_name(count, best, count, []), a=n(predicted[best]), k=best + 1
+    )
+    return Line("decision", text)
 
 
 def _activation_label(name: str) -> str:
@@ -171,47 +222,136 @@ def _activation_label(name: str) -> str:
     )
 
 
-def _loss_calculation(trace: StepTrace, sample: int, digits: int) -> Calculation:
+def activation_slope(trace: StepTrace, column: int, sample: int, j: int) -> float:
+    """f′(z) of neuron j of `column` for `sample`, by the engine's own backward rule (its
+    ∂L/∂a → ∂L/∂z step applied to ∂L/∂a = 1), so the slope shown is the one the step used."""
+    layer = trace.layers[column - 1]
+    name = trace.activation_names[column - 1]
+    grad = np.ones((1, 1))
+    z = layer.z[sample : sample + 1, j : j + 1]
+    a = layer.a[sample : sample + 1, j : j + 1]
+    activations.BACKWARD[name](grad, z, a, np.empty((1, 1)))
+    return float(grad[0, 0])
+
+
+def _slope_line(trace: StepTrace, column: int, sample: int, j: int, digits: int) -> Line:
+    """`f′(z) = value (how)`: the slope evaluated, then the rule that gives it."""
+    name = trace.activation_names[column - 1]
+    layer = trace.layers[column - 1]
+    z, a = float(layer.z[sample, j]), float(layer.a[sample, j])
+    slope = activation_slope(trace, column, sample, j)
+    label = _activation_label(name)
+    n = lambda v: number(v, digits)  # noqa: E731
+    how = SLOPE_RULES[name].format(a=factor(a, digits), leak=activations.LEAKY_RELU_SLOPE)
+    return Line("slope", f"{label}′({n(z)}) = {n(slope)} ({how})", slope, worked=True)
+
+
+def _loss_terms(trace: StepTrace, sample: int, n, f) -> tuple[list[str], np.ndarray]:
+    """Each output's part of the loss: the formula with this sample's numbers put in, and its
+    value, computed as the engine computes the loss (from z where it does so, for stability)."""
+    out = trace.layers[-1]
+    z, predicted, target = out.z[sample], out.a[sample], trace.targets[sample]
+    name = trace.loss_name
+    pairs = list(zip(predicted, target, strict=True))
+    if name == "bce":
+        texts = [f"[{n(y)} × ln {f(p)} + {f(1 - y)} × ln {f(1 - p)}]" for p, y in pairs]
+        # y·ln σ(z) + (1 − y)·ln(1 − σ(z)) = z·y − ln(1 + e^z), the engine's form.
+        values = z * target - np.logaddexp(0.0, z)
+    elif name == "cross_entropy":
+        texts = [f"{n(y)} × ln {f(p)}" for p, y in pairs]
+        shifted = z - z.max()
+        values = target * (shifted - np.log(np.exp(shifted).sum()))
+    else:
+        texts = [f"({n(y)} − {f(p)})²" for p, y in pairs]
+        values = (predicted - target) ** 2
+    return texts, values
+
+
+def loss_lines(trace: StepTrace, sample: int, value: float, digits: int) -> list[Line]:
+    """The loss of batch row `sample`: substituted, then (with several outputs) each output's
+    part evaluated and combined; the last line's result is `value`, the loss it comes to."""
     n = lambda v: number(v, digits)  # noqa: E731
     f = lambda v: factor(v, digits)  # noqa: E731
+    name = trace.loss_name
+    outputs = trace.targets.shape[1]
+    texts, values = _loss_terms(trace, sample, n, f)
+    # bce and mse average over the K outputs; cross-entropy sums (one target is 1); half_sse
+    # takes half the sum.
+    scale = {"bce": "−", "cross_entropy": "−", "mse": "", "half_sse": "½ × "}[name]
+    if outputs > 1 and name in ("bce", "mse"):
+        scale = f"{scale}(1/{outputs}) × "
+    if len(texts) == 1:
+        substituted = f"L = {scale}{texts[0]}"
+        return [Line("loss", f"{substituted} = {n(value)}", value)]
+    parts = [f(v) for v in values]
+    if name == "cross_entropy":
+        joined_texts, joined_values = signed_sum(texts), " + ".join(parts)
+    else:
+        joined_texts, joined_values = " + ".join(texts), " + ".join(parts)
+    return [
+        Line("substituted", f"L = {scale}({joined_texts})"),
+        Line("loss", f"L = {scale}({joined_values}) = {n(value)}", value),
+    ]
+
+
+def _loss_formula(name: str, outputs: int) -> str:
+    if name == "bce":
+        if outputs == 1:
+            return "L = −[y · ln ŷ + (1 − y) · ln(1 − ŷ)]"
+        return f"L = −(1/K) · Σ_k [y_k · ln ŷ_k + (1 − y_k) · ln(1 − ŷ_k)], K = {outputs}"
+    if name == "cross_entropy":
+        return "L = −Σ_k y_k · ln ŷ_k"
+    if name == "mse":
+        return "L = (y − ŷ)²" if outputs == 1 else f"L = (1/K) · Σ_k (y_k − ŷ_k)², K = {outputs}"
+    return "L = ½ · (y − ŷ)²" if outputs == 1 else "L = ½ · Σ_k (y_k − ŷ_k)²"
+
+
+def _loss_calculation(trace: StepTrace, sample: int, digits: int) -> Calculation:
+    n = lambda v: number(v, digits)  # noqa: E731
     out = trace.layers[-1]
     predicted, target = out.a[sample], trace.targets[sample]
     name = trace.loss_name
-    if name == "bce":
-        parts = [
-            f"{n(y)} × ln {f(p)} + {f(1 - y)} × ln {f(1 - p)}"
-            for p, y in zip(predicted, target, strict=True)
-        ]
-        formula = "L = −[y · ln ŷ + (1 − y) · ln(1 − ŷ)]"
-        substituted = " + ".join(f"[{p}]" for p in parts)
-        text = f"L = −{substituted}" if len(parts) == 1 else f"L = −({substituted})"
-    elif name == "cross_entropy":
-        parts = [f"{n(y)} × ln {f(p)}" for p, y in zip(predicted, target, strict=True)]
-        formula = "L = −Σ_k y_k · ln ŷ_k"
-        text = f"L = −({signed_sum(parts)})"
-    else:
-        squares = [f"({n(y)} − {f(p)})²" for p, y in zip(predicted, target, strict=True)]
-        formula = losses.FORMULAS[name].replace("_ik", "_k").replace("Σ_i ", "")
-        scale = "½ · " if name == "half_sse" else ("" if len(squares) == 1 else "mean of ")
-        text = f"L = {scale}({' + '.join(squares)})"
+    batch, outputs = trace.targets.shape
     lines = [
         Line("prediction", "ŷ = " + ", ".join(n(v) for v in predicted), None),
         Line("target", "y = " + ", ".join(n(v) for v in target), None),
-        Line("formula", formula, None),
+        Line("formula", _loss_formula(name, outputs), None),
     ]
-    batch = len(trace.inputs)
-    result = f"{text} = {n(trace.loss)}" if batch == 1 else f"batch mean L = {n(trace.loss)}"
-    lines.append(Line("loss", result, float(trace.loss)))
+    if batch == 1:
+        lines += loss_lines(trace, sample, float(trace.loss), digits)
+    else:
+        rows = slice(sample, sample + 1)
+        own = losses.loss_value(name, out.z[rows], out.a[rows], trace.targets[rows])
+        worked = [
+            dataclasses.replace(
+                line,
+                name=f"sample {line.name}",
+                text="this sample's " + line.text,
+                worked=line.value is not None,
+            )
+            for line in loss_lines(trace, sample, own, digits)
+        ]
+        lines += worked
+        lines.append(
+            Line(
+                "loss",
+                f"batch L = mean of the {batch} samples' L = {n(trace.loss)}",
+                float(trace.loss),
+            )
+        )
+    explanation = EXPLAIN_LOSS[name] + " " + EXPLAIN["error_loss_delta"]
     if trace.regularization != "none":
+        kind = trace.regularization.upper()
         lines.append(
             Line(
                 "penalty",
-                f"{trace.regularization.upper()} penalty (rate {n(trace.regularization_rate)}), "
-                f"added to the objective: {n(trace.penalty)}",
+                f"penalty ({kind}, rate {n(trace.regularization_rate)}, apart from L) = "
+                f"{n(trace.penalty)}",
                 float(trace.penalty),
             )
         )
-    return Calculation("Loss", tuple(lines), EXPLAIN_LOSS[name])
+        explanation += " " + EXPLAIN["penalty_apart"].format(kind=kind)
+    return Calculation("Loss", tuple(lines), explanation)
 
 
 def _backward_calculation(trace, focus, names, sample, digits) -> Calculation:
@@ -227,51 +367,74 @@ def _backward_calculation(trace, focus, names, sample, digits) -> Calculation:
         return _gradient_calculation(trace, focus, names, sample, digits)
     delta = float(layer.delta[sample, j])
     if column == count:
-        a, y = layer.a[sample, j], trace.targets[sample, j]
-        text, explanation = _output_delta(trace, layer, sample, j, a, y, delta, n, f)
+        lines, explanation = _output_delta(trace, sample, j, digits)
     else:
         above = layers[column]
         terms = [
             f"{n(above.weights_before[k, j])} × {f(above.delta[sample, k])}"
             for k in range(above.delta.shape[1])
         ]
-        activation = _activation_label(trace.activation_names[column - 1])
-        text = f"δ = ({signed_sum(terms)}) · {activation}′({n(layer.z[sample, j])}) = {n(delta)}"
+        slope = _slope_line(trace, column, sample, j, digits)
+        label = _activation_label(trace.activation_names[column - 1])
+        text = (
+            f"δ = (Σ_k w_k · δ_k) · {label}′(z) = ({signed_sum(terms)}) × {f(slope.value)}"
+            f" = {n(delta)}"
+        )
+        lines = [slope, Line("delta", text, delta)]
         explanation = EXPLAIN["delta_hidden"]
-    lines = [Line("delta", text, delta)]
     bias_grad = float(layer.grad_biases[j])
     if batch == 1:
         lines.append(Line("bias gradient", f"∂L/∂b = δ = {n(bias_grad)}", bias_grad))
-    else:
-        per_sample = layer.sample_grad_biases
-        if per_sample is not None:
-            for s in range(batch):
-                value = float(per_sample[s, j])
-                lines.append(Line(f"sample {s + 1}", f"sample {s + 1}: ∂L/∂b = {n(value)}", value))
-        text = f"∂L/∂b = mean of the samples' = Σ over the batch of δ = {n(bias_grad)}"
-        lines.append(Line("bias gradient", text, bias_grad))
+        return Calculation(f"Backward: {who}", tuple(lines), explanation)
+    per_sample = layer.sample_grad_biases
+    if per_sample is not None:
+        own = float(per_sample[sample, j])
+        text = f"this sample's own δ = {batch} × δ = {batch} × {f(delta)} = {n(own)}"
+        lines.append(Line("own delta", text, own))
+        for s in range(batch):
+            value = float(per_sample[s, j])
+            lines.append(
+                Line(f"sample {s + 1}", f"sample {s + 1}: ∂L/∂b = own δ = {n(value)}", value)
+            )
+    text = f"∂L/∂b = mean of the samples' = Σ over the batch of δ = {n(bias_grad)}"
+    lines.append(Line("bias gradient", text, bias_grad))
+    explanation += " " + EXPLAIN["batch_delta"].format(n=batch)
     return Calculation(f"Backward: {who}", tuple(lines), explanation)
 
 
-def _output_delta(trace, layer, sample, j, a, y, delta, n, f) -> tuple[str, str]:
+def _output_delta(trace, sample, j, digits) -> tuple[list[Line], str]:
     """δ of output neuron j: the loss's slope at ŷ (scaled as the loss averages over the batch
-    and the outputs) times the activation's slope, with sample's numbers put in."""
+    and, for bce and mse, the outputs) times the activation's slope, with sample's numbers."""
+    n = lambda v: number(v, digits)  # noqa: E731
+    f = lambda v: factor(v, digits)  # noqa: E731
+    layer = trace.layers[-1]
+    count = len(trace.layers)
+    a, y = float(layer.a[sample, j]), float(trace.targets[sample, j])
+    delta = float(layer.delta[sample, j])
     batch, outputs = trace.targets.shape
     name = trace.loss_name
-    # The loss is a mean: over the batch (and, for bce and mse, over the outputs too).
-    divisor = batch * outputs if name in ("bce", "mse") else batch
-    over = "" if divisor == 1 else f" / {divisor}"
+    per_output = name in ("bce", "mse") and outputs > 1
+    divisor = batch * outputs if per_output else batch
+    if divisor == 1:
+        over_symbol = over = ""
+    else:
+        symbols = {(True, True): "(n · K)", (True, False): "n", (False, True): "K"}
+        over_symbol = f" / {symbols[(batch > 1, per_output)]}"
+        over = f" / {divisor}"
     difference = f"({n(a)} − {f(y)})"
     if name in losses.REQUIRED_OUTPUT:
         if divisor == 1:
-            return f"δ = ŷ − y = {n(a)} − {f(y)} = {n(delta)}", EXPLAIN["delta_output_fused"]
-        text = f"δ = (ŷ − y){over} = {difference}{over} = {n(delta)}"
-        return text, EXPLAIN["delta_output_fused"]
-    slope = f"{_activation_label(trace.activation_names[-1])}′({n(layer.z[sample, j])})"
-    factor_text = "2 · " if name == "mse" else ""
-    rule = f"δ = {factor_text}(ŷ − y){over} · f′(z)"
-    text = f"{rule} = {factor_text.replace('·', '×')}{difference}{over} · {slope} = {n(delta)}"
-    return text, EXPLAIN["delta_output"]
+            text = f"δ = ŷ − y = {n(a)} − {f(y)} = {n(delta)}"
+        else:
+            text = f"δ = (ŷ − y){over_symbol} = {difference}{over} = {n(delta)}"
+        return [Line("delta", text, delta)], EXPLAIN["delta_output_fused"]
+    slope = _slope_line(trace, count, sample, j, digits)
+    label = _activation_label(trace.activation_names[-1])
+    two = "2 · " if name == "mse" else ""
+    rule = f"δ = {two}(ŷ − y){over_symbol} · {label}′(z)"
+    numbers = f"{two.replace('·', '×')}{difference}{over} × {f(slope.value)}"
+    text = f"{rule} = {numbers} = {n(delta)}"
+    return [slope, Line("delta", text, delta)], EXPLAIN["delta_output"]
 
 
 def _gradient_calculation(trace, focus, names, sample, digits) -> Calculation:
@@ -280,28 +443,30 @@ def _gradient_calculation(trace, focus, names, sample, digits) -> Calculation:
     count = len(trace.layers)
     column, j, i = focus.column, focus.neuron, focus.source
     layer = trace.layers[column - 1]
-    below = _below_values(trace, column, sample)
     below_name = _below_names(trace, column, names)[i]
     who = neuron_name(column, j, count, names)
     batch = len(trace.inputs)
     grad = float(layer.grad_weights[j, i])
     penalty = float(layer.penalty_grad_weights[j, i])
+    share = f" + {trace.regularization.upper()} share" if penalty else ""
+    share_value = f" + {f(penalty)}" if penalty else ""
     lines = []
     if batch == 1:
-        data_part = f"δ({who}) × a({below_name}) = {n(layer.delta[0, j])} × {f(below[i])}"
+        x = float(_below_values(trace, column, 0)[i])
+        rule = f"∂L/∂w = δ({who}) × a({below_name}){share}"
+        numbers = f"{n(layer.delta[0, j])} × {f(x)}{share_value}"
+        lines.append(Line("gradient", f"{rule} = {numbers} = {n(grad)}", grad))
     else:
         per_sample = layer.sample_grad_weights
         if per_sample is not None:
             for s in range(batch):
                 value = float(per_sample[s, j, i])
-                lines.append(Line(f"sample {s + 1}", f"sample {s + 1}: ∂L/∂w = {n(value)}", value))
-        data_part = "mean of the samples' gradients"
-    if penalty:
-        kind = trace.regularization.upper()
-        text = f"∂L/∂w = {data_part} + {kind} share {f(penalty)} = {n(grad)}"
-    else:
-        text = f"∂L/∂w = {data_part} = {n(grad)}"
-    lines.append(Line("gradient", text, grad))
+                own = layer.sample_grad_biases[s, j]
+                x = _below_values(trace, column, s)[i]
+                text = f"sample {s + 1}: ∂L/∂w = own δ × a = {n(own)} × {f(x)} = {n(value)}"
+                lines.append(Line(f"sample {s + 1}", text, value))
+        text = f"∂L/∂w = mean of the samples'{share}{share_value} = {n(grad)}"
+        lines.append(Line("gradient", text, grad))
     explanation = EXPLAIN["gradient"]
     if penalty:
         explanation += " " + EXPLAIN_PENALTY[trace.regularization]
@@ -326,6 +491,7 @@ def _update_calculation(trace, focus, names, digits) -> Calculation:
             layer.weights_after[j, i],
         )
         state = {key: float(w[j, i]) for key, (w, _) in layer.optimizer_state.items()}
+        previous = {key: float(w[j, i]) for key, (w, _) in layer.optimizer_state_before.items()}
         frozen, symbol = layer.weights_frozen, "w"
     else:
         title = f"Update of the bias of {who}"
@@ -336,9 +502,15 @@ def _update_calculation(trace, focus, names, digits) -> Calculation:
             layer.biases_after[j],
         )
         state = {key: float(b[j]) for key, (_, b) in layer.optimizer_state.items()}
+        previous = {key: float(b[j]) for key, (_, b) in layer.optimizer_state_before.items()}
         frozen, symbol = layer.biases_frozen, "b"
-    lines = update_lines(trace, symbol, *(float(v) for v in values), state, frozen, digits)
-    explanation = EXPLAIN["frozen"] if frozen else EXPLAIN_OPTIMIZER[_optimizer_kind(trace)]
+    lines = update_lines(
+        trace, symbol, *(float(v) for v in values), state, frozen, digits, previous
+    )
+    if frozen:
+        explanation = EXPLAIN["frozen"]
+    else:
+        explanation = EXPLAIN_OPTIMIZER[_optimizer_kind(trace)] + " " + EXPLAIN["steps"]
     return Calculation(title, tuple(lines), explanation)
 
 
@@ -358,50 +530,91 @@ def update_lines(
     state: dict[str, float],
     frozen: bool,
     digits: int = DEFAULT_DIGITS,
+    previous: dict[str, float] | None = None,
 ) -> list[Line]:
-    """The update of one parameter written out for the trace's optimizer."""
+    """The update of one parameter written out for the trace's optimizer: `state` is the
+    optimizer's state after the step, `previous` the state it started from (keys as in
+    LayerTrace.optimizer_state; empty or None when the trace did not record it, and the lines
+    then name the old state without its number)."""
     n = lambda v: number(v, digits)  # noqa: E731
     f = lambda v: factor(v, digits)  # noqa: E731
     if frozen:
         return [Line("locked", f"{symbol} = {n(before)} (frozen: locked, not updated)", before)]
     eta = trace.learning_rate
     kind = _optimizer_kind(trace)
-    lines = []
+    previous = previous or {}
+    g = f"∂L/∂{symbol}"
     if kind == "sgd":
-        rule = f"{symbol} ← {symbol} − η · ∂L/∂{symbol}"
+        rule = f"{symbol} ← {symbol} − η · {g}"
         text = f"{rule} = {n(before)} − {n(eta)} × {f(grad)} = {n(after)}"
         return [Line("new value", text, after)]
+    lines = []
     if kind == "momentum":
         mu = trace.optimizer_settings["momentum"]
         velocity = state["velocity"]
-        lines.append(
-            Line(
-                "velocity",
-                f"v ← μ · v + ∂L/∂{symbol} (μ = {n(mu)}, gradient {n(grad)}) = {n(velocity)}",
-                velocity,
-            )
-        )
+        if "velocity" in previous:
+            numbers = f"{n(mu)} × {f(previous['velocity'])} + {f(grad)}"
+        else:
+            numbers = f"{n(mu)} × v + {f(grad)}"
+        text = f"v ← μ · v + {g} = {numbers} = {n(velocity)}"
+        lines.append(Line("velocity", text, velocity))
         lines.append(Line("step", f"step = η · v = {n(eta)} × {f(velocity)} = {n(step)}", step))
     else:
-        settings = trace.optimizer_settings
-        m, v = state["m"], state["v"]
-        lines.append(
-            Line(
-                "m",
-                f"m ← β1 · m + (1 − β1) · g (β1 = {n(settings['beta1'])}, g = {n(grad)}) = {n(m)}",
-                m,
-            )
+        lines += _adam_lines(trace, grad, step, state, previous, n, f)
+    lines.append(
+        Line(
+            "new value", f"{symbol} ← {symbol} − step = {n(before)} − {f(step)} = {n(after)}", after
         )
-        lines.append(
-            Line("v", f"v ← β2 · v + (1 − β2) · g² (β2 = {n(settings['beta2'])}) = {n(v)}", v)
+    )
+    return lines
+
+
+def _adam_lines(trace, grad, step, state, previous, n, f) -> list[Line]:
+    settings = trace.optimizer_settings
+    beta1, beta2, eps = settings["beta1"], settings["beta2"], settings["eps"]
+    eta, t = trace.learning_rate, trace.optimizer_step_count
+    m, v = state["m"], state["v"]
+    lines = []
+    if "m" in previous and "v" in previous:
+        m_old, v_old = f(previous["m"]), f(previous["v"])
+    else:
+        m_old = v_old = None
+    m_numbers = f"{n(beta1)} × {m_old or 'm'} + {n(1 - beta1)} × {f(grad)}"
+    v_numbers = f"{n(beta2)} × {v_old or 'v'} + {n(1 - beta2)} × {f(grad)}²"
+    lines.append(Line("m", f"m ← β1 · m + (1 − β1) · g = {m_numbers} = {n(m)}", m))
+    lines.append(Line("v", f"v ← β2 · v + (1 − β2) · g² = {v_numbers} = {n(v)}", v))
+    # The bias corrections divide by the same 1 − β^t the optimizer divides by at step t.
+    correction1, correction2 = 1.0 - beta1**t, 1.0 - beta2**t
+    m_hat, v_hat = m / correction1, v / correction2
+    lines.append(
+        Line(
+            "m̂",
+            f"m̂ = m / (1 − β1^t) = {f(m)} / (1 − {n(beta1)}^{t}) = {f(m)} / {n(correction1)}"
+            f" = {n(m_hat)}",
+            m_hat,
+            worked=True,
         )
-        lines.append(
-            Line(
-                "step",
-                f"step = η · m̂ / (√v̂ + ε) at t = {trace.optimizer_step_count}, "
-                f"η = {n(eta)}: {n(step)}",
-                step,
-            )
+    )
+    lines.append(
+        Line(
+            "v̂",
+            f"v̂ = v / (1 − β2^t) = {f(v)} / (1 − {n(beta2)}^{t}) = {f(v)} / {n(correction2)}"
+            f" = {n(v_hat)}",
+            v_hat,
+            worked=True,
         )
-    lines.append(Line("new value", f"{symbol} ← {n(before)} − {f(step)} = {n(after)}", after))
+    )
+    lines.append(
+        Line(
+            "step",
+            f"step = η · m̂ / (√v̂ + ε) = {n(eta)} × {f(m_hat)} / (√{n(v_hat)} + {n(eps)})"
+            f" = {n(step)}",
+            step,
+        )
+    )
+    if eta:
+        ratio = step / eta
+        lines.append(
+            Line("step in η", f"step / η = {n(step)} / {n(eta)} = {n(ratio)}", ratio, worked=True)
+        )
     return lines

@@ -32,6 +32,37 @@ calculation of any neuron or line you click, with the step's real numbers, and s
 stage does. Pick another sample in the table or by clicking a point; select several rows for a
 mini-batch. Leave with the updated weights, or undo the step.</p>
 
+<h3>Words you may have met elsewhere</h3>
+<p>Tutorials use some words a little differently. Here is how they map onto what nnsim shows.</p>
+<ul>
+<li><b>Error, loss and δ.</b> The <i>error</i> of an output is the gap between what the network
+said and the right answer; many tutorials write it as target − prediction. The <i>loss</i> is one
+number made from all the errors (binary cross-entropy, mean squared error, …); it is what the
+curves show and what training makes smaller. <i>δ</i> (delta) is how fast the loss changes when a
+neuron's sum <i>z</i> changes. At a sigmoid output with cross-entropy, δ = ŷ − y, prediction minus
+target: the opposite sign of target − prediction, because δ is a slope of the loss. When the
+output is too low, δ is negative, and the update moves against it, so the output goes up. Both
+conventions lead to the same step. With several outputs or a mini-batch, δ is also divided by
+what the loss averages over, and the step-through shows that division.</li>
+<li><b>From a number to an answer.</b> A sigmoid output gives a number between 0 and 1, the
+network's confidence that the answer is 1; the answer is 1 when it is above 0.5, the threshold,
+and 0 otherwise. A softmax output gives one probability per class, adding up to 1; the answer is
+the class with the largest one (argmax). Accuracy counts these answers; the loss uses the numbers
+themselves.</li>
+<li><b>Weight names.</b> nnsim names a weight by the edge it sits on: <i>w(X1 → h1.1)</i> runs from
+input X1 to neuron 1 of hidden layer 1, and <i>h2.3</i> is neuron 3 of hidden layer 2. Tutorials
+often write all the weights between two layers as one matrix: W1 from the inputs to the first
+hidden layer, W2 from there to the next, and so on. <i>w(X1 → h1.1)</i> is one number of W1.</li>
+<li><b>Step, iteration and epoch.</b> A <i>step</i> updates every weight once, from one batch of
+samples; tutorials often call it an <i>iteration</i>. An <i>epoch</i> is as many steps as it takes
+to use every training sample once: with 100 samples in batches of 10, one epoch is 10 steps.</li>
+<li><b>What kind of network.</b> nnsim builds fully connected networks: every neuron of a layer is
+joined to every neuron of the next. The convolutional networks (CNNs) used for images, the
+recurrent networks (RNNs) used for sequences and the transformers behind language models are
+built from the same parts (weights, sums, activations, a loss and gradient descent), arranged
+differently; nnsim does not build them.</li>
+</ul>
+
 <h3>Presets</h3>
 <p><b>File → New from preset</b> (Ctrl+N) opens the lessons: the cat-and-dog story, the X1/X2 worked
 example, Playground's data sets, real data (Iris, handwritten digits) and four classic ways
@@ -52,7 +83,8 @@ stage</td></tr>
 </table>
 
 <h3>When training goes wrong</h3>
-<p>If a step would make the loss or a weight infinite, nnsim undoes it, pauses, and says so. The
-usual cause is a learning rate that is too large: each step overshoots the minimum by more than
-the last. Make it smaller and press Play again.</p>
+<p>A step is kept only if the loss it leads to is finite. When a step makes the loss or a weight
+infinite (or not a number at all), nnsim undoes that step, pauses, and its message names the
+step it undid. The usual cause is a learning rate that is too large: each step overshoots the
+minimum by more than the last. Make it smaller and press Play again.</p>
 """

@@ -256,7 +256,7 @@ class StepThroughPanel(QWidget):
         trace = self.walk.trace
         stage = self.stage
         if not self._picked_focus:
-            self.focus = walk.default_focus(stage, trace, self.batch_sample)
+            self.focus = walk.default_focus(stage, trace)
         self.stage_combo.setCurrentIndex(self.index)
         self.previous_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < len(self.stages) - 1)

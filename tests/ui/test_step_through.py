@@ -119,8 +119,10 @@ def _walk_every_stage(qtbot, window, path: Path, trace) -> None:
 
 
 def _nnsim_trace(path: Path, sample: int) -> dict:
+    """`nnsim trace --json` of training row `sample`; the CLI numbers samples from 1."""
+    number = str(sample + 1)
     result = subprocess.run(
-        [sys.executable, "-m", "simulator", "trace", str(path), "--sample", str(sample), "--json"],
+        [sys.executable, "-m", "simulator", "trace", str(path), "--sample", number, "--json"],
         capture_output=True,
         text=True,
         check=True,
@@ -261,3 +263,39 @@ def test_every_preset_walks_through_in_both_granularities(qtbot, open_window, pa
                 assert (focus.column, focus.neuron) in neurons or stage.kind == "input"
     window.leave_walk(keep=True)
     assert window.canvas.walk_texts() == ({}, {})
+
+
+def test_stages_open_on_the_first_neuron_and_an_edge_shows_what_it_adds(qtbot, open_window):
+    window = open_window(WORKED_EXAMPLE)
+    window.walk_action.trigger()
+    panel = window.step_through
+    qtbot.waitUntil(panel.isVisible)
+    trace = window.walk.trace
+    hidden = trace.layers[0]
+    for index, stage in enumerate(panel.stages):
+        panel.jump_to(index)
+        if stage.kind in ("forward", "backward"):
+            assert panel.focus == walk.Focus(stage.column, 0)
+    forward = next(i for i, stage in enumerate(panel.stages) if stage.kind == "forward")
+    panel.jump_to(forward)
+    assert panel.calculation_panel.title.text() == "Forward: h1.1"
+    # A click on the edge X2 → h1.1 shows the product it adds to z, not only what it carries.
+    _click_canvas(qtbot, window, window.canvas.edge_midpoint(1, 0, 1))
+    qtbot.waitUntil(lambda: panel.focus == walk.Focus(1, 0, 1))
+    product = hidden.weights_before[0, 1] * trace.inputs[0, 1]
+    shown = panel.calculation_panel.shown_lines()
+    assert shown[-1] == (
+        f"into z of h1.1: w × x = {walk.number(hidden.weights_before[0, 1])} × "
+        f"{walk.factor(trace.inputs[0, 1])} = {walk.number(product)}"
+    )
+    backward = max(i for i, stage in enumerate(panel.stages) if stage.kind == "backward")
+    panel.jump_to(backward)
+    _click_canvas(qtbot, window, window.canvas.edge_midpoint(1, 0, 1))
+    qtbot.waitUntil(lambda: panel.focus == walk.Focus(1, 0, 1))
+    assert panel.calculation_panel.shown_lines()[-1] == (
+        f"∂L/∂w = δ(h1.1) × a(X2) = {walk.number(hidden.delta[0, 0])} × "
+        f"{walk.factor(trace.inputs[0, 1])} = {walk.number(hidden.grad_weights[0, 1])}"
+    )
+    # Going back through a hidden layer, the slope is written out with its value.
+    panel.set_focus(walk.Focus(1, 0))
+    assert panel.calculation_panel.shown_lines()[0] == "ReLU′(0.5) = 1 (1 where z > 0, else 0)"
