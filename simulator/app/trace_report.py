@@ -49,7 +49,9 @@ def trace_to_json(trace: StepTrace, sample: int) -> dict:
 def trace_to_text(
     trace: StepTrace, sample: int, input_names: list[str], digits: int = REPORT_DIGITS
 ) -> str:
-    """Return the step as a worked example: every formula with its numbers substituted."""
+    """Return the step as a worked example: every formula with its numbers substituted, every
+    slope evaluated. `sample` is printed as given: the sample's number as the caller counts
+    (the CLI, like the app, from 1)."""
     n = lambda v: number(float(v), digits)  # noqa: E731 - local shorthands keep lines readable
     f = lambda v: factor(float(v), digits)  # noqa: E731
     layers = trace.layers

@@ -2,7 +2,8 @@
 
 Our own words. The calculation panel shows these below the numbers of the neuron or edge in
 focus; keys name the stage, the activation, the loss or the optimizer they explain. Words in
-{braces} are filled in with the step's own names and numbers.
+{braces} are filled in with the step's own names and numbers. The formula lines themselves are
+built in walkthrough.py and carry only short labels ("into z of h1.1", "apart from L").
 """
 
 STAGE_TITLES = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
 from simulator.resources import scenarios_dir
+from simulator.ui.help_text import HELP_HTML
 from simulator.ui.main_window import MainWindow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -299,3 +301,27 @@ def test_stages_open_on_the_first_neuron_and_an_edge_shows_what_it_adds(qtbot, o
     # Going back through a hidden layer, the slope is written out with its value.
     panel.set_focus(walk.Focus(1, 0))
     assert panel.calculation_panel.shown_lines()[0] == "ReLU′(0.5) = 1 (1 where z > 0, else 0)"
+
+
+def test_the_help_meets_a_tutorials_reader_and_says_when_a_step_is_undone():
+    text = re.sub(r"<[^>]+>", "", HELP_HTML)
+    text = " ".join(text.split())
+    for words in (
+        "target − prediction",
+        "δ = ŷ − y",
+        "opposite sign",
+        "0.5",
+        "argmax",
+        "w(X1 → h1.1)",
+        "W1",
+        "iteration",
+        "epoch",
+        "fully connected",
+        "CNNs",
+        "RNNs",
+        "transformers",
+        "A step is kept only if the loss it leads to is finite",
+        "names the step it undid",
+    ):
+        assert words in text, words
+    assert "caught before it is applied" not in text
