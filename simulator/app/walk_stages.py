@@ -11,6 +11,9 @@ neuron `source` of column − 1 into neuron `neuron` of `column`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 from ..engine.trace import StepTrace
 from .walk_texts import STAGE_TITLES
@@ -167,9 +170,12 @@ def annotations(
 
     if stage.kind in ("loss", "backward", "update"):
         out = count
+        answer = output_answer(trace, sample)
         for j in range(layers[-1].z.shape[1]):
             if _labelled(out, j, trace, focus):
                 text = f"ŷ {n(layers[-1].a[sample, j])}\ny {n(trace.targets[sample, j])}"
+                if answer is not None and answer.neuron == j:
+                    text += f"\nanswer {answer.label}"
                 neuron_text[(out, j)] = text
         if stage.kind == "loss":
             lit_neurons.update((out, j) for j in range(layers[-1].z.shape[1]))
@@ -219,6 +225,27 @@ def annotations(
         changed_edges=frozenset(changed),
         locked_edges=frozenset(locked),
     )
+
+
+class Answer(NamedTuple):
+    """The answer the network gives for one sample: `label` as the learner reads it (0 or 1 for
+    one output, the class number for several), shown beside output neuron `neuron`."""
+
+    neuron: int
+    label: str
+
+
+def output_answer(trace: StepTrace, sample: int) -> Answer | None:
+    """How the output becomes an answer, as the engine's accuracy reads it: one sigmoid output
+    says 1 when ŷ > 0.5, else 0; several sigmoid or softmax outputs name the largest (argmax).
+    None for linear and tanh outputs, which are not read as classes here."""
+    if trace.activation_names[-1] not in ("sigmoid", "softmax"):
+        return None
+    predicted = trace.layers[-1].a[sample]
+    if len(predicted) == 1:
+        return Answer(0, "1" if predicted[0] > 0.5 else "0")
+    best = int(np.argmax(predicted))
+    return Answer(best, f"class {best + 1}")
 
 
 def _position(stage: Stage, order: list[tuple]) -> int:

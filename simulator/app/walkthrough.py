@@ -32,6 +32,7 @@ from .walk_stages import (
     factor,
     neuron_name,
     number,
+    output_answer,
     signed_sum,
     stage_title,
     stages,
@@ -197,21 +198,19 @@ def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
 
 
 def _decision_line(trace: StepTrace, sample: int, n) -> Line | None:
-    """The answer the output gives, as the engine's accuracy reads it: for one sigmoid unit,
-    1 when ŷ > 0.5; for several outputs, the largest (argmax). None where the output is not a
-    class (a linear or tanh output)."""
-    activation = trace.activation_names[-1]
-    if activation not in ("sigmoid", "softmax"):
+    """The answer the output gives (see output_answer), with the number it rests on."""
+    answer = output_answer(trace, sample)
+    if answer is None:
         return None
     predicted = trace.layers[-1].a[sample]
-    count = len(trace.layers)
     if len(predicted) == 1:
-        a = float(predicted[0])
-        template = DECISION["above"] if a > 0.5 else DECISION["not above"]
-        return Line("decision", template.format(a=n(a)))
-    best = int(np.argmax(predicted))
+        key = "above" if answer.label == "1" else "not above"
+        return Line("decision", DECISION[key].format(a=n(predicted[0])))
+    count = len(trace.layers)
     text = DECISION["largest"].format(
-        who=neuron_name(count, best, count, []), a=n(predicted[best]), k=best + 1
+        who=neuron_name(count, answer.neuron, count, []),
+        a=n(predicted[answer.neuron]),
+        k=answer.neuron + 1,
     )
     return Line("decision", text)
 

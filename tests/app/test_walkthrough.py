@@ -625,3 +625,17 @@ def test_the_plain_words_meet_a_tutorials_reader():
     update = walk.calculation(trace, walk.Stage("update"), walk.Focus(2, 0), names)
     assert "iteration" in update.explanation
     assert "epoch" in update.explanation
+
+
+def test_the_output_neuron_shows_the_answer_on_the_canvas():
+    simulation = Simulation(load_scenario(scenarios_dir() / "x1-x2-worked-example.json"))
+    _, trace = simulation.trace_sample(0)
+    marks = walk.annotations(trace, walk.Stage("loss"), walk.Focus(2, 0))
+    assert marks.neuron_text[(2, 0)] == "ŷ 0.7311\ny 1\nanswer 1"
+    softmax = Simulation(load_scenario(DATA / "three-class-momentum.json"))
+    _, trace = softmax.trace_sample(0)
+    best = int(np.argmax(trace.layers[-1].a[0]))
+    marks = walk.annotations(trace, walk.Stage("loss"), walk.Focus(2, 0))
+    answers = [key for key, text in marks.neuron_text.items() if "answer" in text]
+    assert answers == [(2, best)]
+    assert marks.neuron_text[(2, best)].endswith(f"answer class {best + 1}")

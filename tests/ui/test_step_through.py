@@ -278,6 +278,10 @@ def test_stages_open_on_the_first_neuron_and_an_edge_shows_what_it_adds(qtbot, o
         panel.jump_to(index)
         if stage.kind in ("forward", "backward"):
             assert panel.focus == walk.Focus(stage.column, 0)
+    loss = next(i for i, stage in enumerate(panel.stages) if stage.kind == "loss")
+    panel.jump_to(loss)
+    neurons, _ = window.canvas.walk_texts()
+    assert neurons[(2, 0)].endswith("answer 1")  # ŷ = 0.7311 > 0.5
     forward = next(i for i, stage in enumerate(panel.stages) if stage.kind == "forward")
     panel.jump_to(forward)
     assert panel.calculation_panel.title.text() == "Forward: h1.1"
