@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from simulator.app import storage
+from simulator.app.files import schema
 from simulator.app.scenario import Scenario, scenario_to_dict
 from simulator.app.storage import ScenarioError, load_scenario, validate_scenario_dict
 
@@ -415,8 +415,8 @@ def test_fast_number_checks_agree_with_the_full_schema(obj: dict) -> None:
     version = obj.get("version")
     if type(version) is not int or version != 1:
         return  # the loader checks the version itself
-    full = storage._Validator(storage.scenario_schema())
-    fast = storage._validator()
+    full = schema.SchemaValidator(schema.scenario_schema())
+    fast = schema.loader_validator()
     assert full.is_valid(obj) == fast.is_valid(obj)
     if not full.is_valid(obj):
         with pytest.raises(ScenarioError):

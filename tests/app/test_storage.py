@@ -19,6 +19,8 @@ from jsonschema import Draft202012Validator
 
 from simulator import resources
 from simulator.app import storage
+from simulator.app.files import migrate, read, rules
+from simulator.app.files import write as file_write
 from simulator.app.scenario import (
     CsvData,
     GeneratorData,
@@ -285,7 +287,7 @@ def test_missing_file_folder_and_too_large(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(ScenarioError, match=r"^dir\.json: is a folder"):
         load_scenario(tmp_path / "dir.json")
     path = write(tmp_path / "big.json", example())
-    monkeypatch.setattr(storage, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 100)
     with pytest.raises(ScenarioError, match=r"^big\.json: the file is too large"):
         load_scenario(path)
 
@@ -576,7 +578,7 @@ def test_too_many_parameters() -> None:
 
 
 def test_too_many_samples(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storage, "MAX_SAMPLES", 5)
+    monkeypatch.setattr(rules, "MAX_SAMPLES", 5)
     obj = mutate("data.test", {"inputs": [[0, 0]] * 2, "targets": [[0]] * 2})
     error = error_of(obj)
     assert error.field == "data"
@@ -946,9 +948,9 @@ def test_failed_save_leaves_the_old_file_alone(
         raise OSError(28, "No space left on device")
 
     if failing == "write":
-        monkeypatch.setattr(storage.tempfile, "NamedTemporaryFile", _failing_temp_file(fail))
+        monkeypatch.setattr(file_write.tempfile, "NamedTemporaryFile", _failing_temp_file(fail))
     else:
-        monkeypatch.setattr(storage.os, failing, fail)
+        monkeypatch.setattr(file_write.os, failing, fail)
     with pytest.raises(ScenarioError) as info:
         save_scenario(changed, path)
     assert (info.value.file, info.value.field) == ("keep.json", "")
@@ -961,7 +963,7 @@ def test_failed_save_leaves_the_old_file_alone(
 
 def _failing_temp_file(fail):
     """A NamedTemporaryFile whose write() fails after the file was created."""
-    real = storage.tempfile.NamedTemporaryFile
+    real = file_write.tempfile.NamedTemporaryFile
 
     def make(*args: object, **kwargs: object):
         handle = real(*args, **kwargs)
@@ -1027,8 +1029,8 @@ def test_migrations_run_in_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         obj["title"] = obj.pop("name")
         return obj
 
-    monkeypatch.setattr(storage, "CURRENT_VERSION", 3)
-    monkeypatch.setattr(storage, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
+    monkeypatch.setattr(migrate, "CURRENT_VERSION", 3)
+    monkeypatch.setattr(migrate, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
     old = example()
     old["name"] = old.pop("title")
     old["network"]["stack"] = old["network"].pop("layers")
@@ -1058,7 +1060,7 @@ def test_migration_from_an_older_version(monkeypatch: pytest.MonkeyPatch) -> Non
         obj["training"]["optimizer"] = {"name": "sgd", "learning_rate": obj["training"].pop("lr")}
         return obj
 
-    monkeypatch.setattr(storage, "MIGRATIONS", {0: zero_to_one})
+    monkeypatch.setattr(migrate, "MIGRATIONS", {0: zero_to_one})
     old = example()
     old["version"] = 0
     old["training"]["lr"] = old["training"].pop("optimizer")["learning_rate"]
@@ -1069,17 +1071,17 @@ def test_migration_from_an_older_version(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_failing_migration_is_a_scenario_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storage, "CURRENT_VERSION", 2)
-    monkeypatch.setattr(storage, "MIGRATIONS", {1: lambda obj: obj["no such key"]})
+    monkeypatch.setattr(migrate, "CURRENT_VERSION", 2)
+    monkeypatch.setattr(migrate, "MIGRATIONS", {1: lambda obj: obj["no such key"]})
     error = error_of(example())
     assert error.field == ""
     assert "cannot upgrade from version 1 to 2: KeyError" in error.reason
-    monkeypatch.setattr(storage, "MIGRATIONS", {})
+    monkeypatch.setattr(migrate, "MIGRATIONS", {})
     assert "version 1 is unknown" in error_of(example()).reason
 
 
 def test_shipped_migrations_form_a_chain() -> None:
-    assert sorted(storage.MIGRATIONS) == list(range(1, storage.CURRENT_VERSION))
+    assert sorted(migrate.MIGRATIONS) == list(range(1, migrate.CURRENT_VERSION))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,307 @@
+"""The format's rules that JSON Schema cannot say: shapes that must agree, the loss that fits the
+output layer, limits on size, features the data offers, a CSV path that stays in its folder."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from simulator.app.scenario import (
+    CLASSIFICATION_GENERATORS,
+    HISTORY_KEYS,
+    OUTCOME_FIGURES,
+    SHIPPED_PREFIX,
+    CsvData,
+    GeneratorData,
+    InlineData,
+    NetworkSpec,
+    Outcome,
+    Scenario,
+    TrainingSpec,
+    TrainingState,
+)
+from simulator.resources import resource_path
+
+from .errors import Invalid, count, describe
+
+MAX_PARAMETERS = 2_000_000  # keeps a saved file (with optimizer state) well under MAX_FILE_BYTES
+MAX_SAMPLES = 1_000_000
+
+
+def check_rules(scenario: Scenario, base_dir: Path | None) -> None:
+    """Raise Invalid for the first rule `scenario` breaks; `base_dir` is the folder a CSV path is
+    relative to (None: the path is checked only as text)."""
+    network, training, data = scenario.network, scenario.training, scenario.data
+    _check_network(network)
+    _check_loss(network, training)
+    if isinstance(data, InlineData):
+        _check_inline(data, network.layers[-1].units)
+    elif isinstance(data, GeneratorData):
+        _check_generator(data, network)
+    else:
+        _check_csv_path(data.csv, base_dir)
+    if not isinstance(data, CsvData):  # a CSV's columns are known only once it is read
+        _check_features(network.inputs, data.raw_columns)
+    if scenario.state is not None:
+        _check_state(scenario.state, network, training)
+    if scenario.outcome is not None:
+        _check_outcome(scenario.outcome)
+
+
+def _check_outcome(outcome: Outcome) -> None:
+    for name in OUTCOME_FIGURES:
+        value = getattr(outcome, name)
+        if isinstance(value, tuple) and value[0] > value[1]:
+            raise Invalid(
+                f"outcome.{name}",
+                f"a range is [low, high]; {value[0]!r} is above {value[1]!r}",
+            )
+
+
+def _check_network(network: NetworkSpec) -> None:
+    layers = network.layers
+    last = len(layers) - 1
+    for i, layer in enumerate(layers[:-1]):
+        if layer.activation == "softmax":
+            raise Invalid(
+                f"network.layers[{i}].activation",
+                f"softmax is allowed only on the output layer (network.layers[{last}])",
+            )
+    parameters = network.parameter_count
+    if parameters > MAX_PARAMETERS:
+        raise Invalid(
+            "network.layers", f"{parameters:,} parameters; at most {MAX_PARAMETERS:,} are allowed"
+        )
+    first = layers[0].weights
+    inputs = len(network.inputs)
+    if first is not None and len(first) == layers[0].units:
+        widths = {len(row) for row in first}
+        if len(widths) == 1 and inputs not in widths:
+            raise Invalid(
+                "network.inputs",
+                f"{count(inputs, 'feature')} listed, but the rows of "
+                f"network.layers[0].weights have {count(widths.pop(), 'value')}",
+            )
+    for i, (layer, fan_in) in enumerate(zip(layers, network.fan_ins, strict=True)):
+        if layer.weights is not None:
+            _check_matrix(f"network.layers[{i}].weights", layer.weights, layer.units, fan_in)
+        if layer.biases is not None:
+            _check_vector(f"network.layers[{i}].biases", layer.biases, layer.units)
+
+
+def _check_loss(network: NetworkSpec, training: TrainingSpec) -> None:
+    output = network.layers[-1].activation
+    where = f"network.layers[{len(network.layers) - 1}]"
+    loss = training.loss
+    if loss == "bce" and output != "sigmoid":
+        raise Invalid("training.loss", f"bce needs a sigmoid output layer, but {where} is {output}")
+    if loss == "cross_entropy" and output != "softmax":
+        raise Invalid(
+            "training.loss", f"cross_entropy needs a softmax output layer, but {where} is {output}"
+        )
+    if output == "softmax" and loss != "cross_entropy":
+        raise Invalid(
+            "training.loss",
+            f"a softmax output layer ({where}) needs the cross_entropy loss, not {loss}",
+        )
+
+
+def _check_inline(data: InlineData, outputs: int) -> None:
+    total = len(data.train_inputs) + len(data.test_inputs)
+    if total > MAX_SAMPLES:
+        raise Invalid("data", f"{total:,} samples; at most {MAX_SAMPLES:,} are allowed")
+    width = data.width
+    if width == 0:
+        raise Invalid("data.train.inputs[0]", "a row needs at least one value")
+    for part, inputs, targets in (
+        ("train", data.train_inputs, data.train_targets),
+        ("test", data.test_inputs, data.test_targets),
+    ):
+        for r, row in enumerate(inputs):
+            if len(row) != width:
+                raise Invalid(
+                    f"data.{part}.inputs[{r}]",
+                    f"has {count(len(row), 'value')}, expected {width} like data.train.inputs[0]",
+                )
+        if len(targets) != len(inputs):
+            raise Invalid(
+                f"data.{part}.targets",
+                f"expected {count(len(inputs), 'row')}, one per input row, got {len(targets)}",
+            )
+        for r, row in enumerate(targets):
+            if len(row) != outputs:
+                raise Invalid(
+                    f"data.{part}.targets[{r}]",
+                    f"has {count(len(row), 'value')}, expected {outputs}, one per "
+                    "unit of the output layer",
+                )
+    if data.columns is not None and len(data.columns) != width:
+        raise Invalid(
+            "data.columns",
+            f"{count(len(data.columns), 'name')} for input rows of {count(width, 'value')}",
+        )
+    expected_classes = max(2, outputs)
+    if data.classes is not None and len(data.classes) != expected_classes:
+        raise Invalid(
+            "data.classes",
+            f"{count(len(data.classes), 'name')}, expected {expected_classes} for an output "
+            f"layer of {count(outputs, 'unit')}",
+        )
+
+
+def _check_generator(data: GeneratorData, network: NetworkSpec) -> None:
+    last = len(network.layers) - 1
+    units = network.layers[last].units
+    if data.generator in CLASSIFICATION_GENERATORS:
+        # Two classes: one unit (0/1 or -1/+1 targets) or two one-hot units.
+        if units > 2:
+            raise Invalid(
+                f"network.layers[{last}].units",
+                f"{data.generator} data has 2 classes, so the output layer needs 1 "
+                f"or 2 units, not {units}",
+            )
+    elif units != 1:
+        raise Invalid(
+            f"network.layers[{last}].units",
+            f"{data.generator} data has one target, so the output layer needs 1 unit, not {units}",
+        )
+
+
+def _check_csv_path(text: str, base_dir: Path | None) -> None:
+    field = "data.csv"
+    if text.startswith(SHIPPED_PREFIX):
+        _check_shipped_csv(text.removeprefix(SHIPPED_PREFIX))
+        return
+    if "\x00" in text:
+        raise Invalid(field, "contains a NUL character")
+    if "\\" in text:
+        raise Invalid(field, "use / between folders, not \\")
+    windows = PureWindowsPath(text)
+    if PurePosixPath(text).is_absolute() or windows.drive or windows.root:
+        raise Invalid(
+            field, "must be a path relative to the scenario's folder, not an absolute path"
+        )
+    depth = 0
+    for part in text.split("/"):
+        if part in ("", "."):
+            continue
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            raise Invalid(field, "leads outside the scenario's folder")
+    if depth == 0:
+        raise Invalid(field, "does not name a file")
+    if base_dir is None:
+        return
+    # Links inside the folder may still point outside it.
+    try:
+        root = base_dir.resolve()
+        target = root.joinpath(*PurePosixPath(text).parts).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise Invalid(field, f"cannot resolve the path: {exc}") from None
+    if not target.is_relative_to(root):
+        raise Invalid(field, "leads outside the scenario's folder (through a link)")
+
+
+def _check_shipped_csv(name: str) -> None:
+    try:
+        path = resource_path(name)
+    except ValueError:
+        raise Invalid(
+            "data.csv", f"{SHIPPED_PREFIX}{name} is not a name of a data set shipped with nnsim"
+        ) from None
+    if not path.is_file():
+        raise Invalid("data.csv", f"nnsim ships no data set {name!r}")
+
+
+def _available_features(raw: tuple[str, ...]) -> list[str]:
+    # The same names as simulator.engine.features, kept here so loading needs no engine code.
+    names = list(raw)
+    if len(raw) == 2:
+        first, second = raw
+        names += [
+            f"{first}^2",
+            f"{second}^2",
+            f"{first}*{second}",
+            f"sin({first})",
+            f"sin({second})",
+        ]
+    return names
+
+
+def _check_features(inputs: tuple[str, ...], raw: tuple[str, ...]) -> None:
+    available = _available_features(raw)
+    known = set(available)
+    for i, name in enumerate(inputs):
+        if name not in known:
+            shown = ", ".join(available[:12]) + (", ..." if len(available) > 12 else "")
+            raise Invalid(
+                f"network.inputs[{i}]",
+                f"unknown feature {describe(name)}; the data offers {shown}",
+            )
+
+
+def _check_state(state: TrainingState, network: NetworkSpec, training: TrainingSpec) -> None:
+    shapes = [
+        (layer.units, fan_in) for layer, fan_in in zip(network.layers, network.fan_ins, strict=True)
+    ]
+    if state.optimizer is not None:
+        name = state.optimizer["name"]
+        if name != training.optimizer.name:
+            raise Invalid(
+                "state.optimizer.name",
+                f"the saved state is for {name}, but training.optimizer.name is "
+                f"{training.optimizer.name}",
+            )
+        for key in ("velocity",) if name == "sgd" else ("m", "v"):
+            entries = state.optimizer.get(key)
+            if entries is not None:
+                _check_params(
+                    f"state.optimizer.{key}",
+                    [(entry["weights"], entry["biases"]) for entry in entries],
+                    shapes,
+                )
+    if state.initial_layers is not None:
+        _check_params(
+            "state.initial_layers", [(p.weights, p.biases) for p in state.initial_layers], shapes
+        )
+    lengths = [
+        (key, len(state.history[key])) for key in HISTORY_KEYS if state.history.get(key) is not None
+    ]
+    for key, length in lengths[1:]:
+        first_key, first_length = lengths[0]
+        if length != first_length:
+            raise Invalid(
+                f"state.history.{key}",
+                f"has {count(length, 'value')}, expected {first_length} like "
+                f"state.history.{first_key}",
+            )
+
+
+def _check_params(
+    field: str, entries: list[tuple[Any, Any]], shapes: list[tuple[int, int]]
+) -> None:
+    if len(entries) != len(shapes):
+        raise Invalid(
+            field,
+            f"expected {count(len(shapes), 'entry', 'entries')}, one per layer, got {len(entries)}",
+        )
+    for i, ((weights, biases), (units, fan_in)) in enumerate(zip(entries, shapes, strict=True)):
+        _check_matrix(f"{field}[{i}].weights", weights, units, fan_in)
+        _check_vector(f"{field}[{i}].biases", biases, units)
+
+
+def _check_matrix(field: str, rows: Any, n_rows: int, n_cols: int) -> None:
+    if len(rows) != n_rows:
+        raise Invalid(
+            field,
+            f"expected {count(n_rows, 'row')} of {count(n_cols, 'value')}, "
+            f"got {count(len(rows), 'row')}",
+        )
+    for r, row in enumerate(rows):
+        if len(row) != n_cols:
+            raise Invalid(field, f"row {r} has {count(len(row), 'value')}, expected {n_cols}")
+
+
+def _check_vector(field: str, values: Any, n: int) -> None:
+    if len(values) != n:
+        raise Invalid(field, f"expected {count(n, 'value')}, got {len(values)}")
