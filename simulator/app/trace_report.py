@@ -235,6 +235,8 @@ def _update_text(name, trace, layer, where, values, frozen, digits) -> list[str]
     before, grad, step, after = (float(v) for v in values)
     if frozen:
         return [f"    {name} = {n(before)} (frozen: not updated)"]
+    if trace.diverged:
+        return [f"    {name} = {n(before)} (kept: the step was undone)"]
     if trace.optimizer_name == "sgd" and not trace.optimizer_settings.get("momentum"):
         return [f"    {name} ← {n(before)} − {n(trace.learning_rate)} × {f(grad)} = {n(after)}"]
     part = 0 if len(where) == 2 else 1  # optimizer state holds (weights, biases) per layer

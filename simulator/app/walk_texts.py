@@ -84,6 +84,12 @@ EXPLAIN = {
         "This parameter is frozen: training computes its gradient but does not change it, so "
         "it stays locked at its value."
     ),
+    "undone": (
+        "This step was undone: it made the loss or a weight too large for the computer to hold "
+        "(infinite, or not a number), so every weight and bias keeps the value it had before "
+        "the step. The usual cause is a learning rate that is too large: each step overshoots "
+        "by more than the last."
+    ),
     "steps": (
         "One update of every weight, from one batch, is one step; tutorials often call it an "
         "iteration. An epoch is as many steps as it takes to use every training sample once: "

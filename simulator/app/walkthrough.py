@@ -508,6 +508,8 @@ def _update_calculation(trace, focus, names, digits) -> Calculation:
     )
     if frozen:
         explanation = EXPLAIN["frozen"]
+    elif trace.diverged:
+        explanation = EXPLAIN["undone"]
     else:
         explanation = EXPLAIN_OPTIMIZER[_optimizer_kind(trace)] + " " + EXPLAIN["steps"]
     return Calculation(title, tuple(lines), explanation)
@@ -539,6 +541,9 @@ def update_lines(
     f = lambda v: factor(v, digits)  # noqa: E731
     if frozen:
         return [Line("locked", f"{symbol} = {n(before)} (frozen: locked, not updated)", before)]
+    if trace.diverged:
+        # The step was undone: its arithmetic would end in a number the trace does not hold.
+        return [Line("kept", f"{symbol} = {n(before)} (kept: this step was undone)", before)]
     eta = trace.learning_rate
     kind = _optimizer_kind(trace)
     previous = previous or {}

@@ -639,3 +639,20 @@ def test_the_output_neuron_shows_the_answer_on_the_canvas():
     answers = [key for key, text in marks.neuron_text.items() if "answer" in text]
     assert answers == [(2, best)]
     assert marks.neuron_text[(2, best)].endswith(f"answer class {best + 1}")
+
+
+def test_an_undone_step_shows_the_weights_kept_not_an_update_that_never_happened():
+    obj = json.loads((scenarios_dir() / "x1-x2-worked-example.json").read_text())
+    obj["training"]["optimizer"]["learning_rate"] = 1e308  # the first step overflows
+    simulation = Simulation(validate_scenario_dict(obj, file="overflow.json"))
+    _, trace = simulation.trace_sample(0)
+    assert trace.diverged
+    hidden = trace.layers[0]
+    calc = walk.calculation(trace, walk.Stage("update"), walk.Focus(1, 0, 1), ["X1", "X2"])
+    assert [line.text for line in calc.lines] == ["w = 0.5 (kept: this step was undone)"]
+    assert calc.lines[0].value == hidden.weights_before[0, 1] == hidden.weights_after[0, 1]
+    assert "undone" in calc.explanation
+    text = trace_to_text(trace, 1, ["X1", "X2"])
+    assert "w1_1,2 = 0.5 (kept: the step was undone)" in text
+    updates = text.split("\nUpdate")[-1].split("\n", 1)[1]  # below the rule in the heading
+    assert "←" not in updates
