@@ -182,7 +182,9 @@ def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
     if activation == "softmax":
         total = float(layer.softmax_sum[sample])
         lines.append(Line("softmax sum", f"Σ = Σ_k e^(z_k − max z) = {n(total)}", total))
-        lines.append(Line("a", f"a = e^(z − max z) / Σ = {n(a)}", a))
+        top = float(layer.z[sample].max())
+        numbers = f"e^({n(z)} − {f(top)}) / {n(total)}"
+        lines.append(Line("a", f"a = e^(z − max z) / Σ = {numbers} = {n(a)}", a))
     else:
         lines.append(Line("a", f"a = {_activation_label(activation)}({n(z)}) = {n(a)}", a))
     output = column == count

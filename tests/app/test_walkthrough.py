@@ -59,12 +59,12 @@ def _value(text: str) -> float:
 
 def _evaluate(expression: str) -> float:
     """Work out an expression as written on the panel, as a learner would with a calculator:
-    ×, /, +, −, ², ^, √ and ln."""
+    ×, /, +, −, ², ^, √, e and ln."""
     python = expression.replace("−", "-").replace("×", "*").replace("²", "**2")
     python = python.replace("^", "**").replace("[", "(").replace("]", ")")
     python = re.sub(r"√(\S+)", r"sqrt(\1)", python)
     python = re.sub(r"ln (\(-?[\d.e+-]+\)|[\d.e+-]+)", r"log(\1)", python)
-    return eval(python, {"__builtins__": {}, "sqrt": math.sqrt, "log": math.log})
+    return eval(python, {"__builtins__": {}, "sqrt": math.sqrt, "log": math.log, "e": math.e})
 
 
 def _redo(text: str) -> tuple[float, list[float]]:
@@ -73,7 +73,7 @@ def _redo(text: str) -> tuple[float, list[float]]:
     parts = text.split(" = ")
     worked = []
     for part in parts[1:-1]:
-        bare = part.replace("ln ", "").replace("e−", "").replace("e+", "")
+        bare = part.replace("ln ", "").replace("e^", "").replace("e−", "").replace("e+", "")
         if re.search(r"[a-zA-Zβημεσ∂δŷ]", bare):
             continue
         worked.append(_evaluate(part))
@@ -215,6 +215,12 @@ def test_softmax_shows_its_sum_and_prediction_minus_target():
     )
     sums = [line for line in calc.lines if line.name == "softmax sum"]
     assert sums[0].value == output.softmax_sum[0]
+    precise = walk.calculation(
+        trace, walk.Stage("forward", 2), walk.Focus(2, 1), _names(simulation), digits=12
+    )
+    a_line = next(line for line in precise.lines if line.name == "a")
+    _, worked = _redo(a_line.text)
+    assert worked == [pytest.approx(output.a[0, 1], rel=1e-10)]
     delta = walk.calculation(trace, walk.Stage("backward", 2), walk.Focus(2, 1), _names(simulation))
     assert delta.lines[0].text.startswith("δ = ŷ − y = ")
     assert "Softmax" in calc.explanation
