@@ -1,5 +1,5 @@
-"""The user's preferences (window geometry, recent files, last folder, number precision), kept
-with QSettings behind typed reads with one table of defaults."""
+"""The user's preferences (window geometry, recent files, last folder, number precision, weights
+written on the canvas), kept with QSettings behind typed reads with one table of defaults."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ DEFAULTS: dict[str, object] = {
     "files/recent": [],
     "files/last_folder": "",
     "display/digits": 4,
+    # Small networks show every weight on its edge, like a textbook drawing, unless turned off.
+    "display/weights_on_edges": True,
 }
 MAX_RECENT = 8
 
@@ -71,6 +73,15 @@ class Preferences:
 
     def set_digits(self, digits: int) -> None:
         self._settings.setValue("display/digits", int(digits))
+
+    def weights_on_edges(self) -> bool:
+        value = self._value("display/weights_on_edges")
+        if isinstance(value, str):  # an INI file hands booleans back as text
+            return value.strip().lower() not in ("false", "0", "no", "off")
+        return bool(value)
+
+    def set_weights_on_edges(self, shown: bool) -> None:
+        self._settings.setValue("display/weights_on_edges", bool(shown))
 
     def sync(self) -> None:
         self._settings.sync()

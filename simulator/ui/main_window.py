@@ -37,7 +37,7 @@ from ..app.storage import ScenarioError, load_scenario, save_scenario
 from .data_view import DataView
 from .help_text import HELP_HTML
 from .loss_plot import LossPlot
-from .network_canvas import NetworkCanvas
+from .network_canvas import VALUE_LABEL_EDGE_LIMIT, NetworkCanvas
 from .preset_gallery import PresetGallery, scenario_html
 from .settings_panel import SettingsPanel
 from .step_panel import StepThroughPanel
@@ -275,6 +275,16 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action("Save as…", self._on_save_as_triggered, "Ctrl+Shift+S")
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.help_action = self._action("Help", self._on_help_triggered, Qt.Key.Key_F1)
+        self.weights_on_edges_action = self._action(
+            "Weights on edges",
+            self._on_weights_on_edges_toggled,
+            None,
+            f"Write every weight on its edge and every bias beside its neuron. Only on networks "
+            f"of at most {VALUE_LABEL_EDGE_LIMIT} weights: larger ones are not affected.",
+        )
+        self.weights_on_edges_action.setCheckable(True)
+        # The learner's choice, kept between scenarios and runs; on unless turned off.
+        self.weights_on_edges_action.setChecked(self.preferences.weights_on_edges())
 
     def _build_menus_and_toolbar(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -298,6 +308,9 @@ class MainWindow(QMainWindow):
             training.addAction(action)
         training.addSeparator()
         training.addAction(self.walk_action)
+        view = self.menuBar().addMenu("&View")
+        view.setToolTipsVisible(True)
+        view.addAction(self.weights_on_edges_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.help_action)
 
@@ -350,6 +363,10 @@ class MainWindow(QMainWindow):
         # The precision of the step-through's numbers is the learner's, kept between runs.
         self.step_through.digits_spin.setValue(self.preferences.digits())
         self.step_through.digits_spin.valueChanged.connect(self.preferences.set_digits)
+        # The weights written on the canvas use the same precision.
+        self.canvas.set_digits(self.preferences.digits())
+        self.step_through.digits_spin.valueChanged.connect(self.canvas.set_digits)
+        self.canvas.set_values_shown(self.weights_on_edges_action.isChecked())
 
     # ----- what the controller reports ----------------------------------------------------
 
@@ -364,6 +381,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_data_changed(self, picture) -> None:
         self.data_view.set_data(picture, _image_shape(self.controller.scenario))
+        self.canvas.set_class_names(picture.classes)
         self.loss_plot.set_task(picture.task)
         self.settings_panel.set_scenario(self.controller.scenario, picture)
 
@@ -770,6 +788,11 @@ class MainWindow(QMainWindow):
         self.preferences.sync()
         self.controller.shutdown()
         event.accept()
+
+    @Slot(bool)
+    def _on_weights_on_edges_toggled(self, shown: bool) -> None:
+        self.canvas.set_values_shown(shown)
+        self.preferences.set_weights_on_edges(shown)
 
     @Slot()
     def _on_help_triggered(self) -> None:

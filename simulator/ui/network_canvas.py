@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.snapshot import Snapshot
-from ..app.walkthrough import Annotations, Focus
+from ..app.walkthrough import DEFAULT_DIGITS, Annotations, Focus, number
 from . import palette
 from .canvas import labels
+from .canvas.label_layer import LabelLayer, LabelStyle
 
 # Above this many weights the canvas draws only the strongest of each layer pair one by one;
 # ~4,000 segments paint in well under a frame, all 26k of a 64-128-128-10 network would not.
@@ -71,11 +73,30 @@ WALK_LABEL_BORDER = "#B8B8B8"
 WALK_LABEL_PX_RANGE = (12, 20)
 WALK_LABEL_PX_PER_PIXEL = 1 / 40  # of the canvas's shorter side
 EDGE_LABEL_SPOTS = (0.7, 0.55, 0.4, 0.25)
-# How much further apart the rows of a small network may spread during a step-through.
+# How much further apart the rows of a small network may spread during a step-through, or while
+# its weights are written on the edges.
 WALK_SPREAD = 2.6
 ARROW_LENGTH = 9.0
-# Step-through labels may overlap by this many pixels at their (blank) edges.
-LABEL_OVERLAP = 2.0
+
+# The blog's diagram: on networks of at most this many weights every weight is written on its
+# edge and every bias beside its neuron (beyond it the numbers would bury the picture).
+VALUE_LABEL_EDGE_LIMIT = 20
+VALUE_LABEL_PX_RANGE = (11, 15)
+VALUE_LABEL_PX_PER_PIXEL = 1 / 48  # of the canvas's shorter side
+# A weight's number goes near the middle of its edge first, then staggered either way along
+# it, so that the numbers of edges crossing at the middle move apart along their own edges.
+VALUE_LABEL_SPOTS = (0.5, 0.62, 0.38, 0.74, 0.26, 0.84, 0.16)
+VALUE_LABEL_BACKGROUND = "#FFFFFF"
+VALUE_LABEL_BORDER = "#D4D4D4"
+# Labels that found no room are gathered under a grey "+N" plate that lists them on hover.
+MARKER_BACKGROUND = "#E8E8E8"
+MARKER_BORDER = "#8C8C8C"
+THRESHOLD_PX = 11
+# Weights are written only where the gap between columns holds this many numbers side by side.
+VALUE_LABEL_ROOM = 2.0
+# Labels keep off other edges (where edges cross, a number reads as either's) when at most this
+# many edges are drawn; beyond it every spot is crossed anyway, and the test costs time.
+LINE_AVOID_LIMIT = 200
 
 TEXT_COLOUR = QColor("#333333")
 MUTED_COLOUR = QColor("#777777")
@@ -128,6 +149,8 @@ class _Geometry:
     label_px: int
     label_step: int
     height: float
+    # Whether the columns stand far enough apart for weights written on their edges.
+    room_for_values: bool = False
 
 
 def _text_item(parent, px: int, colour: QColor = TEXT_COLOUR, italic: bool = False):
@@ -293,7 +316,28 @@ class NetworkCanvas(QWidget):
 
         self._walk: tuple[Annotations, Focus] | None = None
         self._walk_items: list = []
-        self._walk_shown: tuple[dict, dict] = ({}, {})
+
+        # Every label (weights, biases, the step-through's numbers, the decision rule, "+N"
+        # markers) is painted by one item, from one placement.
+        self._label_layer = LabelLayer()
+        self._label_layer.setZValue(Z_WALK_TEXT)
+        self.view_box.addItem(self._label_layer, ignoreBounds=True)
+        self._digits = DEFAULT_DIGITS
+        self._values_wanted = True
+        self._class_names: tuple[str, ...] | None = None
+        # Per layout: what labels must not cover (neurons, names, output values).
+        self._label_obstacles: list[labels.Rect] = []
+        # The spot each label took last time, tried first: numbers stay put while they change.
+        self._label_spots: dict = {}
+        self._label_texts: dict = {}
+        self._label_rects: dict = {}
+        # Hover texts of the labels that have one ("+N" markers, the decision rule).
+        self._label_tips: dict = {}
+        # Counted up when the layout or the step-through's stage changes: what is cached for
+        # the labels (spots, edges as segments, the last placement) holds for one of each.
+        self._layout_generation = 0
+        self._walk_generation = 0
+        self._label_cache: dict = {}
 
     # ----- public -----------------------------------------------------------------------------
 
@@ -326,14 +370,71 @@ class NetworkCanvas(QWidget):
         the flow, and the focused item. Clicks then report `walk_target_clicked`."""
         was_walking = self._walk is not None
         self._walk = None if annotations is None else (annotations, focus)
+        self._walk_generation += 1
         if was_walking != (self._walk is not None):
             self._relayout()  # the rows spread out for the numbers, or close up again
         else:
             self._draw_walk()
+            self._place_labels()
 
     def walk_texts(self) -> tuple[dict, dict]:
         """The step-through numbers on show: (neuron texts, edge texts), for tests."""
-        return dict(self._walk_shown[0]), dict(self._walk_shown[1])
+        neurons = {k[1:]: t for k, t in self._label_texts.items() if k[0] == "walk-neuron"}
+        edges = {k[1:]: t for k, t in self._label_texts.items() if k[0] == "walk-edge"}
+        return neurons, edges
+
+    def set_digits(self, digits: int) -> None:
+        """Write weights and biases with `digits` significant digits (the user's precision)."""
+        if digits != self._digits:
+            self._digits = digits
+            self._relayout()  # longer numbers may need more room than the columns leave
+
+    def set_values_shown(self, shown: bool) -> None:
+        """Write every weight on its edge and every bias beside its neuron (networks of at most
+        VALUE_LABEL_EDGE_LIMIT weights; larger ones are not affected)."""
+        if shown != self._values_wanted:
+            self._values_wanted = shown
+            self._relayout()  # the rows spread out for the numbers, or close up again
+
+    def values_shown(self) -> bool:
+        """Whether weights and biases are written on the canvas now."""
+        return self._values_drawn()
+
+    def set_class_names(self, names: tuple[str, ...] | None) -> None:
+        """Name the classes in the decision rule beside the output ("> 0.5 → dog")."""
+        names = tuple(names) if names else None
+        if names != self._class_names:
+            self._class_names = names
+            self._place_labels()
+
+    def label_texts(self) -> dict:
+        """The labels on show, key → text: ("weight", layer, unit, source), ("bias", layer,
+        unit), ("rule",), ("walk-neuron", column, unit), ("walk-edge", layer, unit, source)."""
+        return dict(self._label_texts)
+
+    def label_rects(self) -> dict:
+        """The boxes of the labels and markers on show (view-box pixels): key → QRectF, markers
+        keyed ("marker", index)."""
+        return {key: QRectF(*rect) for key, rect in self._label_rects.items()}
+
+    def markers(self) -> list[tuple[str, QPointF, str]]:
+        """The "+N" markers on show: text, view position of the centre (for hovering), and the
+        hidden numbers their tooltip lists."""
+        shown = []
+        for key, rect in self._label_rects.items():
+            if key[0] == "marker":
+                x, y, w, h = rect
+                text = self._label_texts[key]
+                shown.append((text, self._to_view_pos(x + w / 2, y + h / 2), self._label_tips[key]))
+        return shown
+
+    def neuron_box(self, column: int, unit: int) -> QRectF | None:
+        """A neuron's square in view-box pixels, as label_rects gives boxes, or None."""
+        g = self._geometry
+        if g is None:
+            return None
+        size = g.sizes[column]
+        return QRectF(g.xs[column] - size / 2, g.ys[column][unit] - size / 2, size, size)
 
     def notice_text(self) -> str:
         """Return the note shown when only the strongest weights are drawn, else ""."""
@@ -470,15 +571,27 @@ class NetworkCanvas(QWidget):
         xs = np.linspace(x0, x1, columns) if columns > 1 else np.array([x0])
         spacing = float(xs[1] - xs[0]) if columns > 1 else width
         neuron = np.minimum(np.minimum(cap, pitches * 0.78), spacing * 0.42)
+        room_for_values = self._room_for_values(spacing - float(neuron.max()), xs, height)
         # Keep rows no further apart than the largest neuron needs: a short column stays compact.
-        # A step-through needs room between the rows for its numbers.
-        spread = WALK_SPREAD if self._walk is not None else 1.0
+        # A step-through, or weights written on the edges, need room between the rows.
+        values = room_for_values and self._values_wanted_here()
+        spread = WALK_SPREAD if self._walk is not None or values else 1.0
         pitches = np.minimum(pitches, spread * cap / 0.78)
         centre = TOP_PAD + usable / 2
         ys = [
             centre + (np.arange(n) - (n - 1) / 2) * p for n, p in zip(sizes, pitches, strict=True)
         ]
-        return _Geometry(xs, ys, neuron, pitches, spacing, label_px, label_step, height)
+        return _Geometry(
+            xs, ys, neuron, pitches, spacing, label_px, label_step, height, room_for_values
+        )
+
+    def _room_for_values(self, gap: float, xs: np.ndarray, height: float) -> bool:
+        """Whether a gap of `gap` pixels between columns holds weights written on the edges:
+        VALUE_LABEL_ROOM numbers side by side, so that those of crossing edges can stagger."""
+        side = min(float(xs[-1] - xs[0]) if len(xs) > 1 else height, height)
+        px = self._value_label_px(side)
+        width = self._label_layer.measure(number(-1 / 3, self._digits), px)[0]
+        return gap >= VALUE_LABEL_ROOM * width
 
     @staticmethod
     def _label_font(px: int) -> QFont:
@@ -566,9 +679,12 @@ class NetworkCanvas(QWidget):
         self._pair_budget = self._edge_budget(geometry)
         counts = [sizes[p] * sizes[p + 1] for p in range(len(sizes) - 1)]
         total, drawn = sum(counts), sum(self._pair_budget)
-        self._notice.setText(
-            f"showing the {drawn:,} strongest of {total:,} weights" if drawn < total else ""
-        )
+        if drawn < total:
+            self._notice.setText(f"showing the {drawn:,} strongest of {total:,} weights")
+        elif self._values_wanted_here() and not geometry.room_for_values:
+            self._notice.setText("widen the canvas to read the weights on the edges")
+        else:
+            self._notice.setText("")
         self._notice.setPos(width - self._notice.boundingRect().width() - 8, footer_y + 16)
 
         # Edge endpoints: from the right side of each source to the left side of each target.
@@ -597,8 +713,11 @@ class NetworkCanvas(QWidget):
                 band.closeSubpath()
         self._band_item.setPath(band)
         self._place_header(geometry)
-        self._update_data()
+        self._label_obstacles = self._fixed_text_boxes(geometry)
+        self._layout_generation += 1
+        self._label_cache = {}
         self._draw_walk()
+        self._update_data()
 
     def _edge_budget(self, geometry: _Geometry) -> list[int]:
         """Return, per layer pair, how many of its strongest edges to draw one by one.
@@ -664,6 +783,7 @@ class NetworkCanvas(QWidget):
         self._update_edges()
         self._update_neurons()
         self._refresh_highlight()
+        self._place_labels()
 
     def _update_edges(self) -> None:
         snapshot = self._snapshot
@@ -793,6 +913,14 @@ class NetworkCanvas(QWidget):
         return super().eventFilter(watched, event)
 
     def _on_mouse_moved(self, pos: QPointF, global_pos: QPoint) -> None:
+        # A "+N" marker or the decision rule explains itself on hover; clicks go to what lies
+        # beneath them (hit_target), so a marker never stands in the way of an edge.
+        point = self.view_box.mapSceneToView(self.view.mapToScene(pos.toPoint()))
+        for key in self._label_tips:
+            x, y, w, h = self._label_rects[key]
+            if x <= point.x() <= x + w and y <= point.y() <= y + h:
+                self._set_hover(("label", key), global_pos)
+                return
         self._set_hover(self.hit_target(pos), global_pos)
 
     def _on_clicked(self, target: tuple | None) -> None:
@@ -874,6 +1002,8 @@ class NetworkCanvas(QWidget):
         snapshot = self._snapshot
         layers = len(snapshot.layer_sizes) - 1
         kind = target[0]
+        if kind == "label":
+            return self._label_tips.get(target[1], "")
         if kind == "edge":
             _, layer, unit, source = target
             value = float(snapshot.weights[layer - 1][unit, source])
@@ -924,8 +1054,6 @@ class NetworkCanvas(QWidget):
         for item in self._walk_items:
             self.view_box.removeItem(item)
         self._walk_items = []
-        self._walk_shown = ({}, {})
-        self._walk_note.setText("")
         if self._walk is None or self._geometry is None or self._snapshot is None:
             return
         annotations, focus = self._walk
@@ -953,20 +1081,271 @@ class NetworkCanvas(QWidget):
             else:
                 x0, y0, x1, y1 = self._edge_ends(focus.column, focus.neuron, focus.source)
                 self._add_walk_item(self._walk_line(x0, y0, x1, y1, QColor(WALK_FOCUS), 4.0))
-        self._place_walk_labels(annotations, focus)
 
-    def _place_walk_labels(self, annotations: Annotations, focus: Focus | None) -> None:
-        """Put the stage's numbers on the canvas, most important first, leaving out any that
-        would cover one already placed: the focused item, then the stage's own neurons and
-        edges, then the rest (a dense network keeps the numbers that matter readable)."""
+    # ----- labels -----------------------------------------------------------------------------
+
+    def _values_wanted_here(self) -> bool:
+        """Whether weights and biases are to be written on this network: wanted, a small
+        network, and not in a step-through (whose snapshot holds the weights after the step it
+        explains; the step's own numbers are the walk's labels)."""
+        snapshot = self._snapshot
+        if not self._values_wanted or self._walk is not None or snapshot is None:
+            return False
+        sizes = snapshot.layer_sizes
+        weights = sum(a * b for a, b in itertools.pairwise(sizes))
+        return weights <= VALUE_LABEL_EDGE_LIMIT
+
+    def _values_drawn(self) -> bool:
+        """Whether weights and biases are written on the canvas now: wanted here, and there
+        is room between the columns."""
         g = self._geometry
-        # The neurons themselves are obstacles too: a number must not hide a neuron's picture.
-        placed = [
+        return g is not None and g.room_for_values and self._values_wanted_here()
+
+    def _fixed_text_boxes(self, g: _Geometry) -> list[labels.Rect]:
+        """What a label must not cover: every neuron, the input names, the output values, the
+        layers' names under the columns."""
+        boxes = [
             (g.xs[c] - g.sizes[c] / 2, y - g.sizes[c] / 2, g.sizes[c], g.sizes[c])
             for c in range(len(g.xs))
             for y in g.ys[c]
         ]
-        self._walk_shown = ({}, {})
+        for item in self._name_items + self._footer_items:
+            if item.isVisible():
+                box = item.boundingRect()
+                boxes.append((item.x(), item.y(), box.width(), box.height()))
+        if self._output_items:
+            # The room an output value takes, whatever its digits: the labels keep their place
+            # while the values change.
+            width = QFontMetricsF(self._label_font(LABEL_PX)).horizontalAdvance("−0.000") + 2
+            boxes += [(item.x(), item.y(), width, LABEL_PX * 1.4) for item in self._output_items]
+        return boxes
+
+    def _place_labels(self) -> None:
+        """Lay out every label the canvas draws in one placement, most important first: none
+        overlaps another or covers a neuron; what finds no room is gathered under "+N"."""
+        g, snapshot = self._geometry, self._snapshot
+        self._label_texts, self._label_rects, self._label_tips = {}, {}, {}
+        if g is None or snapshot is None:
+            self._label_layer.set_labels([])
+            return
+        requests: list[labels.Label] = []
+        rule = self._decision_rule()
+        lines, line_of = self._label_lines()
+        if self._walk is not None:
+            requests += self._walk_labels(*self._walk, line_of)
+        elif self._values_drawn():
+            requests += self._value_labels(line_of)
+        if rule is not None:
+            # The rule is a fixture of the plain picture; in a step-through the step's numbers
+            # come first.
+            requests.insert(len(requests) if self._walk is not None else 0, rule)
+        # While training, the numbers change every frame but their boxes seldom do: the same
+        # labels with boxes of the same sizes go where they went last time.
+        sizes = [self._measure_label(request.text, request.style) for request in requests]
+        signature = (
+            self._layout_generation,
+            self._walk_generation,
+            [request.key for request in requests],
+            sizes,
+        )
+        last = self._label_cache.get("placement")
+        if last is not None and last[0] == signature:
+            placement = last[1]
+        else:
+            width = float(self.view_box.rect().width())
+            placement = labels.place_labels(
+                requests,
+                self._label_obstacles,
+                self._measure_label,
+                bounds=(0.0, 0.0, max(width, 50.0), g.height),
+                prefer=self._label_spots,
+                lines=lines,
+            )
+            self._label_spots = placement.spot_index
+            self._label_cache["placement"] = (signature, placement)
+        entries = []
+        by_key = {request.key: request for request in requests}
+        for key, rect in placement.rects.items():
+            request = by_key[key]
+            entries.append((rect, request.text, request.style))
+            self._label_texts[key] = request.text
+            self._label_rects[key] = rect
+            if request.detail and key == ("rule",):
+                self._label_tips[key] = request.detail
+        for index, marker in enumerate(placement.markers):
+            key = ("marker", index)
+            style = LabelStyle(
+                MARKER_BACKGROUND, MARKER_BORDER, TEXT_COLOUR.name(), marker.style.px
+            )
+            entries.append((marker.rect, marker.text, style))
+            self._label_texts[key] = marker.text
+            self._label_rects[key] = marker.rect
+            count = len(marker.hidden)
+            heading = f"{count} number{'s' if count != 1 else ''} left out for room:"
+            # Today's numbers: the placement may be an earlier frame's.
+            hidden = [by_key[label.key] for label in marker.hidden]
+            listed = "\n".join(label.detail or label.text for label in hidden)
+            self._label_tips[key] = f"{heading}\n{listed}"
+        self._label_layer.set_labels(entries)
+        hidden = sum(label.gathered for label in placement.unplaced)
+        hidden += sum(len(marker.hidden) for marker in placement.markers)
+        if self._walk is not None and hidden:
+            self._walk_note.setText(
+                f"{hidden} number{'s' if hidden != 1 else ''} left out for room: "
+                "hover a +N to read them, or click to see"
+            )
+        else:
+            self._walk_note.setText("")
+        self._walk_note.setPos(8, g.height - FOOTER_HEIGHT + 20)
+
+    def _label_lines(self) -> tuple[np.ndarray | None, dict]:
+        """Every edge as a segment (m, 4) for labels to keep off, and each edge's index
+        (layer, unit, source) → row; (None, {}) for networks with too many edges."""
+        cached = self._label_cache.get("lines")
+        if cached is not None:
+            return cached
+        sizes = self._snapshot.layer_sizes
+        if sum(a * b for a, b in itertools.pairwise(sizes)) > LINE_AVOID_LIMIT:
+            found = (None, {})
+        else:
+            rows, line_of = [], {}
+            for p, (x0, x1) in enumerate(self._pair_x):
+                fan_in = sizes[p]
+                pairs = zip(self._pair_y0[p], self._pair_y1[p], strict=True)
+                for flat, (y0, y1) in enumerate(pairs):
+                    line_of[(p + 1, *divmod(flat, fan_in))] = len(rows)
+                    rows.append((x0, y0, x1, y1))
+            found = (np.array(rows, dtype=np.float64).reshape(-1, 4), line_of)
+        self._label_cache["lines"] = found
+        return found
+
+    def _measure_label(self, text: str, style: LabelStyle) -> tuple[float, float]:
+        return self._label_layer.measure(text, style.px, style.italic)
+
+    def _neuron_spots(self, column: int, unit: int, order: tuple[str, ...], ring: bool = False):
+        """Places beside a neuron, in `order`: "below", "above", "right", "left" of it, or
+        "right-up" (level with its bottom), "right-down" (with its top), "left-up", "left-down"."""
+        g = self._geometry
+        # With `ring`, room for the step-through's ring (up to 6 px out, 3.5 px wide).
+        gap = 8.0 if ring else 2.0
+        x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column] + 2 * (gap - 2)
+        right, left, top, bottom = x + size / 2 + 3, x - size / 2 - 4, y - size / 2, y + size / 2
+        spots = {
+            "below": (x, bottom + 2, 0.5, 0.0),
+            "above": (x, top - 2, 0.5, 1.0),
+            "right": (right, y, 0.0, 0.5),
+            "left": (left, y, 1.0, 0.5),
+            "right-up": (right, bottom, 0.0, 1.0),
+            "right-down": (right, top, 0.0, 0.0),
+            "left-up": (left, bottom, 1.0, 1.0),
+            "left-down": (left, top, 1.0, 0.0),
+        }
+        return tuple(spots[name] for name in order)
+
+    def _edge_spots(self, layer: int, unit: int, source: int, fractions) -> tuple:
+        x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
+        return tuple((x0 + t * (x1 - x0), y0 + t * (y1 - y0), 0.5, 0.5) for t in fractions)
+
+    def _short_name(self, column: int, unit: int) -> str:
+        if column == 0:
+            return self._snapshot.input_names[unit]
+        return f"layer {column} neuron {unit + 1}"
+
+    def _edge_name(self, layer: int, unit: int, source: int) -> str:
+        return f"{self._short_name(layer - 1, source)} → {self._short_name(layer, unit)}"
+
+    def _value_style(self, value: float, px: int) -> LabelStyle:
+        # The number takes its edge's colour, darkened to read as text: which number belongs to
+        # which edge shows where edges cross.
+        colour = TEXT_COLOUR.name()
+        if value > 0:
+            colour = palette.POSITIVE_TEXT
+        elif value < 0:
+            colour = palette.NEGATIVE_TEXT
+        return LabelStyle(VALUE_LABEL_BACKGROUND, VALUE_LABEL_BORDER, colour, px)
+
+    def _value_labels(self, line_of: dict) -> list[labels.Label]:
+        """Every bias beside its neuron, then every weight along its edge, read from the
+        snapshot the edges are drawn from, at the user's precision."""
+        snapshot, digits = self._snapshot, self._digits
+        px = self._value_label_px(self._canvas_side(self._geometry))
+        values = [v for biases in snapshot.biases for v in biases.tolist()]
+        values += [v for weights in snapshot.weights for v in weights.ravel().tolist()]
+        requests = []
+        for (key, spots, group, name, line), value in zip(
+            self._value_places(line_of), values, strict=True
+        ):
+            text = number(value, digits)
+            if key[0] == "bias":
+                text, detail = f"b {text}", f"bias of {name}: {text}"
+            else:
+                detail = f"w {name}: {text}"
+            style = self._value_style(value, px)
+            requests.append(labels.Label(key, text, spots, group, detail, style, line))
+        return requests
+
+    def _value_places(self, line_of: dict) -> list[tuple]:
+        """Per bias, then per weight (in the order of the snapshot's arrays): its key, spots,
+        group, name and edge, which hold for one layout."""
+        cached = self._label_cache.get("value places")
+        if cached is not None:
+            return cached
+        sizes = self._snapshot.layer_sizes
+        layers = len(sizes) - 1
+        places = []
+        for column in range(1, layers + 1):
+            order = ("above", "below", "left") if column == layers else ("below", "above", "right")
+            for unit in range(sizes[column]):
+                spots = self._neuron_spots(column, unit, order)
+                name = self._short_name(column, unit)
+                places.append((("bias", column, unit), spots, ("bias", column), name, -1))
+        for layer in range(1, layers + 1):
+            for unit in range(sizes[layer]):
+                for source in range(sizes[layer - 1]):
+                    key = ("weight", layer, unit, source)
+                    spots = self._edge_spots(layer, unit, source, VALUE_LABEL_SPOTS)
+                    name = self._edge_name(layer, unit, source)
+                    line = line_of.get((layer, unit, source), -1)
+                    places.append((key, spots, ("weight", layer, unit), name, line))
+        self._label_cache["value places"] = places
+        return places
+
+    def _decision_rule(self) -> labels.Label | None:
+        """How the output becomes a class, beside the output: "> 0.5 → dog" for one sigmoid
+        unit, "argmax" for several outputs; None for regression."""
+        snapshot = self._snapshot
+        if snapshot.task != "classification":
+            return None
+        layers = len(snapshot.layer_sizes) - 1
+        units = snapshot.layer_sizes[-1]
+        style = LabelStyle(VALUE_LABEL_BACKGROUND, "", MUTED_COLOUR.name(), THRESHOLD_PX, True)
+        if units >= 2:
+            spots = self._neuron_spots(layers, units - 1, ("below",))
+            spots += self._neuron_spots(layers, 0, ("above",))
+            tip = "The predicted class is the output neuron with the largest value (argmax)."
+            return labels.Label(
+                ("rule",), "argmax → class", spots, detail=tip, style=style, gathered=False
+            )
+        # The engine's rule (trainer.predicted_classes): class 1 above the middle of the output
+        # activation's range, 0 for tanh and linear outputs, 0.5 otherwise.
+        activation = snapshot.activation_names[-1]
+        threshold = 0.0 if activation in ("tanh", "linear") else 0.5
+        names = self._class_names
+        yes = names[1] if names and len(names) > 1 else "class 1"
+        no = names[0] if names else "class 0"
+        limit = number(threshold, self._digits)
+        tip = f"The network says {yes} when its output is above {limit}, {no} otherwise."
+        spots = self._neuron_spots(layers, 0, ("below", "above"))
+        text = f"> {limit} → {yes}"
+        return labels.Label(("rule",), text, spots, detail=tip, style=style, gathered=False)
+
+    def _walk_labels(
+        self, annotations: Annotations, focus: Focus | None, line_of: dict
+    ) -> list[labels.Label]:
+        """The stage's numbers, most important first: the focused item, then the stage's own
+        neurons and edges, then the rest (a dense network keeps the numbers that matter)."""
+        g = self._geometry
+        px = self._walk_label_px()
 
         def rank_neuron(key) -> int:
             if focus is not None and not focus.is_edge and key == (focus.column, focus.neuron):
@@ -987,61 +1366,53 @@ class NetworkCanvas(QWidget):
         candidates += [(rank_edge(k), 1, k, t) for k, t in annotations.edge_text.items()]
         candidates.sort(key=lambda c: (c[0], c[1]))
         columns = len(g.xs)
-        items: dict[tuple, QGraphicsSimpleTextItem] = {}
-        requests: list[labels.Label] = []
+        requests = []
         for _, is_edge, key, text in candidates:
+            background = WALK_LABEL_BACKGROUND
             if is_edge:
-                layer, unit, source = key
-                x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
                 if key in annotations.changed_edges:
                     background = WALK_CHANGED_BACKGROUND
                 elif key in annotations.locked_edges:
                     background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
-                else:
-                    background = WALK_LABEL_BACKGROUND
                 # Towards the target end first: labels of edges that cross do not land on one
                 # another there; further back along the edge when that spot is taken.
-                spots = tuple(
-                    (x0 + t * (x1 - x0), y0 + t * (y1 - y0), 0.5, 0.5) for t in EDGE_LABEL_SPOTS
-                )
+                spots = self._edge_spots(*key, EDGE_LABEL_SPOTS)
+                name, group = self._edge_name(*key), ("walk-edge", *key[:2])
             else:
                 column, unit = key
-                background = WALK_LABEL_BACKGROUND
-                x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column]
-                below = (x, y + size / 2 + 2, 0.5, 0.0)
-                right = (x + size / 2 + 3, y, 0.0, 0.5)
-                left = (x - size / 2 - 4, y, 1.0, 0.5)
-                above = (x, y - size / 2 - 2, 0.5, 1.0)
-                spots = (below, left, above) if column == columns - 1 else (below, right, above)
-            items[(is_edge, key)] = self._label_item(text, background)
-            requests.append(labels.Label((is_edge, key), text, spots))
+                side = "left" if column == columns - 1 else "right"
+                order = ("below", side, "above", f"{side}-up", f"{side}-down")
+                # Clear of the ring first; where columns stand close, touching it.
+                spots = self._neuron_spots(column, unit, order, ring=True)
+                spots += self._neuron_spots(column, unit, order)
+                name, group = self._short_name(column, unit), ("walk-neuron", column)
+            requests.append(
+                labels.Label(
+                    ("walk-edge" if is_edge else "walk-neuron", *key),
+                    text,
+                    spots,
+                    group=group,
+                    detail=f"{name}: {text.replace(chr(10), ', ')}",
+                    style=LabelStyle(background, WALK_LABEL_BORDER, TEXT_COLOUR.name(), px),
+                    line=line_of.get(key, -1) if is_edge else -1,
+                )
+            )
+        return requests
 
-        def measure(text: str) -> tuple[float, float]:
-            box = sizes[text]
-            return box.width(), box.height()
+    @staticmethod
+    def _value_label_px(side: float) -> int:
+        low, high = VALUE_LABEL_PX_RANGE
+        return int(np.clip(side * VALUE_LABEL_PX_PER_PIXEL, low, high))
 
-        sizes = {request.text: items[request.key].boundingRect() for request in requests}
-        placement = labels.place_labels(
-            requests, placed, measure, allowance=LABEL_OVERLAP, gather=False
-        )
-        for (is_edge, key), (x, y, _, _) in placement.rects.items():
-            label = items[(is_edge, key)]
-            label.setPos(x, y)
-            self._add_walk_item(label)
-            self._walk_shown[is_edge][key] = label.text()
-        left_out = len(candidates) - len(self._walk_shown[0]) - len(self._walk_shown[1])
-        self._walk_note.setText(
-            f"{left_out} number{'s' if left_out != 1 else ''} left out for room; click to see"
-            if left_out
-            else ""
-        )
-        self._walk_note.setPos(8, g.height - FOOTER_HEIGHT + 20)
+    @staticmethod
+    def _canvas_side(g: _Geometry) -> float:
+        width = float(g.xs[-1] - g.xs[0]) if len(g.xs) > 1 else g.height
+        return min(width, g.height)
 
     def _walk_label_px(self) -> int:
-        g = self._geometry
-        width = float(g.xs[-1] - g.xs[0]) if len(g.xs) > 1 else g.height
         low, high = WALK_LABEL_PX_RANGE
-        return int(np.clip(min(width, g.height) * WALK_LABEL_PX_PER_PIXEL, low, high))
+        side = self._canvas_side(self._geometry)
+        return int(np.clip(side * WALK_LABEL_PX_PER_PIXEL, low, high))
 
     def _add_walk_item(self, item) -> None:
         self.view_box.addItem(item, ignoreBounds=True)
@@ -1096,32 +1467,6 @@ class NetworkCanvas(QWidget):
         else:
             path.addEllipse(QPointF(x, y), size / 2, size / 2)
         return _outline(path, colour, width, Z_WALK_RINGS)
-
-    def _label_item(self, text: str, background: str) -> QGraphicsSimpleTextItem:
-        label = QGraphicsSimpleTextItem(text)
-        font = QFont()
-        font.setPixelSize(self._walk_label_px())
-        label.setFont(font)
-        label.setBrush(QBrush(TEXT_COLOUR))
-        label.setZValue(Z_WALK_TEXT)
-        box = label.boundingRect().adjusted(-3, -1, 3, 1)
-        plate = QGraphicsPathItem(label)
-        outline = QPainterPath()
-        outline.addRoundedRect(box, 3, 3)
-        plate.setPath(outline)
-        plate.setBrush(QBrush(QColor(background)))
-        plate.setPen(QPen(QColor(WALK_LABEL_BORDER), 1))
-        plate.setFlag(plate.GraphicsItemFlag.ItemStacksBehindParent)
-        return label
-
-    def _add_label(self, text: str, x: float, y: float, background: str, centred: bool) -> None:
-        label = self._label_item(text, background)
-        box = label.boundingRect()
-        if centred:
-            label.setPos(x - box.width() / 2, y - box.height() / 2)
-        else:
-            label.setPos(x, y)
-        self._add_walk_item(label)
 
     # ----- header buttons ---------------------------------------------------------------------
 

@@ -13,6 +13,10 @@ POSITIVE = "#1A85FF"
 NEUTRAL = "#EEEEEE"
 # Edges near zero: darker than NEUTRAL so that a faint edge still shows on a white canvas.
 EDGE_NEUTRAL = "#D0D0D0"
+# The numbers written on edges take their edge's hue, darkened to read as text on white
+# (contrast above 4.5:1, the WCAG threshold for small text).
+NEGATIVE_TEXT = "#A84600"
+POSITIVE_TEXT = "#0B5CB5"
 
 LUT_SIZE = 256
 

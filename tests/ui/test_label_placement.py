@@ -10,7 +10,7 @@ from simulator.ui.canvas.labels import Label, place_labels, rects_overlap, spot_
 CHAR_WIDTH, LINE_HEIGHT = 7.0, 14.0
 
 
-def _measure(text: str) -> tuple[float, float]:
+def _measure(text: str, style=None) -> tuple[float, float]:
     return CHAR_WIDTH * len(text), LINE_HEIGHT
 
 
@@ -127,3 +127,29 @@ def test_leftovers_with_no_room_for_a_marker_join_the_nearest_one():
     # Without gathering, leftovers are reported as they are.
     plain = place_labels(requests, neurons, _measure, gather=False)
     assert [label.key for label in plain.unplaced] == ["b", "c"]
+
+
+def test_a_label_that_is_not_gathered_is_left_out_alone():
+    neurons = [_neuron(100, 100)]
+    blocked = ((100, 100, 0.5, 0.5),)
+    free = ((300, 300, 0.5, 0.5),)
+    requests = [
+        Label("n", "1.5", free, group="g"),
+        Label("m", "2.5", free, group="g"),
+        Label("rule", "> 0.5 → dog", blocked, group="g", gathered=False),
+    ]
+    placement = place_labels(requests, neurons, _measure)
+    assert [label.key for label in placement.unplaced] == ["rule"]
+    assert [label.key for m in placement.markers for label in m.hidden] == ["m"]
+
+
+def test_a_label_keeps_off_other_edges_when_it_can():
+    import numpy as np
+
+    lines = np.array([[0.0, 0.0, 200.0, 0.0], [100.0, -50.0, 100.0, 50.0]])
+    spots = _along(0, 0, 200, 0, ts=(0.5, 0.25))  # the middle is where the two cross
+    placement = place_labels([Label("w", "0.5", spots, line=0)], [], _measure, lines=lines)
+    assert placement.spot_index == {"w": 1}
+    # Its own edge does not count, and a crossed spot is still better than none.
+    placement = place_labels([Label("w", "0.5", spots[:1], line=0)], [], _measure, lines=lines)
+    assert placement.spot_index == {"w": 0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication, QToolButton, QToolTip
 
+from simulator.app import walkthrough as walk
 from simulator.app.session import Simulation
 from simulator.app.snapshot import take_snapshot
 from simulator.app.storage import load_scenario, validate_scenario_dict
@@ -315,3 +317,200 @@ def test_architecture_change_rebuilds_and_small_sizes_fit(qtbot, spiral_snapshot
 def test_hit_outside_everything_is_nothing(canvas, qtbot, spiral_snapshot):
     _show(canvas, qtbot, spiral_snapshot)
     assert canvas.hit_target(QPointF(3, 3)) is None
+
+
+# ----- numbers written on the canvas ------------------------------------------------------------
+
+WORKED_EXAMPLE = ROOT / "scenarios" / "x1-x2-worked-example.json"
+CAT_VS_DOG = ROOT / "scenarios" / "cat-vs-dog.json"
+
+
+def _preset(path: Path) -> Simulation:
+    return Simulation(load_scenario(path))
+
+
+def _expected_values(snapshot, digits: int) -> dict:
+    """What the canvas must write: every weight on its edge, every bias beside its neuron."""
+    expected = {}
+    for layer, weights in enumerate(snapshot.weights, start=1):
+        for (unit, source), value in np.ndenumerate(weights):
+            expected[("weight", layer, unit, source)] = walk.number(float(value), digits)
+        for unit, value in enumerate(snapshot.biases[layer - 1]):
+            expected[("bias", layer, unit)] = f"b {walk.number(float(value), digits)}"
+    return expected
+
+
+def _values_shown(canvas: NetworkCanvas) -> dict:
+    return {k: t for k, t in canvas.label_texts().items() if k[0] in ("weight", "bias")}
+
+
+def _assert_labels_apart(canvas: NetworkCanvas, sizes) -> None:
+    """No two labels (or "+N" markers) overlap, and none covers a neuron."""
+    rects = list(canvas.label_rects().items())
+    assert rects
+    for (key_a, a), (key_b, b) in itertools.combinations(rects, 2):
+        assert not a.intersects(b), (key_a, key_b)
+    neurons = [canvas.neuron_box(c, u) for c, n in enumerate(sizes) for u in range(n)]
+    for key, rect in rects:
+        for neuron in neurons:
+            assert not rect.intersects(neuron), key
+
+
+def test_a_small_network_shows_every_weight_and_bias_and_they_follow_training(canvas, qtbot):
+    simulation = _preset(WORKED_EXAMPLE)
+    canvas.set_digits(4)
+    _show(canvas, qtbot, take_snapshot(simulation, 0))
+    first = _expected_values(take_snapshot(simulation, 0), 4)
+    assert _values_shown(canvas) == first
+    assert canvas.label_texts()[("weight", 1, 0, 0)] == "−0.5"  # a true minus sign
+
+    simulation.train_epochs(1)
+    trained = take_snapshot(simulation, 0)
+    canvas.set_snapshot(trained)
+    assert _values_shown(canvas) == _expected_values(trained, 4)
+    assert _values_shown(canvas) != first
+
+    # The precision is the user's.
+    canvas.set_digits(7)
+    assert _values_shown(canvas) == _expected_values(trained, 7)
+    # Turned off, the numbers go; back on, they return.
+    canvas.set_values_shown(False)
+    assert _values_shown(canvas) == {}
+    canvas.set_values_shown(True)
+    assert _values_shown(canvas) == _expected_values(trained, 7)
+
+
+def test_a_large_network_is_not_written_on(canvas, qtbot, spiral_snapshot):
+    _show(canvas, qtbot, spiral_snapshot)
+    assert _values_shown(canvas) == {}
+    assert not canvas.values_shown()
+
+
+@pytest.mark.parametrize("path", [WORKED_EXAMPLE, CAT_VS_DOG], ids=lambda p: p.stem)
+def test_written_numbers_never_overlap_nor_cover_a_neuron(canvas, qtbot, path):
+    simulation = _preset(path)
+    simulation.train_epochs(3)
+    snapshot = take_snapshot(simulation, 0)
+    _show(canvas, qtbot, snapshot)
+    assert _values_shown(canvas) == _expected_values(snapshot, canvas._digits)
+    _assert_labels_apart(canvas, snapshot.layer_sizes)
+
+
+def _walk_to_backward(canvas: NetworkCanvas, simulation: Simulation):
+    """Show the step-through's first backward stage of a step on sample 0 on `canvas`."""
+    _, trace = simulation.trace_sample(0)
+    stage = next(s for s in walk.stages(trace) if s.kind == "backward" and s.column == 1)
+    focus = walk.default_focus(stage, trace)
+    annotations = walk.annotations(trace, stage, focus)
+    canvas.set_walkthrough(annotations, focus)
+    return annotations
+
+
+def test_step_through_numbers_on_crossing_edges_stay_apart(canvas, qtbot):
+    simulation = _preset(WORKED_EXAMPLE)
+    snapshot = take_snapshot(simulation, 0)
+    _show(canvas, qtbot, snapshot)
+    annotations = _walk_to_backward(canvas, simulation)
+    neurons, edges = canvas.walk_texts()
+    # Every ∂L/∂w of the crossing edges is written, none on another.
+    assert edges == annotations.edge_text
+    assert neurons == annotations.neuron_text
+    assert _values_shown(canvas) == {}  # the step's own numbers, not the live weights
+    _assert_labels_apart(canvas, snapshot.layer_sizes)
+
+
+@OFFSCREEN_TOOLTIP
+def test_numbers_without_room_gather_under_a_marker_that_lists_them(qtbot):
+    widget = NetworkCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(400, 260)
+    widget.show()
+    qtbot.waitExposed(widget)
+    simulation = _preset(CAT_VS_DOG)
+    snapshot = take_snapshot(simulation, 0)
+    _show(widget, qtbot, snapshot)
+    annotations = _walk_to_backward(widget, simulation)
+    markers = widget.markers()
+    assert markers
+    _assert_labels_apart(widget, snapshot.layer_sizes)
+    neurons, edges = widget.walk_texts()
+    hidden = {**annotations.neuron_text, **annotations.edge_text}
+    for key in [*neurons, *edges]:
+        hidden.pop(key)
+    listed = "\n".join(tip for _, _, tip in markers)
+    # Each number left out is in a marker's list, and the markers count them all.
+    assert hidden
+    for text in hidden.values():
+        assert text.replace("\n", ", ") in listed
+    assert sum(int(text[1:]) for text, _, _ in markers) == len(hidden)
+    text, centre, tip = markers[0]
+    _hover(widget, centre)
+    qtbot.waitUntil(lambda: QToolTip.text() == tip)
+    assert f"{text[1:]} number" in tip
+
+
+def _rule_near_output(canvas: NetworkCanvas, snapshot) -> str:
+    rect = canvas.label_rects()[("rule",)]
+    output = len(snapshot.layer_sizes) - 1
+    boxes = [canvas.neuron_box(output, u) for u in range(snapshot.layer_sizes[-1])]
+    # Right beside an output neuron: within a few pixels of its box.
+    assert any(rect.adjusted(-6, -6, 6, 6).intersects(box) for box in boxes)
+    return canvas.label_texts()[("rule",)]
+
+
+def test_the_decision_rule_is_written_at_the_output(canvas, qtbot):
+    simulation = _preset(CAT_VS_DOG)
+    snapshot = take_snapshot(simulation, 0)
+    _show(canvas, qtbot, snapshot)
+    assert _rule_near_output(canvas, snapshot) == "> 0.5 → class 1"
+    canvas.set_class_names(("cat", "dog"))
+    assert _rule_near_output(canvas, snapshot) == "> 0.5 → dog"
+
+    softmax = take_snapshot(_preset(ROOT / "scenarios" / "three-classes.json"), 0)
+    canvas.set_snapshot(softmax)
+    assert _rule_near_output(canvas, softmax) == "argmax → class"
+
+    regression = take_snapshot(_preset(ROOT / "scenarios" / "regression-plane.json"), 0)
+    canvas.set_snapshot(regression)
+    assert ("rule",) not in canvas.label_texts()
+
+
+def test_the_worked_example_opens_written_on_and_the_view_toggle_is_kept(qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from simulator.app.preferences import Preferences
+    from simulator.ui.main_window import MainWindow
+
+    windows = []
+
+    def open_window(path: Path) -> MainWindow:
+        main = MainWindow(_preset(path), Preferences(tmp_path / "prefs.ini"))
+        main.resize(1400, 860)
+        main.show()
+        qtbot.waitUntil(lambda: main.controller.snapshot is not None, timeout=10_000)
+        windows.append(main)
+        return main
+
+    try:
+        window = open_window(WORKED_EXAMPLE)
+        canvas, toggle = window.canvas, window.weights_on_edges_action
+        assert toggle.isChecked()
+        assert "20 weights" in toggle.toolTip()
+        digits = window.preferences.digits()
+        qtbot.waitUntil(lambda: _values_shown(canvas) == _expected_values(canvas._snapshot, digits))
+        # The step-through's precision setting is the canvas's too.
+        window.step_through.digits_spin.setValue(digits + 2)
+        assert _values_shown(canvas) == _expected_values(canvas._snapshot, digits + 2)
+        toggle.trigger()
+        assert _values_shown(canvas) == {}
+        # Kept for the next scenario and the next run.
+        again = open_window(CAT_VS_DOG)
+        assert not again.weights_on_edges_action.isChecked()
+        qtbot.waitUntil(lambda: ("rule",) in again.canvas.label_texts())
+        assert _values_shown(again.canvas) == {}
+        assert again.canvas.label_texts()[("rule",)] == "> 0.5 → dog"
+    finally:
+        for main in windows:
+            main.ask_unsaved_changes = lambda: QMessageBox.StandardButton.Discard
+            main.close()
+            main.deleteLater()
