@@ -579,8 +579,9 @@ def test_symmetry_random_weights_break_the_tie():
 def test_the_format_pages_first_example_is_the_symmetry_lesson(tmp_path):
     page = (resources_dir() / "scenario-format.md").read_text(encoding="utf-8")
     section = page.split("## A first example", 1)[1].split("\n## ", 1)[0]
-    assert "lesson on symmetry" in section
-    assert "three of the four points" in section
+    words = " ".join(section.split("```json", 1)[0].split())
+    assert "lesson on symmetry" in words
+    assert "three of the four points" in words
     example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
     path = Path(tmp_path, "example.json")
     path.write_text(json.dumps(example), encoding="utf-8")
