@@ -1,11 +1,14 @@
 """Scenario files, the public face: load a file (read, check, upgrade, build) and save one safely.
 
-The parts live in simulator.app.files: read (limits, strict JSON, the scan), migrate (format
-versions), schema, rules (what the schema cannot say), write (the text and the atomic replace).
+The parts live in simulator.app.files: read (limits, regular files only, strict JSON, the scan),
+migrate (format versions), schema, rules (what the schema cannot say), relocate (CSV data that
+goes with a file saved elsewhere), write (the text, the atomic replace, no debris).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +24,7 @@ from simulator.app.scenario import (
 )
 from simulator.resources import resource_path
 
-from .files import migrate, read, rules, schema, write
+from .files import migrate, read, relocate, rules, schema, write
 from .files.errors import (
     Invalid,
     ScenarioError,
@@ -31,7 +34,7 @@ from .files.errors import (
     too_large,
 )
 from .files.migrate import CURRENT_VERSION, MIGRATIONS
-from .files.read import MAX_DEPTH, MAX_FILE_BYTES
+from .files.read import MAX_DEPTH, MAX_FILE_BYTES, NotRegularFileError, open_regular_file
 from .files.rules import MAX_PARAMETERS, MAX_SAMPLES
 from .files.schema import scenario_schema
 
@@ -42,10 +45,12 @@ __all__ = [
     "MAX_PARAMETERS",
     "MAX_SAMPLES",
     "MIGRATIONS",
+    "NotRegularFileError",
     "ScenarioError",
     "UnsupportedVersionError",
     "csv_path",
     "load_scenario",
+    "open_regular_file",
     "save_scenario",
     "scenario_schema",
     "scenario_summary",
@@ -82,20 +87,24 @@ def validate_scenario_dict(obj: Any, *, file: str, base_dir: Path | None = None)
         raise problem.scenario_error(file) from None
 
 
-def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
+def save_scenario(scenario: Scenario, path: str | os.PathLike) -> Scenario:
     """Write `scenario` to `path` atomically: the old file is replaced whole or not at all.
 
-    The scenario is checked like a loaded file, the text built in memory, written to a temporary
+    CSV data beside the scenario goes with it into another folder (files/relocate.py: the path
+    rewritten, or a copy of the CSV written beside the new file). The scenario is then checked
+    as the loader will read it from `path`, the text built in memory, written to a temporary
     file in the same folder, flushed to disk and renamed over `path`; an existing file keeps its
-    permissions. Raises ScenarioError (field "" for OS failures) and then leaves any old file
-    untouched.
+    permissions. Returns the scenario as written (its CSV path as in the new file, its
+    `source_path` the new file's absolute path). Raises ScenarioError (field "" for OS failures)
+    and then leaves any old file untouched and no file of its own behind.
     """
     path = Path(path)
     file = path.name or str(path)
-    obj = scenario_to_dict(scenario)
-    # Never write a file that nnsim would refuse to read back (NaN weights after divergence, a
-    # state that does not fit the network): refuse the save instead, keeping the old file.
     try:
+        scenario, csv_copy = relocate.relocated(scenario, path.parent)
+        obj = scenario_to_dict(scenario)
+        # Never write a file that nnsim would refuse to read back (NaN weights after divergence,
+        # a state that does not fit the network): refuse the save instead, keeping the old file.
         _validate(obj, base_dir=path.parent, source=None)
     except Invalid as problem:
         raise problem.scenario_error(file, "cannot be saved: ") from None
@@ -103,7 +112,17 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
     limit = read.MAX_FILE_BYTES
     if len(data) > limit:
         raise ScenarioError(file, "", f"cannot be saved: {too_large(len(data), limit)}")
-    write.write_atomically(path, data, file)
+    # One block, so that a signal during the scenario's write also removes the CSV's copy.
+    with write.signals_end_the_write():
+        copied = None if csv_copy is None else relocate.copy_csv(csv_copy, path.parent, file)
+        try:
+            write.write_atomically(path, data, file)
+        except BaseException:
+            if copied is not None:  # a copy that no file refers to would be debris
+                with contextlib.suppress(OSError):
+                    os.unlink(copied)
+            raise
+    return dataclasses.replace(scenario, source_path=path.absolute())
 
 
 def scenario_summary(scenario: Scenario) -> str:

@@ -947,10 +947,7 @@ def test_failed_save_leaves_the_old_file_alone(
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    if failing == "write":
-        monkeypatch.setattr(file_write.tempfile, "NamedTemporaryFile", _failing_temp_file(fail))
-    else:
-        monkeypatch.setattr(file_write.os, failing, fail)
+    monkeypatch.setattr(file_write.os, failing, fail)
     with pytest.raises(ScenarioError) as info:
         save_scenario(changed, path)
     assert (info.value.file, info.value.field) == ("keep.json", "")
@@ -959,18 +956,6 @@ def test_failed_save_leaves_the_old_file_alone(
     assert path.read_bytes() == old
     assert os.listdir(tmp_path) == ["keep.json"]
     assert load_scenario(path).title == "Two relu units"
-
-
-def _failing_temp_file(fail):
-    """A NamedTemporaryFile whose write() fails after the file was created."""
-    real = file_write.tempfile.NamedTemporaryFile
-
-    def make(*args: object, **kwargs: object):
-        handle = real(*args, **kwargs)
-        handle.write = fail
-        return handle
-
-    return make
 
 
 def test_save_into_missing_folder(tmp_path: Path) -> None:

@@ -98,7 +98,13 @@ def describe(value: Any) -> str:
 
 def too_large(size: int, limit: int) -> str:
     """Say that a scenario file of `size` bytes exceeds `limit` bytes."""
-    return (
-        f"the file is too large ({size / 1e6:,.0f} MB; "
-        f"scenario files may have at most {limit / 1e6:,.0f} MB)"
-    )
+    return f"the file is too large ({sizes(size, limit, 'scenario files may have at most')})"
+
+
+def sizes(size: int, limit: int, between: str) -> str:
+    """Return "<size>; <between> <limit>" in MB, or in bytes when the MB figures would look
+    equal (200,000,001 bytes is 200 MB, like its limit)."""
+    shown, allowed = f"{size / 1e6:,.0f} MB", f"{limit / 1e6:,.0f} MB"
+    if shown == allowed:
+        shown, allowed = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"{shown}; {between} {allowed}"

@@ -3,13 +3,15 @@ JSON Schema cannot see (non-finite numbers, repeated keys, absurd nesting, non-J
 
 from __future__ import annotations
 
+import errno
+import gzip
 import json
 import math
 import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import Invalid, too_large
 
@@ -29,7 +31,7 @@ def read_scenario_bytes(path: Path) -> bytes:
             raise Invalid("", "is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
             raise Invalid("", too_large(info.st_size, MAX_FILE_BYTES))
-        with open(path, "rb") as stream:
+        with open_regular_file(path) as stream:
             # Read one byte past the limit: the file may have grown since stat().
             data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
@@ -41,6 +43,66 @@ def read_scenario_bytes(path: Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise Invalid("", too_large(len(data), MAX_FILE_BYTES))
     return data
+
+
+class NotRegularFileError(OSError):
+    """A FIFO, device, socket or folder where a file to read was expected; `strerror` says which
+    ("not a regular file but a named pipe (FIFO)")."""
+
+
+def file_kind(mode: int) -> str:
+    """Name the kind of file an st_mode describes: "a regular file", "a named pipe (FIFO)"..."""
+    kinds = (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def open_regular_file(path: str | os.PathLike, *, gunzip: bool = False) -> BinaryIO:
+    """Open `path` (links followed) for reading bytes, if it is a regular file.
+
+    Anything else is refused before it is opened, because opening a FIFO waits for a writer and
+    reading a device may never end: raises NotRegularFileError, or the OSError of stat or open.
+    With `gunzip` the stream gives the unpacked bytes of a gzip file; closing it closes the file.
+    """
+    _require_regular(os.stat(path).st_mode, path)
+    # Non-blocking, so that a FIFO put in the file's place after stat() cannot hold the open;
+    # for a regular file the flag changes nothing.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        _require_regular(os.fstat(fd).st_mode, path)
+        stream = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    return _GzipStream(stream) if gunzip else stream
+
+
+def _require_regular(mode: int, path: str | os.PathLike) -> None:
+    if not stat.S_ISREG(mode):
+        code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+        raise NotRegularFileError(code, f"not a regular file but {file_kind(mode)}", str(path))
+
+
+class _GzipStream(gzip.GzipFile):
+    """A gzip reader that also closes the file it reads from (GzipFile leaves it open)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 class NonFinite:

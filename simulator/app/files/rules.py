@@ -3,6 +3,8 @@ output layer, limits on size, features the data offers, a CSV path that stays in
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -23,6 +25,7 @@ from simulator.app.scenario import (
 from simulator.resources import resource_path
 
 from .errors import Invalid, count, describe
+from .read import file_kind
 
 MAX_PARAMETERS = 2_000_000  # keeps a saved file (with optimizer state) well under MAX_FILE_BYTES
 MAX_SAMPLES = 1_000_000
@@ -200,6 +203,13 @@ def _check_csv_path(text: str, base_dir: Path | None) -> None:
         raise Invalid(field, f"cannot resolve the path: {exc}") from None
     if not target.is_relative_to(root):
         raise Invalid(field, "leads outside the scenario's folder (through a link)")
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):
+        return  # a missing file is reported when the data is read, naming what to put where
+    if not stat.S_ISREG(mode):
+        # Refused now, from stat() alone: reading a FIFO or a device would wait for ever.
+        raise Invalid(field, f"{text} is {file_kind(mode)}, not a regular file")
 
 
 def _check_shipped_csv(name: str) -> None:
