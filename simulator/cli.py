@@ -26,15 +26,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a scenario for more epochs")
+    train = commands.add_parser(
+        "train",
+        help="train a scenario for more epochs",
+        description="Train a scenario for more epochs. A step is kept only if the loss it leads "
+        "to is finite: when a step makes the loss or a weight infinite or not a number, it is "
+        "undone, training stops there (exit code 1) and the kept, finite state is reported and "
+        "saved.",
+    )
     train.add_argument("file", help="scenario file (.json)")
     train.add_argument("--epochs", type=int, required=True, help="epochs to train (more than 0)")
-    train.add_argument("--out", help="write the trained scenario here")
+    train.add_argument(
+        "--out", help="write the trained scenario here (after a divergence: the kept state)"
+    )
     train.add_argument("--json", action="store_true", help="print one JSON object")
 
     trace = commands.add_parser("trace", help="one training step on one sample, every number")
     trace.add_argument("file", help="scenario file (.json)")
-    trace.add_argument("--sample", type=int, default=0, help="training sample index (default 0)")
+    trace.add_argument(
+        "--sample",
+        type=int,
+        default=1,
+        help="training sample number, counted from 1 as the app does (default 1)",
+    )
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     trace.add_argument("--digits", type=int, default=6, help="significant digits in text mode")
 
@@ -128,7 +142,10 @@ def command_train(args: argparse.Namespace) -> int:
         progress.close()
     steps = trainer.step_count - steps_before
     train, test = simulation.evaluate()
-    if args.out:
+    # After a divergence the kept state's losses are finite unless no finite state could be
+    # kept (the file's own weights already give an infinite loss): such weights are not saved.
+    saveable = train.loss is None or math.isfinite(train.loss)
+    if args.out and saveable:
         from .app.storage import save_scenario
 
         save_scenario(simulation.to_scenario(), Path(args.out))
@@ -142,6 +159,8 @@ def command_train(args: argparse.Namespace) -> int:
             "seconds": seconds,
             "steps_per_second": steps / seconds if seconds > 0 else None,
             "diverged": diverged,
+            "undone_step": record.undone_step if diverged else None,
+            "divergence": record.divergence if diverged else None,
         }
         if simulation.classification:
             result["train_accuracy"] = train.accuracy
@@ -155,17 +174,19 @@ def command_train(args: argparse.Namespace) -> int:
         print(_metrics_line("train", train.loss, train.accuracy))
         if test.loss is not None:
             print(_metrics_line("test ", test.loss, test.accuracy))
-        if args.out:
+        if args.out and saveable:
             print(f"saved {args.out}")
     if diverged:
+        from .app.session import divergence_message
+
         print(
-            f"nnsim: training stopped at step {trainer.step_count + 1}: the loss or a weight "
-            "became infinite or not a number, so that step was undone; "
-            "try a smaller learning rate",
+            f"nnsim: {divergence_message(record)} Training stopped at step {trainer.step_count} "
+            f"(epoch {trainer.epoch}); try a smaller learning rate.",
             file=sys.stderr,
         )
-        return EXIT_FAILURE
-    return EXIT_OK
+    if args.out and not saveable:
+        print(f"nnsim: {args.out} not written: the training loss is not finite", file=sys.stderr)
+    return EXIT_FAILURE if diverged or not saveable else EXIT_OK
 
 
 def _json_number(value):
@@ -177,14 +198,16 @@ def command_trace(args: argparse.Namespace) -> int:
 
     simulation = _load(args.file)
     count = len(simulation.data.train_inputs)
-    if not 0 <= args.sample < count:
+    if not 1 <= args.sample <= count:
+        numbers = "1 sample (1)" if count == 1 else f"{count} samples (1 to {count})"
         raise CommandError(
             f"{Path(args.file).name}: --sample {args.sample} does not exist: "
-            f"the training set has {count} samples (0 to {count - 1})"
+            f"the training set has {numbers}"
         )
     if not 1 <= args.digits <= 17:
         raise CommandError("--digits must be between 1 and 17")
-    _, trace = simulation.trace_sample(args.sample)
+    # Samples are numbered from 1, as the app numbers them; the engine indexes from 0.
+    _, trace = simulation.trace_sample(args.sample - 1)
     if args.json:
         print(json.dumps(trace_to_json(trace, args.sample)))
     else:

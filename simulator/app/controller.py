@@ -102,6 +102,10 @@ class TrainingController(QObject):
     def _on_worker_progressed(self, progress: Progress) -> None:
         if progress.history_reset is not None:
             self.history = History.from_dict(progress.history_reset)
+            self.history.divergence = progress.divergence
+            self._history_dirty = True
+        elif progress.divergence is not None:
+            self.history.divergence = progress.divergence
             self._history_dirty = True
         for point in progress.history_points:
             self.history.append(*point)
@@ -266,6 +270,10 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> None:
     except (ScenarioError, ValueError) as exc:
         worker.report(f"That change was not made: {exc}")
         return
+    if checked.state is not None and checked.state.step == current.state.step:
+        # The run goes on from where it stood (a lower learning rate, say): its curve keeps the
+        # divergence mark, which only starting over (Reset, new weights or network) clears.
+        simulation.history.divergence = worker.simulation.history.divergence
     worker.replace_simulation(simulation)
 
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .scenario import HISTORY_KEYS
 
 DEFAULT_CAPACITY = 4096
+
+
+class DivergenceMark(NamedTuple):
+    """Where a run diverged, for the learning curves: the kept state's place in epochs (a
+    fraction within an epoch: epoch + batch_in_epoch / batches per epoch), its training loss
+    (finite; None only when no finite state could be kept) and the step that was undone (None
+    when none could be)."""
+
+    epoch: float
+    train_loss: float | None
+    undone_step: int | None
 
 
 class History:
@@ -22,6 +35,8 @@ class History:
         self.capacity = max(16, int(capacity))
         self.stride = 1
         self._columns: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+        # Shown on the curves until the run starts again; never saved with the columns.
+        self.divergence: DivergenceMark | None = None
 
     def __len__(self) -> int:
         return len(self._columns["epoch"])

@@ -8,6 +8,7 @@ import gzip
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,8 +16,15 @@ from ..engine import datasets, features, tabular
 from ..engine.network import Network
 from ..engine.optimizers import make_optimizer
 from ..engine.trace import StepTrace
-from ..engine.trainer import Evaluation, Regularization, StepRecord, Trainer, evaluate
-from .history import History
+from ..engine.trainer import (
+    DIVERGED_WEIGHTS,
+    Evaluation,
+    Regularization,
+    StepRecord,
+    Trainer,
+    evaluate,
+)
+from .history import DivergenceMark, History
 from .scenario import (
     SHIPPED_PREFIX,
     CsvData,
@@ -59,6 +67,14 @@ class Checkpoint:
     step: int
 
 
+class _KeptState(NamedTuple):
+    """A whole training state to fall back on: parameters, optimizer state, trainer position."""
+
+    parameters: np.ndarray
+    optimizer: dict
+    position: dict
+
+
 class Simulation:
     """Owns the engine objects of one open scenario. Not thread-safe: one thread drives it."""
 
@@ -75,6 +91,11 @@ class Simulation:
         state = scenario.state
         if state is not None:
             _restore_state(self, state)
+        # The last divergence caught (a diverged StepRecord), None until one is.
+        self.divergence: StepRecord | None = None
+        # The state to go back to should undoing a step not make the losses finite: the last
+        # epoch end whose losses were measured finite, or the state the simulation began in.
+        self._fallback = self._kept_state()
 
     @property
     def classification(self) -> bool:
@@ -83,8 +104,9 @@ class Simulation:
     # ----- training ------------------------------------------------------------------------
 
     def train_epochs(self, epochs: int, on_step=None) -> StepRecord | None:
-        """Train `epochs` more epochs, recording the history after each; stops at a diverged
-        step. `on_step(record)` is called after every step (for progress bars)."""
+        """Train `epochs` more epochs, recording the history after each; stops at a divergence,
+        the step that led to it undone (see `settle_divergence`), and returns its diverged
+        record. `on_step(record)` is called after every step (for progress bars)."""
         trainer = self.trainer
         record = None
         target = trainer.epoch + epochs
@@ -93,18 +115,46 @@ class Simulation:
             if on_step is not None:
                 on_step(record)
             if record.diverged:
-                break
-            if record.epoch_finished:
-                self.record_history()
+                return self.settle_divergence(record)
+            if record.epoch_finished and self.record_history() is None:
+                return self.divergence
         return record
 
-    def record_history(self) -> tuple:
-        """Offer the current epoch's train and test loss and accuracy to the history; return
-        them as (epoch, train_loss, test_loss, train_accuracy, test_accuracy)."""
+    def record_history(self) -> tuple | None:
+        """Offer the finished epoch's train and test loss and accuracy to the history and return
+        them as (epoch, train_loss, test_loss, train_accuracy, test_accuracy). When a loss is
+        not finite, the step that finished the epoch is undone instead, nothing is recorded,
+        `divergence` holds the diverged record and None is returned."""
         train, test = self.evaluate()
+        if not (_finite(train.loss) and _finite(test.loss)):
+            found = train.loss if not _finite(train.loss) else test.loss
+            record = self.trainer.undo_last_step(loss=found)
+            if record is None:  # a step since undone or replaced: nothing left to take back
+                record = self._stopped_record(found)
+            self.settle_divergence(record)
+            return None
         point = (self.trainer.epoch, train.loss, test.loss, train.accuracy, test.accuracy)
         self.history.append(*point)
+        self._fallback = self._kept_state()
         return point
+
+    def settle_divergence(self, record: StepRecord) -> StepRecord:
+        """After a diverged `record` (the trainer has undone the step that led there), make sure
+        the kept state's train and test losses are finite: when they are not, go back to the
+        last epoch end where they were (or where the simulation began). Marks the divergence
+        on the history, keeps it in `divergence` and returns it, `step` and `epoch` saying
+        where training now stands."""
+        trainer = self.trainer
+        train, test = self.evaluate()
+        if not (_finite(train.loss) and _finite(test.loss)) and self._fallback is not None:
+            self._go_back(self._fallback)
+            train, test = self.evaluate()
+            record = record._replace(step=trainer.step_count, epoch=trainer.epoch)
+        place = trainer.epoch + trainer.batch_in_epoch / trainer.steps_per_epoch
+        kept_loss = train.loss if _finite(train.loss) else None
+        self.history.divergence = DivergenceMark(place, kept_loss, record.undone_step)
+        self.divergence = record
+        return record
 
     def evaluate(self) -> tuple[Evaluation, Evaluation]:
         """Return the (train, test) loss and accuracy of the current network."""
@@ -146,6 +196,22 @@ class Simulation:
         np.copyto(self.network.parameters, checkpoint.parameters)
         self.trainer.optimizer.load_state(checkpoint.optimizer)
         self.trainer.step_count = checkpoint.step
+        self.trainer.forget_last_step()
+
+    def _kept_state(self) -> _KeptState:
+        trainer = self.trainer
+        return _KeptState(
+            self.network.parameters.copy(), trainer.optimizer.state(), trainer.position()
+        )
+
+    def _go_back(self, kept: _KeptState) -> None:
+        np.copyto(self.network.parameters, kept.parameters)
+        self.trainer.optimizer.load_state(kept.optimizer)
+        self.trainer.restore_position(kept.position)
+
+    def _stopped_record(self, loss: float) -> StepRecord:
+        trainer = self.trainer
+        return StepRecord(trainer.step_count, trainer.epoch, loss, 0.0, False, True)
 
     # ----- back to a scenario ----------------------------------------------------------------
 
@@ -180,6 +246,32 @@ class Simulation:
             network=dataclasses.replace(scenario.network, layers=layers),
             state=state,
         )
+
+
+def divergence_message(record: StepRecord) -> str:
+    """Say in plain words which step a diverged `record` undid and why, for a learner: "Step 7
+    was undone: it made the loss infinite." (and where training went back to, when further)."""
+    if record.divergence == DIVERGED_WEIGHTS:
+        why = "it made a weight infinite or not a number (NaN)"
+    elif math.isnan(record.loss):
+        why = "it made the loss not a number (NaN)"
+    else:
+        why = "it made the loss infinite"
+    if record.undone_step is None:
+        what = "infinite" if math.isinf(record.loss) else "not a number (NaN)"
+        return f"The loss is {what} at step {record.step}, and there is no step to undo."
+    text = f"Step {record.undone_step} was undone: {why}."
+    if record.step < record.undone_step - 1:
+        text += (
+            f" The loss was not finite just before it either, so training went back to step "
+            f"{record.step}, the last point where it was."
+        )
+    return text
+
+
+def _finite(value: float | None) -> bool:
+    """None (no data to measure on) counts as finite: there is nothing infinite to show."""
+    return value is None or math.isfinite(value)
 
 
 def load_dataset(scenario: Scenario) -> Dataset:

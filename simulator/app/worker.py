@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 
 from .frame_budget import FASTEST_INTERVAL
-from .session import Simulation
+from .history import DivergenceMark
+from .session import Simulation, divergence_message
 from .snapshot import DataPicture, Snapshot, data_picture, take_snapshot
 
 EMIT_INTERVAL = FASTEST_INTERVAL  # at most one report per displayed frame
@@ -25,10 +26,11 @@ STEPS_BETWEEN_LOOKS = 16
 # even when steps are slow to be timed (a coarse clock).
 MAX_STEPS_PER_SLICE = 4096
 
-DIVERGENCE_MESSAGE = (
-    "Training paused: the last step would have made the loss or a weight infinite or not a "
-    "number, so it was undone. This usually means the learning rate is too high for this "
-    "network and data; try a smaller one (for example a tenth), or Reset."
+# Follows the plain words of `divergence_message`, which say which step was undone and why.
+DIVERGENCE_ADVICE = (
+    "Training paused with the weights from before that step. This usually means the learning "
+    "rate is too high for this network and data: lower it (for example to a tenth) and go on, "
+    "or Reset."
 )
 
 Command = Callable[["TrainingWorker"], None]
@@ -40,8 +42,9 @@ class Progress:
 
     history_points: every epoch finished since then, as (epoch, train_loss, test_loss,
     train_accuracy, test_accuracy). data and scenario are set when the simulation was replaced
-    (then history_reset holds the whole history as columns). message explains a pause or a
-    refused change.
+    (then history_reset holds the whole history as columns, and divergence the mark its history
+    carries). divergence marks a divergence caught since the last report (the kept state's place
+    and loss, the step undone). message explains a pause or a refused change.
     """
 
     snapshot: Snapshot | None
@@ -51,6 +54,7 @@ class Progress:
     data: DataPicture | None = None
     scenario: object | None = None
     history_reset: dict | None = None
+    divergence: DivergenceMark | None = None
     message: str | None = None
 
 
@@ -83,6 +87,7 @@ class TrainingWorker(QObject):
         self._dirty = True
         self._replaced = True
         self._message: str | None = None
+        self._divergence: DivergenceMark | None = None
         self._last_emit = -1e9
         self._steps_since_emit = 0
         self._pace_origin = 0.0
@@ -165,14 +170,16 @@ class TrainingWorker(QObject):
             record = step()
             done += 1
             if record.diverged:
-                self.playing = False
-                self._pending_steps = self._pending_epochs = 0
-                self._message = DIVERGENCE_MESSAGE
+                self._stop_at_divergence(simulation.settle_divergence(record))
                 break
             if self._pending_steps:
                 self._pending_steps -= 1
             if record.epoch_finished:
-                self._history_points.append(simulation.record_history())
+                point = simulation.record_history()
+                if point is None:  # the epoch's last step made the loss on the whole set infinite
+                    self._stop_at_divergence(simulation.divergence)
+                    break
+                self._history_points.append(point)
                 if self._pending_epochs:
                     self._pending_epochs -= 1
             if done % STEPS_BETWEEN_LOOKS == 0 and (not inbox.empty() or self._clock() >= deadline):
@@ -181,6 +188,13 @@ class TrainingWorker(QObject):
         self._pace_steps += done
         if done:
             self._dirty = True
+
+    def _stop_at_divergence(self, record) -> None:
+        """Pause and say which step was undone and why; the curve marks where it happened."""
+        self.playing = False
+        self._pending_steps = self._pending_epochs = 0
+        self._message = f"{divergence_message(record)} {DIVERGENCE_ADVICE}"
+        self._divergence = self.simulation.history.divergence
 
     def _paced_allowance(self) -> int | None:
         """Steps allowed now under the speed limit (None: no limit). Sleeps on the inbox when
@@ -197,7 +211,7 @@ class TrainingWorker(QObject):
 
     def _maybe_emit(self) -> None:
         now = self._clock()
-        if not (self._dirty or self._message or self._history_points):
+        if not (self._dirty or self._message or self._history_points or self._divergence):
             return
         if now - self._last_emit < self._emit_interval and not self._message:
             return
@@ -213,9 +227,11 @@ class TrainingWorker(QObject):
             data=data_picture(simulation) if replaced else None,
             scenario=simulation.scenario if replaced else None,
             history_reset=simulation.history.to_dict() if replaced else None,
+            divergence=simulation.history.divergence if replaced else self._divergence,
             message=self._message,
         )
         self._history_points = []
+        self._divergence = None
         self._steps_since_emit = 0
         self._dirty = False
         self._replaced = False

@@ -2,7 +2,9 @@
 
 Each optimizer first *proposes* a step from a gradient without touching its own state, so that a
 step the trainer rejects (it would make a weight non-finite) leaves no trace; `commit` then makes
-the proposed state current.
+the proposed state current. Committing swaps buffers rather than copying them, so the state from
+before the last commit is still at hand until the next proposal: `undo_commit` swaps it back, which
+is how the trainer takes back a step whose next forward pass finds the loss non-finite.
 """
 
 from __future__ import annotations
@@ -26,9 +28,14 @@ class SGD:
         # PyTorch creates the velocity buffer on the first step; None until then.
         self.velocity: np.ndarray | None = None
         self._proposed_velocity = np.zeros(size) if momentum else None
+        self.can_undo_commit = False
+        self._commit_swapped = False
+        self._commit_created_velocity = False
 
     def propose(self, grad: np.ndarray) -> np.ndarray:
         """Return the step s (shaped like `grad`) with θ_new = θ − s; the state is unchanged."""
+        # The proposal is written over the buffer that holds the state before the last commit.
+        self.can_undo_commit = False
         if self.momentum:
             proposed = self._proposed_velocity
             if self.velocity is None:
@@ -43,10 +50,24 @@ class SGD:
 
     def commit(self) -> None:
         """Make the state of the last proposal current."""
+        self._commit_swapped = bool(self.momentum)
         if self.momentum:
+            self._commit_created_velocity = self.velocity is None
             if self.velocity is None:
                 self.velocity = np.empty_like(self._proposed_velocity)
             self.velocity, self._proposed_velocity = self._proposed_velocity, self.velocity
+        self.can_undo_commit = True
+
+    def undo_commit(self) -> None:
+        """Go back to the state before the last `commit` (velocity None again if it was), bit
+        for bit; possible once, and only before the next `propose` or `load_state`."""
+        if not self.can_undo_commit:
+            raise RuntimeError("no commit to undo")
+        self.can_undo_commit = False
+        if self._commit_swapped:
+            self.velocity, self._proposed_velocity = self._proposed_velocity, self.velocity
+            if self._commit_created_velocity:
+                self.velocity = None
 
     def state(self) -> dict:
         """Return the optimizer state as {"velocity": flat copy or None}."""
@@ -54,6 +75,7 @@ class SGD:
 
     def load_state(self, state: dict) -> None:
         """Restore a state returned by `state` (velocity flat, or None)."""
+        self.can_undo_commit = False
         velocity = state.get("velocity")
         self.velocity = None if velocity is None else np.array(velocity, dtype=np.float64)
         if self.velocity is not None and self._proposed_velocity is None:
@@ -90,9 +112,12 @@ class Adam:
         self._v_next = np.zeros(size)
         self._scratch = np.zeros(size)
         self._step = np.zeros(size)
+        self.can_undo_commit = False
 
     def propose(self, grad: np.ndarray) -> np.ndarray:
         """Return the step s with θ_new = θ − s; m, v and t are unchanged until `commit`."""
+        # The proposal is written over the buffers that hold the moments before the last commit.
+        self.can_undo_commit = False
         t = self.t + 1
         m_next, v_next, scratch = self._m_next, self._v_next, self._scratch
         np.multiply(self.m, self.beta1, out=m_next)
@@ -117,6 +142,17 @@ class Adam:
         self.t += 1
         self.m, self._m_next = self._m_next, self.m
         self.v, self._v_next = self._v_next, self.v
+        self.can_undo_commit = True
+
+    def undo_commit(self) -> None:
+        """Go back to the moments and step count before the last `commit`, bit for bit;
+        possible once, and only before the next `propose` or `load_state`."""
+        if not self.can_undo_commit:
+            raise RuntimeError("no commit to undo")
+        self.can_undo_commit = False
+        self.t -= 1
+        self.m, self._m_next = self._m_next, self.m
+        self.v, self._v_next = self._v_next, self.v
 
     def state(self) -> dict:
         """Return {"t": int, "m": flat copy, "v": flat copy}."""
@@ -124,6 +160,7 @@ class Adam:
 
     def load_state(self, state: dict) -> None:
         """Restore a state returned by `state`."""
+        self.can_undo_commit = False
         self.t = int(state["t"])
         self.m = np.array(state["m"], dtype=np.float64)
         self.v = np.array(state["v"], dtype=np.float64)

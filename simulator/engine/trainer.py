@@ -1,5 +1,5 @@
-"""Mini-batch training: one step at a time, as a generator of small immutable records, with
-divergence caught before it reaches the weights and an optional full trace of a step."""
+"""Mini-batch training: one step at a time, as a generator of small immutable records, with a
+step kept only while the loss it leads to stays finite and an optional full trace of a step."""
 
 from __future__ import annotations
 
@@ -18,9 +18,19 @@ from .trace import SAMPLE_GRADIENT_LIMIT, LayerTrace, StepTrace
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
 
 
+# Why a step was undone: it made the loss non-finite (found by the next forward pass, the next
+# step's or a whole-set evaluation's), or it made a weight non-finite (found at once).
+DIVERGED_LOSS = "loss"
+DIVERGED_WEIGHTS = "weights"
+
+
 class StepRecord(NamedTuple):
     """What one step did. `step` and `epoch` count completed steps and epochs after it; `loss` is
-    the batch's data loss before the update and `penalty` the regularization term apart."""
+    the batch's data loss before the update and `penalty` the regularization term apart.
+
+    A diverged record applied nothing and undid the step numbered `undone_step` (None when
+    there was none to undo): `divergence` says why (DIVERGED_LOSS or DIVERGED_WEIGHTS), `loss`
+    is the loss that was found, and `step` and `epoch` say where the kept state stands."""
 
     step: int
     epoch: int
@@ -28,6 +38,8 @@ class StepRecord(NamedTuple):
     penalty: float
     epoch_finished: bool
     diverged: bool
+    undone_step: int | None = None
+    divergence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,12 @@ class Trainer:
     The shuffle RNG is consumed only when an epoch begins (one permutation per epoch), so the
     position (epoch, batch_in_epoch) and the RNG state at the epoch's start say exactly where a
     run stands; `position()` and `restore_position()` move it in and out of saved files.
+
+    A step is kept only if the loss it leads to is finite. The parameters before the last step
+    are kept (one copy per step) and the optimizer can swap its state back, so when the next
+    forward pass finds a non-finite loss, the step that led there is undone exactly;
+    `undo_last_step()` does the same for a consumer whose own forward pass (a whole-set
+    evaluation) finds one.
     """
 
     def __init__(
@@ -97,11 +115,15 @@ class Trainer:
         self.batch_in_epoch = 0
         self._order: np.ndarray | None = None
         self._epoch_start_rng_state: dict | None = None
+        # Where the run stood before the last applied step, as a plain tuple (made on every
+        # step, so kept cheap): (step_count, epoch, batch_in_epoch, order, epoch start RNG
+        # state, RNG state before the step drew a new order or None). None: nothing to undo.
+        self._before_last_step: tuple | None = None
 
         size = network.parameters.size
         self.grad = np.zeros(size)
         self._grad_weights, self._grad_biases = network.split(self.grad)
-        self._candidate = np.zeros(size)
+        self._parameters_before_last_step = np.zeros(size)
         self._penalty_scratch = np.zeros(network.weight_count)
         self._workspaces: dict[int, Workspace] = {}
         self._gather_x: dict[int, np.ndarray] = {}
@@ -137,11 +159,13 @@ class Trainer:
             self.rng.bit_generator.state = position["shuffle_rng"]
         self._order = None
         self._epoch_start_rng_state = None
+        self._before_last_step = None
 
     # ----- training ------------------------------------------------------------------------
 
     def steps(self) -> Iterator[StepRecord]:
-        """Yield one StepRecord per mini-batch, forever; a diverged step is yielded, not applied."""
+        """Yield one StepRecord per mini-batch, forever; a diverged record applied nothing and
+        undid the step before it when that step led to the non-finite loss."""
         while True:
             yield self.step()
 
@@ -160,8 +184,18 @@ class Trainer:
         """Run one mini-batch of the epoch's order. With `trace`, also keep a StepTrace in
         `last_trace` (copies; costs nothing when False)."""
         n = len(self.inputs)
-        if self._order is None:
+        order_before = self._order
+        epoch_start_before = self._epoch_start_rng_state
+        if order_before is None:
             self._begin_epoch(n)
+        here = (
+            self.step_count,
+            self.epoch,
+            self.batch_in_epoch,
+            order_before,
+            epoch_start_before,
+            self._epoch_start_rng_state if order_before is None else None,
+        )
         start = self.batch_in_epoch * self.batch_size
         stop = min(start + self.batch_size, n)
         if self.shuffle:
@@ -177,26 +211,50 @@ class Trainer:
         else:
             x = self.inputs[start:stop]
             y = self.targets[start:stop]
-        diverged, loss, penalty, step_trace = self._apply_batch(x, y, trace)
-        finished = False
-        if not diverged:
+        record = self._apply_batch(x, y, trace, here)
+        if not record.diverged:
             self.batch_in_epoch += 1
             if self.batch_in_epoch >= self.steps_per_epoch:
                 self.batch_in_epoch = 0
                 self.epoch += 1
                 self._order = None
-                finished = True
-        self.last_trace = step_trace
-        return StepRecord(self.step_count, self.epoch, loss, penalty, finished, diverged)
+                record = record._replace(epoch=self.epoch, epoch_finished=True)
+        return record
 
     def step_on(self, x: np.ndarray, y: np.ndarray) -> tuple[StepRecord, StepTrace]:
         """Take one traced step on the given batch (x (n, in), y (n, out)) outside the epoch's
-        order: the step-through's single sample. Counts as a step, not as epoch progress."""
+        order: the step-through's single sample. Counts as a step, not as epoch progress. A
+        non-finite loss applies nothing but undoes no earlier step: a look at one sample does
+        not rewrite the run (its caller restores its own checkpoint)."""
         x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, self.inputs.shape[1])
         y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1, self.targets.shape[1])
-        diverged, loss, penalty, step_trace = self._apply_batch(x, y, True)
-        record = StepRecord(self.step_count, self.epoch, loss, penalty, False, diverged)
-        return record, step_trace
+        here = (
+            self.step_count,
+            self.epoch,
+            self.batch_in_epoch,
+            self._order,
+            self._epoch_start_rng_state,
+            None,
+        )
+        record = self._apply_batch(x, y, True, here, undo_before=False)
+        return record, self.last_trace
+
+    def undo_last_step(self, loss: float = math.nan) -> StepRecord | None:
+        """Undo the last applied step exactly: parameters bit for bit, optimizer state, step
+        count, epoch, batch_in_epoch, the epoch's order and the shuffle RNG, also when that step
+        finished an epoch and the next one has drawn its order. For a consumer whose own forward
+        pass found `loss` non-finite. Returns the diverged StepRecord naming the undone step, or
+        None when there is none to undo (no step yet, one already undone, or the position or the
+        optimizer state replaced since)."""
+        undone = self._undo_last_step()
+        if undone is None:
+            return None
+        return self._diverged_record(loss, 0.0, undone, DIVERGED_LOSS)
+
+    def forget_last_step(self) -> None:
+        """Make the last step permanent: call after changing the parameters or the optimizer
+        state from outside, which an undo would otherwise overwrite."""
+        self._before_last_step = None
 
     def _begin_epoch(self, n: int) -> None:
         self._epoch_start_rng_state = self.rng.bit_generator.state
@@ -208,57 +266,106 @@ class Trainer:
             ws = self._workspaces[count] = Workspace(self.network, count)
         return ws
 
+    def _undo_last_step(self) -> int | None:
+        """Go back to before the last applied step; return its number, or None."""
+        before = self._before_last_step
+        if before is None or not self.optimizer.can_undo_commit:
+            return None
+        undone = self.step_count
+        np.copyto(self.network.parameters, self._parameters_before_last_step)
+        self.optimizer.undo_commit()
+        self._rewind(before)
+        self._before_last_step = None
+        return undone
+
+    def _rewind(self, before: tuple) -> None:
+        """Put the position back to `before` (see `_before_last_step`), and the RNG to where it
+        was: no epoch order drawn since then leaves a trace."""
+        step_count, epoch, batch_in_epoch, order, epoch_start, rng_before_draw = before
+        if rng_before_draw is not None:
+            self.rng.bit_generator.state = rng_before_draw
+        elif self._order is not None and self._order is not order:
+            # The step finished its epoch and the next call drew the new epoch's order.
+            self.rng.bit_generator.state = self._epoch_start_rng_state
+        self.step_count, self.epoch, self.batch_in_epoch = step_count, epoch, batch_in_epoch
+        self._order, self._epoch_start_rng_state = order, epoch_start
+
+    def _diverged_record(
+        self, loss: float, penalty: float, undone: int | None, divergence: str
+    ) -> StepRecord:
+        return StepRecord(
+            self.step_count, self.epoch, loss, penalty, False, True, undone, divergence
+        )
+
     def _apply_batch(
-        self, x: np.ndarray, y: np.ndarray, trace: bool
-    ) -> tuple[bool, float, float, StepTrace | None]:
-        """Forward, backward, regularize, freeze and update on one batch; returns (diverged,
-        loss, penalty, trace or None)."""
+        self, x: np.ndarray, y: np.ndarray, trace: bool, here: tuple, *, undo_before: bool = True
+    ) -> StepRecord:
+        """Forward, backward, regularize, freeze and update on one batch, the run standing at
+        `here` (see `_before_last_step`). A non-finite loss applies nothing and (with
+        `undo_before`) undoes the step before, which led to it; a step that would make a weight
+        non-finite is taken back at once. Keeps a StepTrace in `last_trace` when `trace`."""
         network = self.network
         params = network.parameters
         grad = self.grad
         ws = self._workspace(len(x))
+        penalty = 0.0
+        penalty_grad = gradient_record = None
+        # One errstate for the whole step: entering one costs as much as a small layer's product.
         with np.errstate(all="ignore"):
             forward_into(network, x, ws)
             last = network.layer_count - 1
             loss = losses.loss_value(self.loss_name, ws.z[last], ws.a[last], y)
-            backward_into(network, self.loss_name, y, ws, self._grad_weights, self._grad_biases)
-            penalty = 0.0
-            penalty_grad = None
-            if self.regularization.active:
-                penalty, penalty_grad = self._regularize(params, grad, trace)
-            gradient_record = grad.copy() if trace else None
-            for frozen in self._frozen_slices:
-                grad[frozen] = 0.0
-            step = self.optimizer.propose(grad)
-            candidate = self._candidate
-            np.subtract(params, step, out=candidate)
-            # A sum is non-finite exactly when some element is (or when the weights are so large
-            # that their sum overflows, which is divergence too).
-            diverged = not (math.isfinite(loss) and math.isfinite(np.add.reduce(candidate)))
-        step_trace = None
+            loss_finite = math.isfinite(loss)
+            if loss_finite or trace:  # a diverged step's trace still shows its gradients
+                backward_into(network, self.loss_name, y, ws, self._grad_weights, self._grad_biases)
+                if self.regularization.active:
+                    penalty, penalty_grad = self._regularize(params, grad, trace)
+                if trace:
+                    gradient_record = grad.copy()
+            if loss_finite:
+                for frozen in self._frozen_slices:
+                    grad[frozen] = 0.0
+                step = self.optimizer.propose(grad)
+                # From here the step before can no longer be undone: its parameters and
+                # optimizer state are being overwritten by this one's.
+                self._before_last_step = None
+                before = self._parameters_before_last_step
+                np.copyto(before, params)
+                np.subtract(params, step, out=params)
+                # A sum is non-finite exactly when some element is (or when the weights are so
+                # large that their sum overflows, which is divergence too).
+                weights_finite = math.isfinite(np.add.reduce(params))
+        self.last_trace = None
+        if not loss_finite:
+            if trace:
+                self.last_trace = self._make_trace(
+                    x, y, ws, loss, penalty, gradient_record, penalty_grad, None, None, True
+                )
+            return self._diverged_on_loss(loss, penalty, here, undo_before)
+        if not weights_finite:
+            np.copyto(params, before)
+            self._rewind(here)
+            if trace:
+                self.last_trace = self._make_trace(
+                    x, y, ws, loss, penalty, gradient_record, penalty_grad, None, None, True
+                )
+            return self._diverged_record(loss, penalty, self.step_count + 1, DIVERGED_WEIGHTS)
+        self.optimizer.commit()
+        self.step_count += 1
+        self._before_last_step = here
         if trace:
-            before = params.copy()
-            after = before if diverged else candidate.copy()
-            step_copy = np.zeros_like(step) if diverged else step.copy()
-        if not diverged:
-            np.copyto(params, candidate)
-            self.optimizer.commit()
-            self.step_count += 1
-        if trace:
-            step_trace = self._make_trace(
-                x,
-                y,
-                ws,
-                loss,
-                penalty,
-                gradient_record,
-                penalty_grad,
-                before,
-                after,
-                step_copy,
-                diverged,
+            self.last_trace = self._make_trace(
+                x, y, ws, loss, penalty, gradient_record, penalty_grad, before, step, False
             )
-        return diverged, loss, penalty, step_trace
+        return StepRecord(self.step_count, self.epoch, loss, penalty, False, False)
+
+    def _diverged_on_loss(
+        self, loss: float, penalty: float, here: tuple, undo_before: bool
+    ) -> StepRecord:
+        undone = self._undo_last_step() if undo_before else None
+        if undone is None:
+            self._rewind(here)  # an epoch's order drawn by this call is put back
+        return self._diverged_record(loss, penalty, undone, DIVERGED_LOSS)
 
     def _regularize(
         self, params: np.ndarray, grad: np.ndarray, trace: bool
@@ -279,9 +386,18 @@ class Trainer:
         return penalty, (share.copy() if trace else None)
 
     def _make_trace(
-        self, x, y, ws, loss, penalty, gradient, penalty_grad, before, after, step, diverged
+        self, x, y, ws, loss, penalty, gradient, penalty_grad, before, step, diverged
     ) -> StepTrace:
+        """Copy the step's numbers. `before` (the parameters before an applied step) and `step`
+        are None for a diverged step: the trace shows the weights the forward pass used, and no
+        update."""
         network = self.network
+        if diverged:
+            before = network.parameters.copy()
+            after = before
+            step = np.zeros_like(before)
+        else:
+            after = network.parameters
         grad_w, grad_b = network.split(gradient)
         before_w, before_b = network.split(before)
         after_w, after_b = network.split(after)

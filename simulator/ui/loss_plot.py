@@ -1,4 +1,5 @@
-"""The learning curves: training and test loss against epochs, and accuracy for classification."""
+"""The learning curves: training and test loss against epochs, accuracy for classification, and
+where a run diverged."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..app.history import History
+from ..app.history import DivergenceMark, History
 from .palette import NEGATIVE, POSITIVE
 
 # The palette's colour-blind-safe blue and orange; test curves also differ by dash, so the pair
@@ -32,6 +33,21 @@ def _percent(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
+def divergence_label(mark: DivergenceMark) -> str:
+    """The few words beside the divergence marker, e.g. "diverged — step 7 undone"."""
+    if mark.undone_step is None:
+        return "diverged"
+    return f"diverged — step {mark.undone_step} undone"
+
+
+def _marker_point(mark: DivergenceMark | None) -> tuple[float, float] | None:
+    """Where the divergence marker sits: the kept state's place in epochs and its training
+    loss; None when there is no mark or no finite loss to put it at."""
+    if mark is None or mark.train_loss is None or not math.isfinite(mark.train_loss):
+        return None
+    return float(mark.epoch), float(mark.train_loss)
+
+
 def _sample(color: str, line: str) -> QLabel:
     """A line sample in the curve's colour and dash, for the legend above the plot."""
     label = QLabel(line)
@@ -42,7 +58,9 @@ def _sample(color: str, line: str) -> QLabel:
 class LossPlot(QWidget):
     """Plots a History. set_history(history) redraws from its columns, at most once every
     `redraw_interval_ms` (a later call within it is drawn when the interval ends, latest
-    wins); set_task(task) shows the accuracy axis for classification; clear() empties the plot."""
+    wins); set_task(task) shows the accuracy axis for classification; clear() empties the plot.
+    A history's divergence mark is drawn as a cross at the kept state's training loss (the last
+    finite point) with a short label naming the undone step."""
 
     def __init__(
         self, parent: QWidget | None = None, *, redraw_interval_ms: int = REDRAW_INTERVAL_MS
@@ -127,6 +145,15 @@ class LossPlot(QWidget):
         self.test_curve = self._curve(TEST_COLOR, Qt.PenStyle.DashLine, 1)
         for curve in (self.train_curve, self.test_curve):
             item.addItem(curve)
+        # A PlotDataItem rather than a bare scatter item, so the log scale moves it as it moves
+        # the curves; the label is placed by hand (a TextItem knows nothing of log scales).
+        self.divergence_marker = pg.PlotDataItem(
+            pen=None, symbol="x", symbolSize=14, symbolPen=pg.mkPen(text, width=2), symbolBrush=None
+        )
+        self.divergence_text = pg.TextItem(color=text, anchor=(1.0, 1.0))
+        item.addItem(self.divergence_marker)
+        item.addItem(self.divergence_text, ignoreBounds=True)
+        self._divergence: DivergenceMark | None = None
 
         # Accuracy lives on its own view box and right axis, so the loss's log scale leaves it
         # alone and it always spans 0..1.
@@ -200,20 +227,32 @@ class LossPlot(QWidget):
         self._waiting_history = None
         self._redraw_timer.stop()
         self._since_draw.start()
-        if not len(history):
+        mark = _marker_point(history.divergence)
+        if not len(history) and mark is None:
             self.clear()
             return
         epochs = history.column("epoch")
         train, test = history.column("train_loss"), history.column("test_loss")
         self._set_curve(self.train_curve, epochs, train)
         self._set_curve(self.test_curve, epochs, test)
-        self._fit_ranges(epochs, train, test)
+        self._show_divergence(history.divergence)
+        if mark is None:
+            self._fit_ranges(epochs, train, test)
+        else:
+            self._fit_ranges(
+                np.append(epochs, mark[0]), np.append(train, mark[1]), np.append(test, np.nan)
+            )
+            self._place_divergence_label()
         train_accuracy = test_accuracy = None
         if self._classification:
             train_accuracy = history.column("train_accuracy")
             test_accuracy = history.column("test_accuracy")
             self._set_curve(self.train_accuracy_curve, epochs, train_accuracy)
             self._set_curve(self.test_accuracy_curve, epochs, test_accuracy)
+        if not len(history):  # diverged within the first epoch: the marker is the only point
+            self._write_summary(mark[1], None, None, None)
+            return
+        if self._classification:
             train_accuracy, test_accuracy = train_accuracy[-1], test_accuracy[-1]
         self._write_summary(train[-1], test[-1], train_accuracy, test_accuracy)
 
@@ -229,7 +268,12 @@ class LossPlot(QWidget):
             self.test_accuracy_curve,
         ):
             curve.setData([], [])
+        self._show_divergence(None)
         self._write_summary(None, None, None, None)
+
+    def divergence(self) -> DivergenceMark | None:
+        """Return the divergence the plot marks (None when it marks none)."""
+        return self._divergence
 
     def summary_text(self) -> str:
         """Return the latest figures as plain text, e.g. "train 0.1234 · test 0.1456"."""
@@ -255,10 +299,40 @@ class LossPlot(QWidget):
             self.test_accuracy_figure.setText(f"test {_percent(test_accuracy)}")
         self._plain = loss
 
+    def _show_divergence(self, mark: DivergenceMark | None) -> None:
+        self._divergence = mark
+        point = _marker_point(mark)
+        if point is None:
+            self.divergence_marker.setData([], [])
+            self.divergence_text.setText("")
+            self.divergence_text.hide()
+            return
+        x, y = point
+        self.divergence_marker.setData([x], [y])
+        self.divergence_text.setText(divergence_label(mark))
+        self.divergence_text.show()
+
+    def _place_divergence_label(self) -> None:
+        """Put the label beside the marker on the side with room: the marker often ends the
+        curve at its highest point, where a label above or to the right would be cut off."""
+        point = _marker_point(self._divergence)
+        if point is None:
+            return
+        x, y = point
+        if self.log_scale():
+            y = math.log10(y) if y > 0 else y
+        (left, right), (bottom, top) = self.plot_item.viewRange()
+        self.divergence_text.setAnchor(
+            (1.0 if x > (left + right) / 2 else 0.0, 0.0 if y > (bottom + top) / 2 else 1.0)
+        )
+        self.divergence_text.setPos(x, y)
+
     def _fit_ranges(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
         """Epochs from the first to the last; the loss axis from the smallest to the largest
         finite loss (in decades on a log axis). One call, so the view repaints once."""
-        x_range = (float(epochs[0]), float(max(epochs[-1], epochs[0] + 1)))
+        # From a whole epoch: a divergence in the first epoch is marked at a fraction of it.
+        first, last = math.floor(epochs.min()), float(epochs.max())
+        x_range = (first, max(last, first + 1))
         losses = np.concatenate((train, test))
         losses = losses[np.isfinite(losses)]
         if self.log_scale():
@@ -268,8 +342,9 @@ class LossPlot(QWidget):
             self._apply_ranges()
             return
         low, high = float(losses.min()), float(losses.max())
-        # A flat curve still gets a visible span around it.
-        margin = 0.05 * (high - low) if high - low > 1e-12 else 0.5
+        # A flat curve still gets a visible span around it, however large its value.
+        flat = high - low <= 1e-12 * max(1.0, abs(high))
+        margin = max(0.5, 0.05 * abs(high)) if flat else 0.05 * (high - low)
         self.plot_item.setRange(xRange=x_range, yRange=(low - margin, high + margin), padding=0.02)
 
     def _redraw_now(self) -> None:

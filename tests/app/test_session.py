@@ -1,16 +1,19 @@
 """A live simulation: built from a scenario, saved mid-run, loaded and continued bit for bit, and
 fed from a CSV beside the scenario."""
 
+import dataclasses
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simulator.app.session import Simulation
+from simulator.app.session import Simulation, divergence_message
 from simulator.app.storage import ScenarioError, load_scenario, save_scenario
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+PRESETS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def _steps(simulation, count):
@@ -144,3 +147,70 @@ def test_generator_classes_are_encoded_for_the_output_layer(tmp_path):
     simulation = Simulation(load_scenario(tmp_path / "s.json"))
     assert set(np.unique(simulation.data.train_targets)) == {-1.0, 1.0}  # Playground's labels
     assert simulation.classification
+
+
+def _preset_at(name: str, learning_rate: float | None = None) -> Simulation:
+    scenario = load_scenario(PRESETS / f"{name}.json")
+    if learning_rate is not None:
+        optimizer = dataclasses.replace(scenario.training.optimizer, learning_rate=learning_rate)
+        training = dataclasses.replace(scenario.training, optimizer=optimizer)
+        scenario = dataclasses.replace(scenario, training=training)
+    return Simulation(scenario)
+
+
+def test_learning_rate_too_high_keeps_only_finite_steps():
+    simulation = _preset_at("learning-rate-too-high")
+    records = []
+    last = simulation.train_epochs(5, on_step=records.append)
+    applied = [r for r in records if not r.diverged]
+    assert last.diverged
+    assert all(math.isfinite(r.loss) for r in applied)
+    # The sixth step sent the loss to infinity: the seventh forward pass found it, undid it.
+    assert (last.undone_step, last.divergence, last.step) == (6, "loss", 5)
+    assert len(applied) == 6
+    assert simulation.trainer.step_count == 5
+    assert np.isfinite(simulation.network.parameters).all()
+    train, test = simulation.evaluate()
+    assert math.isfinite(train.loss)
+    assert math.isfinite(test.loss)
+    mark = simulation.history.divergence
+    assert (mark.epoch, mark.train_loss, mark.undone_step) == (0.5, train.loss, 6)
+    assert divergence_message(last) == "Step 6 was undone: it made the loss infinite."
+
+
+def test_learning_rate_0_2_records_no_infinite_loss_in_its_history():
+    # Step 10 ends epoch 1 with weights whose loss on the whole training set is infinite: the
+    # epoch-end evaluation undoes it instead of recording the point.
+    simulation = _preset_at("learning-rate-too-high", 0.2)
+    last = simulation.train_epochs(5)
+    assert last.diverged
+    assert (last.undone_step, last.step, last.epoch) == (10, 9, 0)
+    columns = simulation.history.to_dict()
+    for key in ("train_loss", "test_loss"):
+        assert all(math.isfinite(v) for v in columns[key])
+    assert (simulation.trainer.epoch, simulation.trainer.batch_in_epoch) == (0, 9)
+    train, test = simulation.evaluate()
+    assert math.isfinite(train.loss)
+    assert math.isfinite(test.loss)
+    assert simulation.history.divergence.train_loss == train.loss
+
+
+def test_when_undoing_one_step_is_not_enough_training_goes_back_to_the_last_finite_epoch():
+    simulation = Simulation(load_scenario(DATA / "three-class-momentum.json"))
+    simulation.train_epochs(2)
+    at_epoch_two = simulation.network.parameters.copy()
+    position = simulation.trainer.position()
+    _steps(simulation, 2)
+    # Weights changed from outside (no step to undo) to ones whose loss is infinite.
+    simulation.network.parameters[...] *= 1e300
+    simulation.trainer.forget_last_step()
+
+    last = simulation.train_epochs(1)
+
+    assert last.diverged
+    assert last.undone_step is None
+    assert simulation.network.parameters.tobytes() == at_epoch_two.tobytes()
+    assert simulation.trainer.position() == position
+    assert (last.step, last.epoch) == (position["step"], 2)
+    assert math.isfinite(simulation.evaluate()[0].loss)
+    assert len(simulation.history) == 2

@@ -28,8 +28,9 @@ def nnsim(*args, check_code=None):
 
 
 def test_trace_json_of_the_design_card_example_has_its_true_numbers():
-    trace = json.loads(nnsim("trace", DESIGN_CARD, "--sample", 0, "--json", check_code=0).stdout)
+    trace = json.loads(nnsim("trace", DESIGN_CARD, "--sample", 1, "--json", check_code=0).stdout)
     assert set(trace) == {"sample", "input", "target", "forward", "loss", "backward", "update"}
+    assert trace["sample"] == 1  # samples are numbered from 1, as in the app
     assert trace["input"] == [1.0, 2.0]
     assert trace["target"] == [1.0]
     # Read literally, both hidden units get z = 0.5·1 − 0.5·2 = −0.5 and ReLU silences them.
@@ -155,6 +156,60 @@ def test_missing_file_is_bad_input_with_one_line(tmp_path, command):
 def test_sample_out_of_range_is_bad_input():
     result = nnsim("trace", DESIGN_CARD, "--sample", 5, check_code=2)
     assert "--sample 5" in result.stderr
+
+
+def test_trace_numbers_samples_from_one_as_the_app_does():
+    preset = scenarios_dir() / "learning-rate-too-high.json"
+    first = json.loads(nnsim("trace", preset, "--json", check_code=0).stdout)
+    second = json.loads(nnsim("trace", preset, "--sample", 2, "--json", check_code=0).stdout)
+    assert (first["sample"], second["sample"]) == (1, 2)
+    from simulator.app.session import Simulation
+    from simulator.app.storage import load_scenario
+
+    data = Simulation(load_scenario(preset)).data
+    assert first["input"] == data.train_inputs[0].tolist()  # sample 1 is the first row
+    assert second["input"] == data.train_inputs[1].tolist()
+    assert "sample 100" in nnsim("trace", preset, "--sample", 100, check_code=0).stdout
+    for outside in (0, 101):
+        result = nnsim("trace", preset, "--sample", outside, check_code=2)
+        assert "the training set has 100 samples (1 to 100)" in result.stderr
+
+
+def test_train_after_a_divergence_reports_and_saves_the_kept_finite_state(tmp_path):
+    out = tmp_path / "kept.json"
+    preset = scenarios_dir() / "learning-rate-too-high.json"
+    result = nnsim("train", preset, "--epochs", 5, "--json", "--out", out, check_code=1)
+    report = json.loads(result.stdout)
+    assert report["diverged"]
+    assert (report["undone_step"], report["divergence"], report["steps"]) == (6, "loss", 5)
+    assert report["train_loss"] is not None
+    assert math.isfinite(report["train_loss"])
+    assert report["test_loss"] is not None
+    assert math.isfinite(report["test_loss"])
+    assert "Step 6 was undone: it made the loss infinite" in result.stderr
+    assert "training stopped at step 5" in result.stderr.lower()
+    assert "before it is applied" not in result.stderr
+
+    saved = json.loads(out.read_text())
+    weights = [
+        value
+        for layer in saved["network"]["layers"]
+        for value in [*(w for row in layer["weights"] for w in row), *layer["biases"]]
+    ]
+    assert all(math.isfinite(w) for w in weights)
+    assert max(abs(w) for w in weights) < 1e100  # not the 7e103 the overflowing step made
+    again = json.loads(nnsim("train", out, "--epochs", 1, "--json", check_code=1).stdout)
+    assert again["steps"] == 5  # it goes on from the kept step, and diverges again
+    from simulator.app.session import Simulation
+    from simulator.app.storage import load_scenario
+
+    kept = Simulation(load_scenario(out))
+    assert kept.evaluate()[0].loss == report["train_loss"]
+
+
+def test_train_help_says_a_step_is_kept_only_if_its_loss_is_finite():
+    text = " ".join(nnsim("train", "--help", check_code=0).stdout.split())
+    assert "A step is kept only if the loss it leads to is finite" in text
 
 
 def test_usage_error_exits_2():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
 
-from simulator.app.history import History
+from simulator.app.history import DivergenceMark, History
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
 from simulator.resources import scenarios_dir
@@ -131,3 +133,75 @@ def test_redraws_at_most_once_an_interval_and_draws_the_latest(qtbot, spiral):
     assert plot.redraw_pending()
     qtbot.waitUntil(lambda: not plot.redraw_pending(), timeout=2000)
     assert len(_data(plot.train_curve)[0]) == len(rows)
+
+
+def _diverged_history() -> History:
+    history = History()
+    for epoch, loss in enumerate((0.5, 0.3, 0.25, 0.4, 2.0, 30.0), start=1):
+        history.append(epoch, loss, 1.1 * loss, None, None)
+    history.divergence = DivergenceMark(epoch=6.3, train_loss=80.0, undone_step=64)
+    return history
+
+
+def _marker_pixels(plot, x, y, radius=1):
+    """The plot's pixels (RGB) around where the view puts (x, y)."""
+    scene = plot.plot_item.getViewBox().mapViewToScene(QPointF(x, y))
+    at = plot.plot.mapTo(plot, plot.plot.mapFromScene(scene))
+    image = plot.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    ratio = image.devicePixelRatio()
+    column, row = round(at.x() * ratio), round(at.y() * ratio)
+    width, height = image.width(), image.height()
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
+    pixels = pixels[:, : width * 3].reshape(height, width, 3)
+    # A copy: the array views the image's memory, which goes when the image does.
+    return pixels[row - radius : row + radius + 1, column - radius : column + radius + 1].copy()
+
+
+def test_divergence_is_marked_at_the_last_finite_point_with_its_step(plot):
+    history = _diverged_history()
+    plot.set_history(history)
+    x, y = _data(plot.divergence_marker)
+    assert (list(x), list(y)) == ([6.3], [80.0])
+    assert plot.divergence_text.isVisible()
+    assert plot.divergence_text.toPlainText() == "diverged — step 64 undone"
+    (left, right), (bottom, top) = plot.plot_item.viewRange()
+    assert left <= 6.3 <= right
+    assert bottom <= 80.0 <= top
+    # The cross is drawn in the text colour on the plot's background: dark pixels at the spot.
+    assert _marker_pixels(plot, 6.3, 80.0).min() < 160
+    # The curves still end at the last epoch: the mark is drawn beside them, not into them.
+    assert _data(plot.train_curve)[1][-1] == 30.0
+    assert plot.summary_text() == "train 30 · test 33"
+
+
+def test_divergence_mark_follows_the_log_scale(plot):
+    plot.set_history(_diverged_history())
+    plot.set_log_scale(True)
+    assert plot.divergence_marker.opts["logMode"][1]
+    assert plot.divergence_text.pos().y() == pytest.approx(np.log10(80.0))
+    assert _marker_pixels(plot, 6.3, np.log10(80.0)).min() < 160
+
+
+def test_a_divergence_in_the_first_epoch_is_the_only_point(plot):
+    simulation = Simulation(load_scenario(scenarios_dir() / "learning-rate-too-high.json"))
+    simulation.train_epochs(5)
+    assert len(simulation.history) == 0
+    mark = simulation.history.divergence
+    plot.set_history(simulation.history)
+    x, y = _data(plot.divergence_marker)
+    assert (list(x), list(y)) == ([0.5], [mark.train_loss])
+    assert plot.divergence_text.toPlainText() == "diverged — step 6 undone"
+    assert plot.summary_text().startswith(f"train {mark.train_loss:.4g}")
+    assert _marker_pixels(plot, 0.5, mark.train_loss).min() < 160
+
+
+def test_reset_clears_the_divergence_mark(plot):
+    plot.set_history(_diverged_history())
+    plot.set_history(History())  # Reset: a fresh run's empty history
+    assert _data(plot.divergence_marker)[0].size == 0
+    assert not plot.divergence_text.isVisible()
+    assert plot.divergence() is None
+    plot.set_history(_diverged_history())
+    plot.clear()
+    assert _data(plot.divergence_marker)[0].size == 0
+    assert not plot.divergence_text.isVisible()
