@@ -92,6 +92,8 @@ VALUE_LABEL_BORDER = "#D4D4D4"
 MARKER_BACKGROUND = "#E8E8E8"
 MARKER_BORDER = "#8C8C8C"
 THRESHOLD_PX = 11
+# A label's box shrinks only when its text is this many pixel sizes (about two digits) shorter.
+LABEL_SHRINK = 1.3
 # Weights are written only where the gap between columns holds this many numbers side by side.
 VALUE_LABEL_ROOM = 2.0
 # Labels keep off other edges (where edges cross, a number reads as either's) when at most this
@@ -338,6 +340,7 @@ class NetworkCanvas(QWidget):
         self._layout_generation = 0
         self._walk_generation = 0
         self._label_cache: dict = {}
+        self._label_widths: dict = {}
 
     # ----- public -----------------------------------------------------------------------------
 
@@ -716,6 +719,7 @@ class NetworkCanvas(QWidget):
         self._label_obstacles = self._fixed_text_boxes(geometry)
         self._layout_generation += 1
         self._label_cache = {}
+        self._label_widths = {}
         self._draw_walk()
         self._update_data()
 
@@ -1140,8 +1144,18 @@ class NetworkCanvas(QWidget):
             # come first.
             requests.insert(len(requests) if self._walk is not None else 0, rule)
         # While training, the numbers change every frame but their boxes seldom do: the same
-        # labels with boxes of the same sizes go where they went last time.
-        sizes = [self._measure_label(request.text, request.style) for request in requests]
+        # labels with boxes of the same sizes go where they went last time. A box grows with
+        # its number at once but shrinks only when the number is much shorter, so that a
+        # number that loses or gains a digit now and then does not move its label about.
+        sizes = []
+        for index, request in enumerate(requests):
+            width, height = self._measure_label(request.text, request.style)
+            kept = self._label_widths.get(request.key, 0.0)
+            if kept - LABEL_SHRINK * request.style.px <= width <= kept:
+                width = kept
+            self._label_widths[request.key] = width
+            sizes.append((width, height))
+            requests[index] = request._replace(size=(width, height))
         signature = (
             self._layout_generation,
             self._walk_generation,

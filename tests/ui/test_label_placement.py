@@ -153,3 +153,9 @@ def test_a_label_keeps_off_other_edges_when_it_can():
     # Its own edge does not count, and a crossed spot is still better than none.
     placement = place_labels([Label("w", "0.5", spots[:1], line=0)], [], _measure, lines=lines)
     assert placement.spot_index == {"w": 0}
+
+
+def test_a_given_size_is_the_box_kept_free():
+    spots = ((100.0, 100.0, 0.5, 0.5),)
+    placement = place_labels([Label("w", "0.5", spots, size=(60.0, 20.0))], [], _measure)
+    assert placement.rects["w"] == (70.0, 90.0, 60.0, 20.0)

@@ -27,7 +27,9 @@ class Label(NamedTuple):
     `style` is handed to the measure (and to the painter); leftovers of one `group` share a
     marker; `detail` is its line in that marker's tooltip; `line` the index of the label's own
     edge among the `lines` given to place_labels (-1 for none), which may run through it.
-    A label that is not `gathered` (not a number, say) is simply left out when it has no room."""
+    A label that is not `gathered` (not a number, say) is simply left out when it has no room.
+    `size`, if given, is the box to keep free instead of the measured one (e.g. a little wider,
+    so that the box does not change with every digit of a changing number)."""
 
     key: Hashable
     text: str
@@ -37,6 +39,7 @@ class Label(NamedTuple):
     style: Hashable = None
     line: int = -1
     gathered: bool = True
+    size: tuple[float, float] | None = None
 
 
 class Marker(NamedTuple):
@@ -240,7 +243,7 @@ def place_labels(
     # What does not depend on the order of placing (each spot's box, whether it stays inside
     # the bounds and clear of other edges) is worked out for all labels at once: a few array
     # operations instead of a few per label.
-    sizes = [measure(label.text, label.style) for label in labels]
+    sizes = [label.size or measure(label.text, label.style) for label in labels]
     counts = np.array([len(label.spots) for label in labels], dtype=np.intp)
     starts = np.concatenate([[0], np.cumsum(counts)])
     spots = np.array([spot for label in labels for spot in label.spots], dtype=np.float64)
@@ -284,7 +287,7 @@ def place_labels(
             groups[label.group][1].append(label)
             continue
         marker_size = measure(most, label.style)
-        label_size = measure(label.text, label.style)
+        label_size = label.size or measure(label.text, label.style)
         spots = _marker_spots(label.spots, label_size, marker_size)
         index = _first_free(taken, spots, marker_size, allowance, bounds)
         if index is None:
