@@ -310,6 +310,7 @@ class Trainer:
         ws = self._workspace(len(x))
         penalty = 0.0
         penalty_grad = gradient_record = None
+        state_before: dict[str, np.ndarray] = {}
         # One errstate for the whole step: entering one costs as much as a small layer's product.
         with np.errstate(all="ignore"):
             forward_into(network, x, ws)
@@ -322,6 +323,10 @@ class Trainer:
                     penalty, penalty_grad = self._regularize(params, grad, trace)
                 if trace:
                     gradient_record = grad.copy()
+                    state_before = {
+                        key: flat.copy()
+                        for key, flat in _optimizer_state_arrays(self.optimizer).items()
+                    }
             if loss_finite:
                 for frozen in self._frozen_slices:
                     grad[frozen] = 0.0
@@ -339,7 +344,17 @@ class Trainer:
         if not loss_finite:
             if trace:
                 self.last_trace = self._make_trace(
-                    x, y, ws, loss, penalty, gradient_record, penalty_grad, None, None, True
+                    x,
+                    y,
+                    ws,
+                    loss,
+                    penalty,
+                    gradient_record,
+                    penalty_grad,
+                    None,
+                    None,
+                    True,
+                    state_before,
                 )
             return self._diverged_on_loss(loss, penalty, here, undo_before)
         if not weights_finite:
@@ -347,7 +362,17 @@ class Trainer:
             self._rewind(here)
             if trace:
                 self.last_trace = self._make_trace(
-                    x, y, ws, loss, penalty, gradient_record, penalty_grad, None, None, True
+                    x,
+                    y,
+                    ws,
+                    loss,
+                    penalty,
+                    gradient_record,
+                    penalty_grad,
+                    None,
+                    None,
+                    True,
+                    state_before,
                 )
             return self._diverged_record(loss, penalty, self.step_count + 1, DIVERGED_WEIGHTS)
         self.optimizer.commit()
@@ -355,7 +380,17 @@ class Trainer:
         self._before_last_step = here
         if trace:
             self.last_trace = self._make_trace(
-                x, y, ws, loss, penalty, gradient_record, penalty_grad, before, step, False
+                x,
+                y,
+                ws,
+                loss,
+                penalty,
+                gradient_record,
+                penalty_grad,
+                before,
+                step,
+                False,
+                state_before,
             )
         return StepRecord(self.step_count, self.epoch, loss, penalty, False, False)
 
@@ -386,11 +421,11 @@ class Trainer:
         return penalty, (share.copy() if trace else None)
 
     def _make_trace(
-        self, x, y, ws, loss, penalty, gradient, penalty_grad, before, step, diverged
+        self, x, y, ws, loss, penalty, gradient, penalty_grad, before, step, diverged, state_before
     ) -> StepTrace:
         """Copy the step's numbers. `before` (the parameters before an applied step) and `step`
         are None for a diverged step: the trace shows the weights the forward pass used, and no
-        update."""
+        update. `state_before` holds the optimizer's flat state arrays as the step found them."""
         network = self.network
         if diverged:
             before = network.parameters.copy()
@@ -414,10 +449,16 @@ class Trainer:
             below = x if i == 0 else ws.a[i - 1]
             # δ holds ∂(batch mean loss)/∂z, 1/n of each sample's own; n·δ undoes that share.
             own_delta = ws.delta[i] * n if keep_samples else None
-            opt_state = {}
+            opt_state, opt_state_before = {}, {}
             for key, flat in state_arrays.items():
                 w_part, b_part = network.split(flat)
                 opt_state[key] = (w_part[i].copy(), b_part[i].copy())
+                # Momentum's velocity is born on the first step (v = g, as if it had been 0).
+                flat_before = state_before.get(key)
+                if flat_before is None:
+                    flat_before = np.zeros_like(flat)
+                w_part, b_part = network.split(flat_before)
+                opt_state_before[key] = (w_part[i].copy(), b_part[i].copy())
             layers.append(
                 LayerTrace(
                     z=ws.z[i].copy(),
@@ -435,6 +476,7 @@ class Trainer:
                     weights_frozen=self.frozen_weights[i],
                     biases_frozen=self.frozen_biases[i],
                     optimizer_state=opt_state,
+                    optimizer_state_before=opt_state_before,
                     softmax_sum=_softmax_sum(ws.z[i])
                     if network.activation_names[i] == "softmax"
                     else None,

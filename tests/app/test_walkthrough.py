@@ -436,11 +436,6 @@ def test_adam_shows_its_moments_before_and_the_corrected_ones_and_redoes_the_ste
     assert "first step" in explanation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trainer does not record optimizer_state_before yet (trainer._apply_batch copies "
-    "the optimizer's state before commit and hands it to _make_trace)",
-)
 def test_the_trainer_records_the_optimizer_state_a_step_started_from():
     simulation = Simulation(load_scenario(DATA / "spiral-adam.json"))
     simulation.train_epochs(1)
