@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import numpy as np
-
 from ..engine.trace import StepTrace
+from ..engine.trainer import predicted_classes
 from .walk_texts import STAGE_TITLES
 
 GRANULARITIES = ("layer", "neuron")
@@ -229,23 +228,26 @@ def annotations(
 
 class Answer(NamedTuple):
     """The answer the network gives for one sample: `label` as the learner reads it (0 or 1 for
-    one output, the class number for several), shown beside output neuron `neuron`."""
+    one output, "class k" for several, counted from 0 as the data's classes are), shown beside
+    output neuron `neuron`."""
 
     neuron: int
     label: str
 
 
 def output_answer(trace: StepTrace, sample: int) -> Answer | None:
-    """How the output becomes an answer, as the engine's accuracy reads it: one sigmoid output
-    says 1 when ŷ > 0.5, else 0; several sigmoid or softmax outputs name the largest (argmax).
-    None for linear and tanh outputs, which are not read as classes here."""
-    if trace.activation_names[-1] not in ("sigmoid", "softmax"):
+    """How the output becomes an answer, as the engine's accuracy reads it
+    (trainer.predicted_classes): one sigmoid output says 1 when ŷ > 0.5, else 0; several
+    sigmoid or softmax outputs name the largest (argmax). None for linear and tanh outputs,
+    which are not read as classes here."""
+    activation = trace.activation_names[-1]
+    if activation not in ("sigmoid", "softmax"):
         return None
-    predicted = trace.layers[-1].a[sample]
-    if len(predicted) == 1:
-        return Answer(0, "1" if predicted[0] > 0.5 else "0")
-    best = int(np.argmax(predicted))
-    return Answer(best, f"class {best + 1}")
+    outputs = trace.layers[-1].a[sample : sample + 1]
+    chosen = int(predicted_classes(outputs, activation)[0])
+    if outputs.shape[1] == 1:
+        return Answer(0, str(chosen))
+    return Answer(chosen, f"class {chosen}")
 
 
 def _position(stage: Stage, order: list[tuple]) -> int:

@@ -212,7 +212,7 @@ def _decision_line(trace: StepTrace, sample: int, n) -> Line | None:
     text = DECISION["largest"].format(
         who=neuron_name(count, answer.neuron, count, []),
         a=n(predicted[answer.neuron]),
-        k=answer.neuron + 1,
+        k=answer.neuron,
     )
     return Line("decision", text)
 

@@ -548,10 +548,15 @@ def evaluate(
     return Evaluation(value, accuracy)
 
 
+def decision_threshold(output_activation: str) -> float:
+    """Return the output above which one output unit says class 1: the midpoint of the
+    activation's range (0 for tanh and linear, 0.5 for sigmoid and the rest)."""
+    return 0.0 if output_activation in ("tanh", "linear") else 0.5
+
+
 def predicted_classes(outputs: np.ndarray, output_activation: str) -> np.ndarray:
     """Return class indices (n,) from outputs or targets (n, K): argmax for K ≥ 2; for one unit,
-    class 1 above the midpoint of the activation's range (0 for tanh and linear, else 0.5)."""
+    class 1 above `decision_threshold` of the output activation."""
     if outputs.shape[1] >= 2:
         return np.argmax(outputs, axis=1)
-    threshold = 0.0 if output_activation in ("tanh", "linear") else 0.5
-    return (outputs[:, 0] > threshold).astype(np.int64)
+    return (outputs[:, 0] > decision_threshold(output_activation)).astype(np.int64)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..app.snapshot import Snapshot
 from ..app.walkthrough import DEFAULT_DIGITS, Annotations, Focus, number
+from ..engine.trainer import decision_threshold
 from . import palette
 from .canvas import labels
 from .canvas.label_layer import LabelLayer, LabelStyle
@@ -1340,10 +1341,7 @@ class NetworkCanvas(QWidget):
             return labels.Label(
                 ("rule",), "argmax → class", spots, detail=tip, style=style, gathered=False
             )
-        # The engine's rule (trainer.predicted_classes): class 1 above the middle of the output
-        # activation's range, 0 for tanh and linear outputs, 0.5 otherwise.
-        activation = snapshot.activation_names[-1]
-        threshold = 0.0 if activation in ("tanh", "linear") else 0.5
+        threshold = decision_threshold(snapshot.activation_names[-1])
         names = self._class_names
         yes = names[1] if names and len(names) > 1 else "class 1"
         no = names[0] if names else "class 0"

@@ -570,7 +570,7 @@ def test_softmax_answers_with_the_largest_output():
     calc = walk.calculation(trace, walk.Stage("forward", 2), walk.Focus(2, 0), _names(simulation))
     answer = next(line for line in calc.lines if line.name == "decision")
     best = int(np.argmax(trace.layers[-1].a[0]))
-    assert answer.text.startswith(f"answer: class {best + 1}, the largest output")
+    assert answer.text.startswith(f"answer: class {best}, the largest output")
     assert "argmax" in calc.explanation
 
 
@@ -639,7 +639,8 @@ def test_the_output_neuron_shows_the_answer_on_the_canvas():
     marks = walk.annotations(trace, walk.Stage("loss"), walk.Focus(2, 0))
     answers = [key for key, text in marks.neuron_text.items() if "answer" in text]
     assert answers == [(2, best)]
-    assert marks.neuron_text[(2, best)].endswith(f"answer class {best + 1}")
+    # Counted from 0, as the data's classes ("class 0", "class 1", …) and the canvas's rule are.
+    assert marks.neuron_text[(2, best)].endswith(f"answer class {best}")
 
 
 def test_an_undone_step_shows_the_weights_kept_not_an_update_that_never_happened():
