@@ -13,7 +13,11 @@ smaller.</p>
 <li><b>The network</b> (centre): inputs on the left, the output on the right. Lines are weights:
 blue for positive, orange for negative, thicker for larger. The small square on a neuron is its
 bias. With two inputs every neuron shows a little picture of its output over the input plane.
-Hover over a neuron or a line to read its exact value; click one to change it.</li>
+Hover over a neuron or a line to read its exact value; click one to change it. On small networks
+(at most 20 weights, like the X1/X2 example and the cat-and-dog story) every weight is written on
+its line and every bias beside its neuron, as in a textbook drawing, and the numbers change as
+training moves them; View → Weights on edges turns them off and on. Beside a classifier's output
+stands its decision rule, such as "&gt; 0.5 → dog".</li>
 <li><b>The data</b> (top right): the training points and, behind them, what the network predicts
 everywhere on the plane. Click to add a point of the chosen class, right-click a point to remove
 it, Shift+click a point to select it as the sample whose values the network shows.</li>
@@ -65,8 +69,8 @@ differently; nnsim does not build them.</li>
 
 <h3>Presets</h3>
 <p><b>File → New from preset</b> (Ctrl+N) opens the lessons: the cat-and-dog story, the X1/X2 worked
-example, Playground's data sets, real data (Iris, handwritten digits) and four classic ways
-training goes wrong. Each says what to try and what to watch.</p>
+example, Playground's data sets, the symmetry lesson, real data (Iris, handwritten digits) and five
+classic ways training goes wrong. Each says what to try and what to watch.</p>
 
 <h3>Keys</h3>
 <table cellpadding="3">
@@ -85,6 +89,7 @@ stage</td></tr>
 <h3>When training goes wrong</h3>
 <p>A step is kept only if the loss it leads to is finite. When a step makes the loss or a weight
 infinite (or not a number at all), nnsim undoes that step, pauses, and its message names the
-step it undid. The usual cause is a learning rate that is too large: each step overshoots the
-minimum by more than the last. Make it smaller and press Play again.</p>
+step it undid; the loss chart marks the last finite point with a cross labelled
+"diverged — step N undone". The usual cause is a learning rate that is too large: each step
+overshoots the minimum by more than the last. Make it smaller and press Play again.</p>
 """
