@@ -44,7 +44,10 @@ CHILD = textwrap.dedent(
     def fsync_then_wait(fd):
         real_fsync(fd)
         print("temporary file written", flush=True)
-        time.sleep(30)
+        # Short sleeps: a signal taken by another thread (OpenBLAS's) does not cut a sleep
+        # short, and Python runs its handler only between them.
+        for _ in range(3000):
+            time.sleep(0.01)
 
     os.fsync = fsync_then_wait
     save_scenario(replace(scenario, title="changed"), path)
@@ -113,6 +116,26 @@ def test_an_exception_during_the_write_leaves_no_temporary_file(
                     save_scenario(scenario, path)
             assert [p.name for p in tmp_path.iterdir()] == ["x.json"], name
             assert path.read_bytes() == old
+
+
+def test_a_signal_just_after_the_temporary_file_is_created_still_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _xor(tmp_path)
+    old = path.read_bytes()
+    create = file_write._create_temp
+
+    def create_then_interrupt(folder: Path, stem: str) -> tuple[Path, int]:
+        created = create(folder, stem)
+        signal.raise_signal(signal.SIGINT)  # Python's handler would run before the return
+        return created
+
+    monkeypatch.setattr(file_write, "_create_temp", create_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        save_scenario(replace(load_scenario(path), title="changed"), path)
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+    assert path.read_bytes() == old
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_stale_temporary_files_of_crashed_saves_are_removed(tmp_path: Path) -> None:

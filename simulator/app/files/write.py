@@ -231,87 +231,112 @@ def remove_stale_temps(folder: Path, stem: str) -> None:
 
 
 def _process_start() -> float:
-    """Return when this process started (seconds since the epoch), at most a second early."""
+    """Return when this process started, in seconds since the epoch (to 1/100 s on Linux)."""
     try:
-        # Field 22 of /proc/self/stat is the start in clock ticks after boot; the command name
-        # before it is in parentheses and may hold spaces.
+        # Field 22 of /proc/self/stat is the start in clock ticks after boot (the command name
+        # before it is in parentheses and may hold spaces). Measured back from the boot clock
+        # now, not from the boot time in whole seconds, which would be up to 1 s early.
         ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        boot = next(
-            int(line.split()[1])
-            for line in Path("/proc/stat").read_text().splitlines()
-            if line.startswith("btime ")
-        )
-        return min(boot + ticks / os.sysconf("SC_CLK_TCK"), time.time())
-    except (OSError, ValueError, IndexError, StopIteration, AttributeError):
+        started_after_boot = ticks / os.sysconf("SC_CLK_TCK")
+        now = time.time()
+        return min(now, now - (time.clock_gettime(time.CLOCK_BOOTTIME) - started_after_boot))
+    except (OSError, ValueError, IndexError, AttributeError):
         return time.time()  # elsewhere: the moment this module is imported, early in start-up
 
 
 PROCESS_START = _process_start()
 
 
-# Signals whose default action ends the process at once, leaving a temporary file behind.
+# Signals that end the process: by default at once (no cleanup runs), or for SIGINT through
+# Python's KeyboardInterrupt, which could land between creating a file and knowing its name.
 _ENDING_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
 )
 
 
 class _Interrupted(BaseException):
-    """Raised inside a write by a signal that would have ended the process."""
+    """Raised inside a write by a signal that is to end the process once the write cleaned up."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
 
 
+class _Hold:
+    """While `depth` > 0 the handler only notes a signal (`pending`); it is raised on leaving."""
+
+    depth = 0
+    pending: int | None = None
+
+
 @contextlib.contextmanager
 def signals_end_the_write() -> Iterator[None]:
-    """For the duration of the block, turn a signal that would end the process at once (its
-    handler is the default) into an exception, so that the block cleans up; afterwards restore
-    the handlers and end the process by the same signal.
+    """For the duration of the block, turn a signal that would end the process (its handler is
+    the default, or Python's KeyboardInterrupt for SIGINT) into an exception, so that the block
+    cleans up; afterwards restore the handlers and let the signal end the process as it would
+    have: the default action again, or KeyboardInterrupt.
 
-    Signals with a Python handler (SIGINT's KeyboardInterrupt, an application's own handler)
-    already run cleanup code and are left alone; so are blocks inside another such block. Handlers
-    can only be set in the main thread; a save from another thread relies on the next save's
-    removal of stale files instead.
+    An application's own handlers are left alone (they decide, and their exceptions pass through
+    the block's cleanup), and so are blocks inside another such block. Handlers can only be set
+    in the main thread; a save from another thread relies on the next save's removal of stale
+    files instead.
     """
     received: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if not received:  # a second signal must not interrupt the cleanup of the first
-            received.append(signum)
-            raise _Interrupted(signum)
+        if received:  # a second signal must not interrupt the cleanup of the first
+            return
+        received.append(signum)
+        if _Hold.depth:
+            _Hold.pending = signum
+            return
+        raise _Interrupted(signum)
 
-    installed: dict[int, Any] = {}
+    previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in _ENDING_SIGNALS:
             with contextlib.suppress(ValueError, OSError):
-                if signal.getsignal(signum) is signal.SIG_DFL:
-                    installed[signum] = signal.signal(signum, on_signal)
+                handler = signal.getsignal(signum)
+                if handler is signal.SIG_DFL or handler is signal.default_int_handler:
+                    previous[signum] = signal.signal(signum, on_signal)
     try:
         yield
     except _Interrupted:
         if not received:  # raised by the handler of an enclosing block: that one ends it
             raise
     finally:
-        for signum, previous in installed.items():
-            signal.signal(signum, previous)
-    if received:
-        signal.raise_signal(received[0])
-        # Still alive (the signal is blocked in this thread): end as the signal would have.
-        raise SystemExit(128 + received[0])
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:  # also when the block failed otherwise after a held signal
+            _Hold.pending = None
+            _end_as(received[0], previous[received[0]])
+
+
+def _end_as(signum: int, handler: Any) -> None:
+    """Do what `signum` would have done under `handler` (SIG_DFL or default_int_handler)."""
+    if handler is signal.SIG_DFL:
+        signal.raise_signal(signum)
+    else:
+        handler(signum, None)  # default_int_handler: raises KeyboardInterrupt
+    # Still alive (the signal is blocked in this thread): end as the signal would have.
+    raise SystemExit(128 + signum)
 
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold back the ending signals in this thread for the duration of the block (POSIX)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
+    """Within signals_end_the_write, keep a signal from interrupting this block (it is raised
+    as the block ends): used where an interruption would lose track of a file just created."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs signal handlers in the main thread only
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING_SIGNALS)
+    _Hold.depth += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _Hold.depth -= 1
+    if _Hold.depth == 0 and _Hold.pending is not None:
+        signum, _Hold.pending = _Hold.pending, None
+        raise _Interrupted(signum)
 
 
 def _fsync_folder(folder: Path) -> None:
