@@ -47,8 +47,8 @@ def relocated(scenario: Scenario, folder: Path) -> tuple[Scenario, CsvCopy | Non
     """Return `scenario` as it is to be written into `folder`, and the CSV copy that the new file
     needs there (None when nothing is copied).
 
-    `scenario.source_path`'s folder (the working folder when it has none, as the data was read)
-    is where the CSV path points from now. When the CSV is not found there the path is kept: the
+    The CSV path is read from the folder of `scenario.source_path` (from the working folder when
+    it has none, as session.py reads it). When the CSV is not found there the path is kept: the
     data is missing either way, and reading it will say so.
     """
     data = scenario.data
