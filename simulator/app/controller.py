@@ -9,7 +9,6 @@ import random
 import time
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -23,12 +22,17 @@ from .scenario import Scenario, scenario_to_dict
 from .session import Checkpoint, Simulation
 from .snapshot import DataPicture, Snapshot
 from .storage import ScenarioError, validate_scenario_dict
-from .worker import EMIT_INTERVAL, Progress, TrainingWorker
+from .worker import EMIT_INTERVAL, Answer, Progress, TrainingWorker
 
 FRAME_INTERVAL_MS = 16
 STOP_TIMEOUT_MS = 1000
 
 Edit = Callable[[Scenario], Scenario]
+
+# The kinds of request the controller makes of the worker.
+SCENARIO_REQUEST = "scenario"  # the scenario with the current weights and training state
+WALK_REQUEST = "walk"  # one traced step for the step-through
+EDIT_REQUEST = "edit"  # a change of the scenario
 
 # Every controller made in this process, so that tests (and the app at exit) can check that no
 # training thread outlives its window.
@@ -46,6 +50,11 @@ class TrainingController(QObject):
     playing_changed = Signal(bool)
     modified_changed = Signal(bool)
     message = Signal(str)
+    # An answer of the worker to `request_scenario` or `request_walk` (an Answer whose number
+    # the request returned), after the controller has done its own part.
+    answered = Signal(object)
+    # True while such a request waits for its answer.
+    busy_changed = Signal(bool)
 
     def __init__(self, simulation: Simulation, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +76,8 @@ class TrainingController(QObject):
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progressed.connect(self._on_worker_progressed)
+        self._worker.answered.connect(self._on_worker_answered)
+        self._waiting: set[int] = set()  # requests whose answers the GUI waits for
         self._worker.finished.connect(self._thread.quit)
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_INTERVAL_MS)
@@ -132,6 +143,27 @@ class TrainingController(QObject):
             self.message.emit(progress.message)
         self.steps_per_second = progress.steps_per_second
         self._pending = progress
+
+    @Slot(object)
+    def _on_worker_answered(self, answer: Answer) -> None:
+        if answer.kind == EDIT_REQUEST:
+            if answer.error is not None:
+                self.message.emit(f"That change was not made: {answer.error}")
+            elif answer.value:
+                self._set_modified(True)  # only now: the worker applied it
+            return
+        if answer.kind == WALK_REQUEST and answer.error is None and not answer.value.trace.diverged:
+            self._set_modified(True)
+        was_busy = self.busy
+        self._waiting.discard(answer.number)
+        if was_busy and not self.busy:
+            self.busy_changed.emit(False)
+        self.answered.emit(answer)
+
+    @property
+    def busy(self) -> bool:
+        """True while a request made through `request_scenario` or `request_walk` waits."""
+        return bool(self._waiting)
 
     @Slot()
     def _on_frame(self) -> None:
@@ -209,42 +241,60 @@ class TrainingController(QObject):
 
     def apply_edit(self, edit: Edit, *, pause: bool = False) -> None:
         """Change the scenario on the worker thread: `edit` maps the current scenario (with the
-        current weights and training state) to a new one, which is validated and rebuilt. A
-        refused edit leaves everything as it was and explains itself in `message`."""
-        self._worker.post(functools.partial(_rebuild, edit=edit, pause=pause))
-        self._set_modified(True)
+        current weights and training state) to a new one, which is validated and rebuilt. The
+        scenario counts as modified once the worker has made the change; a refused edit leaves
+        everything as it was and explains itself in `message`."""
+        self._worker.request(EDIT_REQUEST, functools.partial(_rebuild, edit=edit, pause=pause))
 
     def replace_simulation(self, simulation: Simulation) -> None:
         """Continue with another simulation (an opened file); training pauses."""
         self._worker.post(functools.partial(_replace, simulation=simulation))
 
+    def request_scenario(self, *, busy: bool = True) -> int:
+        """Ask for the scenario with the current weights and full training state (for saving).
+        Returns the request's number; `answered` brings the Scenario as its value, between two
+        steps, without the GUI thread waiting for it. With `busy` False the request does not
+        count towards `busy` (a background autosave, say)."""
+        return self._ask(SCENARIO_REQUEST, _current_scenario, busy=busy)
+
+    def request_walk(self, samples: list[int]) -> int:
+        """Ask the worker to pause, then take one traced training step on the training
+        `samples` (one mini-batch) for the step-through. Returns the request's number;
+        `answered` brings a Walk (what is needed to show the step and to take it back), or the
+        error saying why there is none."""
+        walk = functools.partial(_walk_step, samples=list(samples))
+        return self._ask(WALK_REQUEST, walk, expected=(IndexError, ValueError))
+
+    def _ask(
+        self, kind: str, function, expected: tuple[type[Exception], ...] = (), busy: bool = True
+    ) -> int:
+        number = self._worker.request(kind, function, expected)
+        if not busy:
+            return number
+        was_busy = self.busy
+        self._waiting.add(number)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return number
+
     def current_scenario(self, timeout: float = 10.0) -> Scenario:
-        """Return the scenario with the current weights and full training state, for saving.
-        Waits for the worker to answer between two steps."""
+        """Return the scenario with the current weights and full training state, waiting for
+        the worker. For tests and scripts only: the window asks with `request_scenario`."""
         future = self._worker.call(Simulation.to_scenario)
         try:
             return future.result(timeout=timeout)
         except FutureTimeout:
             raise TimeoutError("the training thread did not answer in time") from None
 
-    def begin_walk(self, samples: list[int], timeout: float = 10.0) -> Walk:
-        """Pause, then take one traced training step on the training `samples` (one mini-batch)
-        for the step-through. Returns what is needed to show it and to take it back."""
-        future: Future = Future()
-        self._worker.post(functools.partial(_walk_step, samples=list(samples), future=future))
-        try:
-            walk = future.result(timeout=timeout)
-        except FutureTimeout:
-            raise TimeoutError("the training thread did not answer in time") from None
-        if not walk.trace.diverged:
-            self._set_modified(True)
-        return walk
-
     def undo_walk(self, walk: Walk) -> None:
         """Take back the step of `walk`: weights, optimizer state and step count as before."""
         self._worker.post(functools.partial(_restore, checkpoint=walk.checkpoint))
 
-    def mark_saved(self) -> None:
+    def mark_saved(self, step: int | None = None) -> None:
+        """The scenario on show is saved; `step` is the training step the saved file holds, so
+        that a report of that step still counts as unmodified."""
+        if step is not None:
+            self._last_step = step
         self._set_modified(False)
 
     def _set_modified(self, modified: bool) -> None:
@@ -253,8 +303,8 @@ class TrainingController(QObject):
             self.modified_changed.emit(modified)
 
 
-def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> None:
-    """Runs on the worker thread."""
+def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> bool:
+    """Runs on the worker thread; returns True when the change was made."""
     if pause:
         worker.pause()
     current = worker.simulation.to_scenario()
@@ -269,12 +319,13 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> None:
         simulation = Simulation(checked)
     except (ScenarioError, ValueError) as exc:
         worker.report(f"That change was not made: {exc}")
-        return
+        return False
     if checked.state is not None and checked.state.step == current.state.step:
         # The run goes on from where it stood (a lower learning rate, say): its curve keeps the
         # divergence mark, which only starting over (Reset, new weights or network) clears.
         simulation.history.divergence = worker.simulation.history.divergence
     worker.replace_simulation(simulation)
+    return True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,19 +339,25 @@ class Walk:
     checkpoint: Checkpoint
 
 
-def _walk_step(worker: TrainingWorker, samples: list[int], future: Future) -> None:
-    """Runs on the worker thread."""
+def _walk_step(worker: TrainingWorker, samples: list[int]) -> Walk:
+    """Runs on the worker thread. An IndexError or ValueError (samples that do not exist) goes
+    to the GUI, which explains it."""
     worker.pause()
     simulation = worker.simulation
+    checkpoint = simulation.checkpoint()
+    predictions = simulation.network.predict(simulation.data.train_inputs)
     try:
-        checkpoint = simulation.checkpoint()
-        predictions = simulation.network.predict(simulation.data.train_inputs)
         _, trace = simulation.trace_batch(samples)
-    except (IndexError, ValueError) as exc:  # handed to the GUI, which explains it
-        future.set_exception(exc)
-        return
+    except Exception:
+        simulation.restore(checkpoint)  # a step that broke half-way leaves nothing behind
+        raise
     worker.mark_changed()
-    future.set_result(Walk(tuple(samples), trace, predictions, checkpoint))
+    return Walk(tuple(samples), trace, predictions, checkpoint)
+
+
+def _current_scenario(worker: TrainingWorker) -> Scenario:
+    """Runs on the worker thread."""
+    return worker.simulation.to_scenario()
 
 
 def _restore(worker: TrainingWorker, checkpoint: Checkpoint) -> None:

@@ -3,6 +3,9 @@ steps, and hands over throttled, immutable progress reports."""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import logging
 import queue
 import threading
 import time
@@ -10,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from .frame_budget import FASTEST_INTERVAL
@@ -33,7 +37,29 @@ DIVERGENCE_ADVICE = (
     "or Reset."
 )
 
+# Follows `failure_message` and the error: what the learner can do about an error in a step.
+FAILURE_ADVICE = (
+    "Training paused with the weights from before that step. Press Play to try again; the "
+    "error's details are in the log."
+)
+# Follows any other error the worker caught (a command, a picture of the network).
+ERROR_ADVICE = "Training paused; the error's details are in the log."
+
 Command = Callable[["TrainingWorker"], None]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The worker's answer to one `request`: `number` is the one `request` returned, `kind` the
+    kind it was given; `value` is what the request's function returned, or `error` (one line)
+    says why there is none."""
+
+    number: int
+    kind: str
+    value: object = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +86,13 @@ class Progress:
 
 class TrainingWorker(QObject):
     """Owns a Simulation while it lives on the worker thread. The GUI thread talks to it only
-    through `post` (a command queue) and `request_stop`; it answers with `progressed`."""
+    through `post` (a command queue), `request` and `request_stop`; it answers with
+    `progressed` and `answered`. An exception in a step or a command never ends the loop: it
+    pauses training, goes to the log with its traceback and to the GUI as a report's message, and
+    the simulation is left as it was before the failed step. `finished` always comes."""
 
-    progressed = Signal(object)
+    progressed = Signal(object)  # Progress
+    answered = Signal(object)  # Answer
     finished = Signal()
 
     def __init__(
@@ -92,6 +122,10 @@ class TrainingWorker(QObject):
         self._steps_since_emit = 0
         self._pace_origin = 0.0
         self._pace_steps = 0
+        self._request_numbers = itertools.count(1)
+        # The parameters before the step being taken: a step that raises half-way may have
+        # written some of them already, and the next one must start from a whole state.
+        self._parameters_before_step = np.empty(0)
 
     # ----- called from any thread ---------------------------------------------------------
 
@@ -104,8 +138,27 @@ class TrainingWorker(QObject):
         self._stop.set()
         self._inbox.put(_no_op)
 
+    def request(
+        self,
+        kind: str,
+        function: Callable[[TrainingWorker], object],
+        expected: tuple[type[Exception], ...] = (),
+    ) -> int:
+        """Queue `function(worker)` to run on the worker thread; its result, or the error it
+        raised, comes back as one `answered` Answer carrying the number returned here. Errors of
+        the `expected` types are the caller's to explain; any other also pauses training and is
+        logged with its traceback."""
+        number = next(self._request_numbers)
+        self.post(
+            functools.partial(
+                _answer, number=number, kind=kind, function=function, expected=expected
+            )
+        )
+        return number
+
     def call(self, function: Callable[[Simulation], object]) -> Future:
-        """Run `function(simulation)` on the worker thread; the Future receives its result."""
+        """Run `function(simulation)` on the worker thread; the Future receives its result. For
+        tests and scripts: the GUI thread must never wait on it (use `request`)."""
         future: Future = Future()
 
         def command(worker: TrainingWorker) -> None:
@@ -121,10 +174,17 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        """Run until `request_stop`: the QThread's started signal is connected here."""
-        while not self._stop.is_set():
-            self.tick()
-        self.finished.emit()
+        """Run until `request_stop`: the QThread's started signal is connected here. Emits
+        `finished` however the loop ends."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.tick()
+                except Exception as error:  # a fault in the loop's own bookkeeping
+                    # Reported by the next turn's report; paused, that turn waits on the inbox.
+                    self._stop_at_error(error, "The training thread hit an error")
+        finally:
+            self.finished.emit()
 
     def tick(self) -> None:
         """One turn of the loop: take commands, train a slice, report when a report is due."""
@@ -147,7 +207,10 @@ class TrainingWorker(QObject):
         except queue.Empty:
             return
         while True:
-            command(self)
+            try:
+                command(self)
+            except Exception as error:  # the command's change is not made; the loop goes on
+                self._stop_at_error(error, "A change could not be made because of an error")
             try:
                 command = self._inbox.get_nowait()
             except queue.Empty:
@@ -161,21 +224,34 @@ class TrainingWorker(QObject):
         inbox = self._inbox
         deadline = self._last_emit + self._emit_interval
         allowed = self._paced_allowance()
+        parameters = simulation.network.parameters
+        kept = self._parameters_before_step
+        if kept.shape != parameters.shape:
+            kept = self._parameters_before_step = np.empty_like(parameters)
         done = 0
         while True:
             if self._pending_steps == 0 and self._pending_epochs == 0 and not self.playing:
                 break
             if (allowed is not None and done >= allowed) or done >= MAX_STEPS_PER_SLICE:
                 break
-            record = step()
-            done += 1
-            if record.diverged:
-                self._stop_at_divergence(simulation.settle_divergence(record))
+            # One copy a step (under a microsecond for the presets) buys a whole state to go
+            # back to whatever a step breaks half-way.
+            np.copyto(kept, parameters)
+            steps_before = trainer.step_count
+            try:
+                record = step()
+                if record.diverged:
+                    self._stop_at_divergence(simulation.settle_divergence(record))
+                    done += 1
+                    break
+                point = simulation.record_history() if record.epoch_finished else None
+            except Exception as error:
+                self._take_back_failed_step(steps_before, error)
                 break
+            done += 1
             if self._pending_steps:
                 self._pending_steps -= 1
             if record.epoch_finished:
-                point = simulation.record_history()
                 if point is None:  # the epoch's last step made the loss on the whole set infinite
                     self._stop_at_divergence(simulation.divergence)
                     break
@@ -195,6 +271,38 @@ class TrainingWorker(QObject):
         self._pending_steps = self._pending_epochs = 0
         self._message = f"{divergence_message(record)} {DIVERGENCE_ADVICE}"
         self._divergence = self.simulation.history.divergence
+
+    def _take_back_failed_step(self, steps_before: int, error: Exception) -> None:
+        """Put the simulation back as it was before the step that raised `error`, then pause
+        and say so. `steps_before` is the trainer's step count before that step."""
+        simulation = self.simulation
+        trainer = simulation.trainer
+        failed_step = steps_before + 1
+        if trainer.step_count > steps_before:
+            # The step was applied (the error came after it, say while measuring the epoch's
+            # losses): the trainer takes it back exactly, optimizer state and position too.
+            if trainer.undo_last_step() is None:
+                np.copyto(simulation.network.parameters, self._parameters_before_step)
+                trainer.forget_last_step()
+        elif trainer.step_count == steps_before:
+            # Not applied, but the parameters may be half written; nothing else has moved.
+            np.copyto(simulation.network.parameters, self._parameters_before_step)
+            trainer.forget_last_step()
+        # A lower count: the trainer had undone the step before (a divergence), exactly, and
+        # that state stands.
+        self._stop_at_error(error, failure_message(failed_step), FAILURE_ADVICE)
+
+    def _stop_at_error(self, error: Exception, what: str, advice: str = ERROR_ADVICE) -> None:
+        """Pause, log `error` with its traceback and tell the GUI `what` went wrong."""
+        self._pause_after_error(error, what)
+        self._message = f"{what}: {_one_line(error)}. {advice}"
+
+    def _pause_after_error(self, error: Exception, what: str) -> None:
+        """Pause and log `error` with its traceback; `what` says what failed."""
+        log.error("%s; training paused.", what, exc_info=error)
+        self.playing = False
+        self._pending_steps = self._pending_epochs = 0
+        self._dirty = True
 
     def _paced_allowance(self) -> int | None:
         """Steps allowed now under the speed limit (None: no limit). Sleeps on the inbox when
@@ -219,22 +327,33 @@ class TrainingWorker(QObject):
         rate = self._steps_since_emit / elapsed if 0 < elapsed < 10 else 0.0
         simulation = self.simulation
         replaced = self._replaced
-        progress = Progress(
-            snapshot=take_snapshot(simulation, self.sample_index),
-            history_points=tuple(self._history_points),
-            steps_per_second=rate,
-            playing=self.playing,
-            data=data_picture(simulation) if replaced else None,
-            scenario=simulation.scenario if replaced else None,
-            history_reset=simulation.history.to_dict() if replaced else None,
-            divergence=simulation.history.divergence if replaced else self._divergence,
-            message=self._message,
-        )
+        try:
+            progress = Progress(
+                snapshot=take_snapshot(simulation, self.sample_index),
+                history_points=tuple(self._history_points),
+                steps_per_second=rate,
+                playing=self.playing,
+                data=data_picture(simulation) if replaced else None,
+                scenario=simulation.scenario if replaced else None,
+                history_reset=simulation.history.to_dict() if replaced else None,
+                divergence=simulation.history.divergence if replaced else self._divergence,
+                message=self._message,
+            )
+        except Exception as error:  # the picture failed, not the training: say so all the same
+            self._stop_at_error(error, "The network's picture could not be drawn")
+            progress = Progress(
+                snapshot=None,
+                history_points=tuple(self._history_points),
+                steps_per_second=rate,
+                playing=False,
+                message=self._message,
+            )
         self._history_points = []
         self._divergence = None
         self._steps_since_emit = 0
         self._dirty = False
-        self._replaced = False
+        # A new simulation's data and settings go out with the first report that could be made.
+        self._replaced = replaced and progress.scenario is None
         self._message = None
         self._last_emit = now
         self.progressed.emit(progress)
@@ -292,6 +411,36 @@ class TrainingWorker(QObject):
 
     def report(self, message: str) -> None:
         self._message = message
+
+
+def failure_message(step: int) -> str:
+    """Say that training step `step` raised an error (its text follows after a colon)."""
+    return f"Step {step} failed with an error and was not applied"
+
+
+def _one_line(error: Exception) -> str:
+    """The error's type and the first line of its text, for a message the learner reads."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _answer(
+    worker: TrainingWorker,
+    number: int,
+    kind: str,
+    function: Callable[[TrainingWorker], object],
+    expected: tuple[type[Exception], ...],
+) -> None:
+    """Runs on the worker thread: one request, answered whatever happens."""
+    try:
+        value = function(worker)
+    except expected as error:
+        worker.answered.emit(Answer(number, kind, error=str(error)))
+    except Exception as error:  # the asker shows the error; the log keeps the traceback
+        worker._pause_after_error(error, f"The training thread could not answer a {kind} request")
+        worker.answered.emit(Answer(number, kind, error=_one_line(error)))
+    else:
+        worker.answered.emit(Answer(number, kind, value=value))
 
 
 def _no_op(worker: TrainingWorker) -> None:

@@ -4,6 +4,7 @@ settings, with the menus, toolbar and files of a desktop app."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
+from ..app.worker import Answer
 from .data_view import DataView
 from .help_text import HELP_HTML
 from .loss_plot import LossPlot
@@ -133,6 +135,15 @@ class MainWindow(QMainWindow):
         self.preset_gallery: PresetGallery | None = None
         # The step being walked through, while the step-through is open.
         self.walk: Walk | None = None
+        # The worker's answers awaited: saves (request number → target file and what to do
+        # once it is written), the step to walk through, and walks left before they came
+        # (number → whether to take their step back).
+        self._pending_saves: dict[int, tuple[Path, Callable[[], None] | None]] = {}
+        self._walk_request: int | None = None
+        self._next_walk_samples: list[int] | None = None
+        self._dropped_walks: dict[int, bool] = {}
+        self._close_after_saves = False
+        self._close_confirmed = False
         self._sizes_before_walk: list[int] | None = None
         self._centre_sizes_before_walk: list[int] = []
         self._build_widgets()
@@ -344,6 +355,8 @@ class MainWindow(QMainWindow):
         controller.playing_changed.connect(self._on_controller_playing_changed)
         controller.modified_changed.connect(self._on_controller_modified_changed)
         controller.message.connect(self._on_controller_message)
+        controller.answered.connect(self._on_controller_answered)
+        controller.busy_changed.connect(self._on_controller_busy_changed)
         self.settings_panel.edit_requested.connect(self._on_edit_requested)
         self.settings_panel.invalid_input.connect(self._on_controller_message)
         self.canvas.weight_clicked.connect(self._on_canvas_weight_clicked)
@@ -403,6 +416,25 @@ class MainWindow(QMainWindow):
     def _on_controller_message(self, text: str) -> None:
         self.banner.show_message(text)
         self.statusBar().showMessage(text, 10_000)
+
+    @Slot(object)
+    def _on_controller_answered(self, answer: Answer) -> None:
+        if answer.number in self._pending_saves:
+            self._finish_save(answer)
+        elif answer.number in self._dropped_walks:
+            take_back = self._dropped_walks.pop(answer.number)
+            if take_back and answer.error is None:
+                self.controller.undo_walk(answer.value)
+        elif answer.number == self._walk_request:
+            self._show_walk(answer)
+
+    @Slot(bool)
+    def _on_controller_busy_changed(self, busy: bool) -> None:
+        self._update_enabled()
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
 
     # ----- training controls ----------------------------------------------------------------
     # Slots of their own: QAction.triggered passes `checked`, which step(count) would take as
@@ -509,31 +541,53 @@ class MainWindow(QMainWindow):
         sample = snapshot.sample_index if snapshot and snapshot.sample_index is not None else 0
         self._walk_samples([sample])
 
-    def _walk_samples(self, samples: list[int]) -> bool:
-        """Take one step on the training `samples` and walk through it; a step being walked
-        already is taken back first."""
+    def _walk_samples(self, samples: list[int]) -> None:
+        """Ask for one step on the training `samples`, to walk through when the worker answers;
+        a step being walked already is taken back first."""
+        if self._walk_request is not None:
+            # The step asked for last has not come yet, so it cannot be taken back yet: ask for
+            # this one when it comes.
+            self._next_walk_samples = list(samples)
+            return
         if self.walk is not None:
             self.controller.undo_walk(self.walk)
-        try:
-            taken = self.controller.begin_walk(samples)
-        except (IndexError, ValueError, TimeoutError) as exc:
-            self.report_error("Cannot step through", str(exc))
+        self._walk_request = self.controller.request_walk(samples)
+
+    def _show_walk(self, answer: Answer) -> None:
+        """The worker took the step asked for (or says why not): walk through it."""
+        self._walk_request = None
+        following, self._next_walk_samples = self._next_walk_samples, None
+        if answer.error is not None:
+            self.report_error("Cannot step through", answer.error)
             if self.walk is not None:
                 self._close_walk()
-            return False
-        self.walk = taken
-        self._set_walking(True)
-        self.step_through.start(taken, list(self.controller.data.input_names), self.controller.data)
-        return True
+        else:
+            self.walk = answer.value
+        if following is not None:
+            self._walk_samples(following)  # takes this step back and asks for the next
+            return
+        if answer.error is None:
+            self._set_walking(True)
+            picture = self.controller.data
+            self.step_through.start(self.walk, list(picture.input_names), picture)
 
     @Slot(bool)
     def leave_walk(self, keep: bool) -> None:
         """Back to training: with the step's updated weights (`keep`) or without them."""
+        # A step still on its way stays or goes as the one walked through would.
+        self._drop_walk_request(take_back=not keep)
         if self.walk is None:
             return
         if not keep:
             self.controller.undo_walk(self.walk)
         self._close_walk()
+
+    def _drop_walk_request(self, take_back: bool) -> None:
+        """No longer wait for the step asked for, if any; `take_back`: undo it when it comes."""
+        if self._walk_request is not None:
+            self._dropped_walks[self._walk_request] = take_back
+            self._walk_request = None
+            self._next_walk_samples = None
 
     def _close_walk(self) -> None:
         self.walk = None
@@ -546,15 +600,7 @@ class MainWindow(QMainWindow):
         self.data_view.choosing_samples = walking
         # The settings cannot change mid-walk; their room goes to the canvas and the panel.
         self.settings_scroll.setVisible(not walking)
-        for action in (
-            self.play_action,
-            self.step_action,
-            self.epoch_action,
-            self.reset_action,
-            self.new_weights_action,
-            self.walk_action,
-        ):
-            action.setEnabled(not walking)
+        self._update_enabled()
         self.walk_next_action.setEnabled(walking)
         self.walk_previous_action.setEnabled(walking)
         self.speed.setEnabled(not walking)
@@ -578,6 +624,26 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes(self._sizes_before_walk)
             self.centre_split.setSizes(self._centre_sizes_before_walk)
             self._sizes_before_walk = None
+
+    def _update_enabled(self) -> None:
+        """Training is off while a step is walked through; what needs the worker's answer
+        (saving, a step to walk through) waits while an answer is awaited."""
+        walking = self.walk is not None
+        busy = self.controller.busy
+        for action in (
+            self.play_action,
+            self.step_action,
+            self.epoch_action,
+            self.reset_action,
+            self.new_weights_action,
+            self.walk_action,
+        ):
+            action.setEnabled(not walking and not busy)
+        for action in (self.save_action, self.save_as_action, self.open_action, self.preset_action):
+            action.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy and bool(self.preferences.recent_files()))
+        # Keep and Discard would act on a step that is being taken again.
+        self.step_through.setEnabled(not busy)
 
     @Slot(int)
     def _on_sample_selected(self, index: int) -> None:
@@ -675,8 +741,11 @@ class MainWindow(QMainWindow):
     def _on_preset_gallery_chosen(self, path: Path) -> None:
         self._open_preset(Path(path))
 
-    def _open_preset(self, path: Path) -> None:
-        if not self.maybe_keep_changes():
+    def _open_preset(self, path: Path, asked: bool = False) -> None:
+        """Open the preset at `path`; `asked`: the unsaved changes were dealt with already."""
+        if not asked and not self.maybe_keep_changes(
+            functools.partial(self._open_preset, path, asked=True)
+        ):
             return
         try:
             simulation = Simulation(load_scenario(path))
@@ -694,8 +763,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_open_triggered(self) -> None:
-        if not self.maybe_keep_changes():
-            return
+        if self.maybe_keep_changes(self._choose_file_to_open):
+            self._choose_file_to_open()
+
+    def _choose_file_to_open(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
             self, "Open scenario", self.preferences.last_folder(), "Scenarios (*.json)"
         )
@@ -711,8 +782,10 @@ class MainWindow(QMainWindow):
             action.triggered.connect(functools.partial(self._open_recent, text))
         self.recent_menu.setEnabled(bool(recent))
 
-    def _open_recent(self, text: str) -> None:
-        if not self.maybe_keep_changes():
+    def _open_recent(self, text: str, asked: bool = False) -> None:
+        if not asked and not self.maybe_keep_changes(
+            functools.partial(self._open_recent, text, asked=True)
+        ):
             return
         if not Path(text).exists():
             self.preferences.remove_recent_file(text)
@@ -721,37 +794,64 @@ class MainWindow(QMainWindow):
             return
         self.open_path(Path(text))
 
-    def save_to(self, path: Path) -> bool:
-        """Save the current state to `path` atomically; returns True on success."""
-        try:
-            scenario = self.controller.current_scenario()
-            save_scenario(scenario, Path(path))
-        except (ScenarioError, TimeoutError) as exc:
-            self.report_error("Cannot save the scenario", str(exc))
-            return False
-        self.path = Path(path)
-        self.controller.mark_saved()
+    def save_to(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        """Save the current state to `path` atomically. The worker is asked for the state and
+        the file is written when it answers, the window working on meanwhile; `then` runs once
+        the file is written. A failure is shown in `error_box`."""
+        number = self.controller.request_scenario()
+        self._pending_saves[number] = (Path(path), then)
+        self.statusBar().showMessage(f"Saving {Path(path).name}…")
+
+    def _finish_save(self, answer: Answer) -> None:
+        """Write the scenario the worker answered with into the file it was asked for."""
+        path, then = self._pending_saves.pop(answer.number)
+        error = answer.error
+        if error is None:
+            try:
+                save_scenario(answer.value, path)
+            except ScenarioError as exc:
+                error = str(exc)
+        if error is not None:
+            self._close_after_saves = False  # the window stays open with the unsaved work
+            self.statusBar().clearMessage()
+            self.report_error("Cannot save the scenario", error)
+            return
+        self.path = path
+        state = answer.value.state
+        self.controller.mark_saved(state.step if state is not None else None)
         self.preferences.add_recent_file(self.path)
         self._fill_recent_menu()
         self._update_title()
         self.statusBar().showMessage(f"Saved {self.path}", 5000)
-        return True
+        if then is not None:
+            then()
+        if self._close_after_saves and not self._pending_saves:
+            self._close_after_saves = False
+            self.close()
 
     @Slot()
-    def _on_save_triggered(self) -> bool:
+    def _on_save_triggered(self) -> None:
+        self._save()
+
+    @Slot()
+    def _on_save_as_triggered(self) -> None:
+        self._save_as()
+
+    def _save(self, then: Callable[[], None] | None = None) -> None:
+        """Save to the scenario's file (asking for one when it has none); then `then`."""
         if self.path is None:
-            return self._on_save_as_triggered()
-        return self.save_to(self.path)
+            self._save_as(then)
+        else:
+            self.save_to(self.path, then)
 
-    @Slot()
-    def _on_save_as_triggered(self) -> bool:
+    def _save_as(self, then: Callable[[], None] | None = None) -> None:
         start = str(self.path) if self.path else self.preferences.last_folder()
         name, _ = QFileDialog.getSaveFileName(self, "Save scenario", start, "Scenarios (*.json)")
         if not name:
-            return False
+            return
         if not name.endswith(".json"):
             name += ".json"
-        return self.save_to(Path(name))
+        self.save_to(Path(name), then)
 
     def ask_unsaved_changes(self) -> QMessageBox.StandardButton:
         """Ask what to do with unsaved changes: Save, Discard or Cancel."""
@@ -770,24 +870,39 @@ class MainWindow(QMainWindow):
         self.unsaved_box = None
         return answer
 
-    def maybe_keep_changes(self) -> bool:
-        """Return True when it is fine to drop the current scenario (saved, or the user chose)."""
+    def maybe_keep_changes(self, then: Callable[[], None]) -> bool:
+        """Return True when it is fine to drop the current scenario now (saved, or the user
+        chose Discard). When the user chooses Save, returns False and saves; `then` runs once
+        the file is written (not at all if the save fails or is cancelled)."""
         if not self.controller.modified:
             return True
         answer = self.ask_unsaved_changes()
         if answer == QMessageBox.StandardButton.Save:
-            return bool(self._on_save_triggered())
+            self._save(then)
+            return False
         return answer == QMessageBox.StandardButton.Discard
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.controller.pause()
-        if not self.maybe_keep_changes():
+        if self._pending_saves:
+            # A save asked for is on its way: close once it is written, or stay open with the
+            # work should it fail.
+            self._close_after_saves = True
             event.ignore()
             return
+        if not self._close_confirmed and not self.maybe_keep_changes(self._close_after_save):
+            event.ignore()
+            return
+        self._drop_walk_request(take_back=False)  # its answer may come; nobody waits for it
         self.preferences.set_window(self.saveGeometry(), QByteArray())
         self.preferences.sync()
         self.controller.shutdown()
         event.accept()
+
+    def _close_after_save(self) -> None:
+        """The user chose to save before closing, and the file is written."""
+        self._close_confirmed = True
+        self.close()
 
     @Slot(bool)
     def _on_weights_on_edges_toggled(self, shown: bool) -> None:

@@ -98,6 +98,11 @@ def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Pat
     paths = []
     with _opened_window(simulation, size, app) as window:
         window.walk_action.trigger()
+        deadline = time.monotonic() + 10.0
+        while window.walk is None:  # the step is taken on the training thread
+            app.processEvents()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the step to walk through did not come in time")
         panel = window.step_through
         for name, (kind, column), focus in WALK_SHOTS:
             index = next(

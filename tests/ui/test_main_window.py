@@ -1,8 +1,11 @@
 """The main window driven as a person drives it: play, pause, edit a weight on the canvas, save,
 reopen; open a broken file; close while training."""
 
+import functools
 import json
+import logging
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from simulator.app import edits
 from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
@@ -67,8 +71,8 @@ def test_play_until_learned_then_edit_a_weight_save_and_reopen(qtbot, window, tm
     edited = _weights(window)
 
     saved = tmp_path / "trained.json"
-    assert window.save_to(saved)
-    assert not window.isWindowModified()
+    window.save_to(saved)
+    qtbot.waitUntil(lambda: not window.isWindowModified(), timeout=5000)
     assert json.loads(saved.read_text())["network"]["layers"][-1]["weights"][0][0] == 1.25
 
     window.controller.select_sample(0)  # any change of view, to be sure a report follows
@@ -191,7 +195,8 @@ def _discard():
 
 def test_preferences_remember_recent_files(qtbot, window, tmp_path):
     saved = tmp_path / "again.json"
-    assert window.save_to(saved)
+    window.save_to(saved)
+    qtbot.waitUntil(lambda: window.path == saved, timeout=5000)
     assert str(saved.resolve()) == Preferences(tmp_path / "prefs.ini").recent_files()[0]
     assert next(a.text() for a in window.recent_menu.actions()) == "again.json"
 
@@ -268,3 +273,173 @@ def test_the_learning_rate_pitfall_pauses_undoes_and_explains(qtbot, tmp_path):
         main.ask_unsaved_changes = _discard
         main.close()
         main.deleteLater()
+
+
+# ----- failures inside training, and requests answered by signal --------------------------------
+
+
+def _failing_step(trainer, fail_at: int, seen: dict):
+    """A stand-in for `trainer.step` that, on its `fail_at`-th call, writes half an update and
+    raises; `seen` receives the parameters from before that call."""
+    original = trainer.step
+    calls = []
+
+    def step(*, trace=False):
+        calls.append(1)
+        if len(calls) != fail_at:
+            return original(trace=trace)
+        seen["parameters"] = trainer.network.parameters.copy()
+        trainer.network.parameters[:3] += 1.0
+        raise RuntimeError("probe: the step broke")
+
+    return step
+
+
+def _flat(weights, biases) -> bytes:
+    return b"".join(np.ascontiguousarray(a).tobytes() for a in (*weights, *biases))
+
+
+def test_a_step_that_raises_pauses_training_with_a_message_and_play_recovers(
+    qtbot, tmp_path, monkeypatch, caplog
+):
+    simulation = Simulation(load_scenario(scenarios_dir() / "circle.json"))
+    trainer = simulation.trainer
+    seen = {}
+    monkeypatch.setattr(trainer, "step", _failing_step(trainer, 30, seen))
+    main = MainWindow(simulation, Preferences(tmp_path / "prefs.ini"))
+    main.resize(1280, 800)
+    main.show()
+    try:
+        qtbot.waitUntil(lambda: main.controller.snapshot is not None, timeout=10_000)
+        with caplog.at_level(logging.ERROR, logger="simulator.app.worker"):
+            main.play_action.trigger()
+            qtbot.waitUntil(lambda: main.banner.isVisible(), timeout=10_000)
+        text = main.banner.label.text()
+        assert text.startswith("Step 30 failed with an error and was not applied")
+        assert "RuntimeError: probe: the step broke" in text
+        assert "Press Play" in text
+        qtbot.waitUntil(lambda: not main.controller.playing, timeout=5000)
+        assert main.play_action.text() == "Play"
+        assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]
+        qtbot.waitUntil(lambda: main.controller.snapshot.step == 29, timeout=5000)
+        # The window shows the weights from before the failed step, bit for bit.
+        shown = main.controller.snapshot
+        model = Simulation(load_scenario(scenarios_dir() / "circle.json")).network
+        kept_weights, kept_biases = model.split(seen["parameters"])
+        assert _flat(shown.weights, shown.biases) == _flat(kept_weights, kept_biases)
+        main.grab().save(str(tmp_path / "worker-error.png"))
+
+        monkeypatch.undo()  # the cause removed
+        main.play_action.trigger()
+        qtbot.waitUntil(lambda: main.controller.snapshot.step > 40, timeout=10_000)
+        assert main.controller.playing
+    finally:
+        main.ask_unsaved_changes = _discard
+        main.close()
+        main.deleteLater()
+
+
+class _SlowWorkerCall:
+    """Holds the training thread inside a patched call until `release()`; the GUI thread must
+    not wait meanwhile. Never waits for long, so that old blocking code fails rather than hangs."""
+
+    def __init__(self, monkeypatch, owner, name: str) -> None:
+        self.entered = threading.Event()
+        self._released = threading.Event()
+        original = getattr(owner, name)
+
+        def slow(*args, **kwargs):
+            self.entered.set()
+            self._released.wait(3.0)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, slow)
+
+    def release(self) -> None:
+        self._released.set()
+
+
+def _timer_fires_now(qtbot) -> list:
+    """Start a zero-time QTimer and wait for it: it fires only while the GUI thread is free."""
+    fired = []
+    QTimer.singleShot(0, lambda: fired.append(True))
+    qtbot.waitUntil(lambda: bool(fired), timeout=2000)
+    return fired
+
+
+def test_saving_answers_by_signal_and_the_window_works_on_meanwhile(
+    qtbot, window, monkeypatch, tmp_path
+):
+    window.controller.step(2)
+    qtbot.waitUntil(lambda: window.isWindowModified(), timeout=5000)
+    slow = _SlowWorkerCall(monkeypatch, Simulation, "to_scenario")
+    saved = tmp_path / "slow.json"
+    window.save_to(saved)
+    assert slow.entered.wait(5.0)
+    _timer_fires_now(qtbot)  # the GUI thread is free while the worker has not answered
+    assert not saved.exists()
+    assert window.isWindowModified()
+    assert not window.save_action.isEnabled()  # busy until the answer comes
+    assert not window.walk_action.isEnabled()
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isWindowModified(), timeout=5000)
+    assert json.loads(saved.read_text())["state"]["step"] == 2
+    assert window.path == saved
+    assert window.save_action.isEnabled()
+    assert window.walk_action.isEnabled()
+
+
+def test_stepping_through_answers_by_signal_and_the_window_works_on_meanwhile(
+    qtbot, window, monkeypatch
+):
+    slow = _SlowWorkerCall(monkeypatch, Simulation, "trace_batch")
+    window.walk_action.trigger()
+    assert slow.entered.wait(5.0)
+    _timer_fires_now(qtbot)
+    assert window.walk is None
+    assert not window.step_through.isVisible()
+    assert not window.walk_action.isEnabled()
+    assert not window.play_action.isEnabled()
+    slow.release()
+    qtbot.waitUntil(window.step_through.isVisible, timeout=5000)
+    assert window.walk.samples == (0,)
+    window.leave_walk(keep=False)
+    assert window.walk_action.isEnabled()
+    assert window.play_action.isEnabled()
+
+
+def test_closing_while_the_save_waits_for_the_worker_saves_first(
+    qtbot, window, monkeypatch, tmp_path
+):
+    window.controller.step(3)
+    qtbot.waitUntil(lambda: window.isWindowModified(), timeout=5000)
+    target = window.path
+    slow = _SlowWorkerCall(monkeypatch, Simulation, "to_scenario")
+    asked = []
+    QTimer.singleShot(0, lambda: _answer(window, QMessageBox.StandardButton.Save, asked))
+    window.close()
+    assert asked  # the close asked "save?" as it always does
+    assert slow.entered.wait(5.0)
+    _timer_fires_now(qtbot)
+    assert window.isVisible()  # not closed before the file is written
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert json.loads(target.read_text())["state"]["step"] == 3
+    assert not window.controller.thread.isRunning()
+
+
+def test_a_refused_edit_leaves_the_window_unmodified(qtbot, window):
+    assert not window.isWindowModified()
+    refused = functools.partial(edits.set_optimizer, learning_rate=-1.0)
+    window.settings_panel.edit_requested.emit(refused)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "That change was not made" in window.banner.label.text()
+    _timer_fires_now(qtbot)
+    assert not window.isWindowModified()
+    assert not window.controller.modified
+    # One the worker makes marks it modified, once made.
+    window.settings_panel.edit_requested.emit(
+        functools.partial(edits.set_optimizer, learning_rate=0.1)
+    )
+    qtbot.waitUntil(window.isWindowModified, timeout=5000)
+    assert window.controller.scenario.training.optimizer.learning_rate == 0.1

@@ -74,6 +74,14 @@ def _click_canvas(qtbot, window, position: QPointF) -> None:
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=position.toPoint())
 
 
+def _off_the_crossing(window, layer: int, unit: int, source: int) -> QPointF:
+    """A point on an edge away from its middle, where in a 2 × 2 layer the other diagonal edge
+    crosses it; which of the two lies on top there depends on the weights the canvas last drew."""
+    start = window.canvas.neuron_centre(layer - 1, source)
+    end = window.canvas.neuron_centre(layer, unit)
+    return start + (end - start) * 0.42
+
+
 def _walk_every_stage(qtbot, window, path: Path, trace) -> None:
     names = _names(path)
     panel = window.step_through
@@ -286,7 +294,7 @@ def test_stages_open_on_the_first_neuron_and_an_edge_shows_what_it_adds(qtbot, o
     panel.jump_to(forward)
     assert panel.calculation_panel.title.text() == "Forward: h1.1"
     # A click on the edge X2 → h1.1 shows the product it adds to z, not only what it carries.
-    _click_canvas(qtbot, window, window.canvas.edge_midpoint(1, 0, 1))
+    _click_canvas(qtbot, window, _off_the_crossing(window, 1, 0, 1))
     qtbot.waitUntil(lambda: panel.focus == walk.Focus(1, 0, 1))
     product = hidden.weights_before[0, 1] * trace.inputs[0, 1]
     shown = panel.calculation_panel.shown_lines()
@@ -296,7 +304,7 @@ def test_stages_open_on_the_first_neuron_and_an_edge_shows_what_it_adds(qtbot, o
     )
     backward = max(i for i, stage in enumerate(panel.stages) if stage.kind == "backward")
     panel.jump_to(backward)
-    _click_canvas(qtbot, window, window.canvas.edge_midpoint(1, 0, 1))
+    _click_canvas(qtbot, window, _off_the_crossing(window, 1, 0, 1))
     qtbot.waitUntil(lambda: panel.focus == walk.Focus(1, 0, 1))
     assert panel.calculation_panel.shown_lines()[-1] == (
         f"∂L/∂w = δ(h1.1) × a(X2) = {walk.number(hidden.delta[0, 0])} × "
