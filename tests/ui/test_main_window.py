@@ -443,3 +443,21 @@ def test_a_refused_edit_leaves_the_window_unmodified(qtbot, window):
     )
     qtbot.waitUntil(window.isWindowModified, timeout=5000)
     assert window.controller.scenario.training.optimizer.learning_rate == 0.1
+
+
+def test_leaving_before_the_step_to_walk_through_comes_takes_it_back(qtbot, window, monkeypatch):
+    before = _weights(window)
+    slow = _SlowWorkerCall(monkeypatch, Simulation, "trace_batch")
+    window.walk_action.trigger()
+    assert slow.entered.wait(5.0)
+    window.leave_walk(keep=False)  # say, another file opened meanwhile
+    slow.release()
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=5000)
+    window.controller.select_sample(1)  # any change of view, to be sure a report follows
+    qtbot.waitUntil(lambda: window.controller.snapshot.sample_index == 1, timeout=5000)
+    assert window.walk is None
+    assert not window.step_through.isVisible()
+    assert window.controller.snapshot.step == 0
+    for a, b in zip(_weights(window), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert window.play_action.isEnabled()
