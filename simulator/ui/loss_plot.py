@@ -322,9 +322,18 @@ class LossPlot(QWidget):
         if self.log_scale():
             y = math.log10(y) if y > 0 else y
         (left, right), (bottom, top) = self.plot_item.viewRange()
-        self.divergence_text.setAnchor(
-            (1.0 if x > (left + right) / 2 else 0.0, 0.0 if y > (bottom + top) / 2 else 1.0)
-        )
+        # Right of the marker if the label fits there, else left of it, else centred over it
+        # (a narrow window: a marker mid-axis has room on neither side).
+        view_width = self.plot_item.vb.width()
+        label_width = self.divergence_text.boundingRect().width()
+        marker_at = view_width * (x - left) / (right - left) if right > left else 0.0
+        if view_width - marker_at >= label_width:
+            across = 0.0
+        elif marker_at >= label_width:
+            across = 1.0
+        else:
+            across = 0.5
+        self.divergence_text.setAnchor((across, 0.0 if y > (bottom + top) / 2 else 1.0))
         self.divergence_text.setPos(x, y)
 
     def _fit_ranges(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
