@@ -180,10 +180,11 @@ def _outline(path: QPainterPath, colour: QColor, width: float, z: float) -> QGra
 
 def _format_short(value: float) -> str:
     # Three decimals fit the margin beside the output column; 5.96e-05 would not, and to the
-    # eye it is 0.000 anyway (the tooltip has the full value).
+    # eye it is 0.000 anyway (the tooltip has the full value). A huge output (a diverging run)
+    # keeps two digits, so that its exponent still fits the margin.
     if not np.isfinite(value):
         return str(value)
-    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.3g}"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
 
 
 class NetworkCanvas(QWidget):
