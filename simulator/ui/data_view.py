@@ -27,29 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.snapshot import DataPicture, Snapshot
+from . import palette
 from .image_view import ARROW, WRONG_MARK, ImageGrid, pixel_range
-from .palette import NEGATIVE, NEUTRAL, POSITIVE, value_range
+from .palette import CONFIDENCE_STEPS, LUT_SIZE, value_range
 
-# Colour-blind-safe class colours: the palette's orange and blue first (class 0 is the low end of
-# the diverging map, class 1 the high end, as in the network's neuron maps), then Okabe–Ito
-# hues, then greys.
-CLASS_COLORS = (
-    NEGATIVE,
-    POSITIVE,
-    "#009e73",
-    "#cc79a7",
-    "#56b4e9",
-    "#d55e00",
-    "#c9b200",
-    "#6a3d9a",
-    "#7f7f7f",
-    "#222222",
-)
-# The plane is drawn paler than the points, so that a point of the same class still stands out.
-BACKGROUND_STRENGTH = 0.55
-# Confidence steps per class in the lookup table of a multi-class plane.
-CONFIDENCE_STEPS = 16
-LUT_SIZE = 256
 POINT_SIZE = 7
 MIN_POINT_SIZE = 5
 # The plane's short side in pixels per pixel of point diameter: points shrink on a small plane.
@@ -70,44 +51,12 @@ MATRIX_SMALL_FONT_CLASSES = 6
 
 def class_color(index: int) -> QColor:
     """Return the full colour of class `index` (points, chooser icons)."""
-    return QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
-
-
-def _rgb(color: str | QColor) -> np.ndarray:
-    c = QColor(color)
-    return np.array([c.red(), c.green(), c.blue()], dtype=float)
-
-
-def _blend(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Rows of colours from `low` (t = 0) to `high` (t = 1); t (n,) → (n, 3)."""
-    t = np.asarray(t, dtype=float).reshape(-1, 1)
-    return low + (high - low) * t
+    return QColor(palette.class_colour(index))
 
 
 def background_color(index: int) -> QColor:
     """Return the plane's colour for class `index` at full confidence (the discretized colour)."""
-    rgb = _blend(_rgb(NEUTRAL), _rgb(class_color(index)), np.array([BACKGROUND_STRENGTH]))[0]
-    return QColor(*np.round(rgb).astype(int).tolist())
-
-
-def diverging_colors(size: int = LUT_SIZE, strength: float = 1.0) -> np.ndarray:
-    """Return (size, 3) uint8 colours from orange (low) through a light neutral to blue (high);
-    `strength` < 1 pulls every colour towards the neutral (the plane's paler variant)."""
-    t = np.linspace(0.0, 1.0, size)
-    neutral = _rgb(NEUTRAL)
-    low, high = _rgb(CLASS_COLORS[0]), _rgb(CLASS_COLORS[1])
-    side = np.abs(t - 0.5) * 2 * strength
-    colors = np.where((t < 0.5)[:, None], _blend(neutral, low, side), _blend(neutral, high, side))
-    return np.round(colors).astype(np.uint8)
-
-
-def class_confidence_colors(classes: int, steps: int = CONFIDENCE_STEPS) -> np.ndarray:
-    """Return (classes × steps, 3) uint8 colours: entry c·steps + j is class c at confidence step
-    j, from the neutral (j = 0, a coin toss) to the background colour (j = steps − 1)."""
-    neutral = _rgb(NEUTRAL)
-    t = np.linspace(0.0, BACKGROUND_STRENGTH, steps)
-    rows = [_blend(neutral, _rgb(class_color(c)), t) for c in range(classes)]
-    return np.round(np.concatenate(rows)).astype(np.uint8)
+    return QColor(*palette.class_background_rgb(index).tolist())
 
 
 def output_levels(activation: str, targets: np.ndarray) -> tuple[float, float]:
@@ -357,10 +306,13 @@ class DataView(QWidget):
         self.diagonal = pg.PlotCurveItem(pen=pg.mkPen(text, width=1, style=Qt.PenStyle.DashLine))
         item.addItem(self.diagonal)
         self.scatter_train = pg.ScatterPlotItem(
-            size=POINT_SIZE - 1, symbol="o", pen=None, brush=QColor(CLASS_COLORS[1])
+            size=POINT_SIZE - 1, symbol="o", pen=None, brush=QColor(palette.REGRESSION_TRAIN)
         )
         self.scatter_test = pg.ScatterPlotItem(
-            size=POINT_SIZE, symbol="o", pen=pg.mkPen(CLASS_COLORS[0], width=1.5), brush=None
+            size=POINT_SIZE,
+            symbol="o",
+            pen=pg.mkPen(palette.REGRESSION_TEST, width=1.5),
+            brush=None,
         )
         self.scatter_selection = pg.ScatterPlotItem(
             size=POINT_SIZE + 8, symbol="o", pen=pg.mkPen(text, width=2), brush=None
@@ -486,7 +438,7 @@ class DataView(QWidget):
                 if classes is not None and len(classes):
                     points.setBrush([brushes[c] for c in classes])
             return
-        colors = diverging_colors()
+        colors = palette.output_colours()
         brushes = [QBrush(QColor(*rgb)) for rgb in colors]
         low, high = self._levels
         for points, targets in (
@@ -508,12 +460,14 @@ class DataView(QWidget):
         self._output_key = key
         if outputs == 1:
             self._levels = output_levels(activation, picture.train_targets)
-            self.heatmap.setLookupTable(diverging_colors(strength=BACKGROUND_STRENGTH))
+            self.heatmap.setLookupTable(
+                palette.output_colours(strength=palette.CLASS_BACKGROUND_STRENGTH)
+            )
             if picture.task == "regression":
                 self._color_points(picture)
         else:
             self._levels = (0.0, float(outputs * CONFIDENCE_STEPS - 1))
-            self.heatmap.setLookupTable(class_confidence_colors(outputs))
+            self.heatmap.setLookupTable(palette.class_confidence_colours(outputs))
 
     def _draw_plane(self, picture: DataPicture, snapshot: Snapshot) -> None:
         values = snapshot.output_map
@@ -659,13 +613,13 @@ class DataView(QWidget):
         the diagonal (right) and orange off it (wrong)."""
         totals = counts.sum(axis=1, keepdims=True)
         shares = counts / np.maximum(totals, 1)
-        neutral = _rgb(NEUTRAL)
-        right, wrong = _rgb(CLASS_COLORS[1]), _rgb(CLASS_COLORS[0])
-        dark, light = QColor("#111111"), QColor("#ffffff")
+        neutral = palette.hex_rgb(palette.NEUTRAL)
+        right, wrong = palette.hex_rgb(palette.MATRIX_RIGHT), palette.hex_rgb(palette.MATRIX_WRONG)
+        dark, light = QColor(palette.MATRIX_TEXT_DARK), QColor(palette.MATRIX_TEXT_LIGHT)
         for (row, column), count in np.ndenumerate(counts):
             share = float(shares[row, column])
             end = right if row == column else wrong
-            rgb = _blend(neutral, end, np.array([share]))[0]
+            rgb = palette.blend(neutral, end, [share])[0]
             cell = self.matrix.item(row, column)
             cell.setText(str(int(count)))
             cell.setBackground(QColor(*np.round(rgb).astype(int).tolist()))

@@ -11,11 +11,10 @@ from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from .palette import NEGATIVE
+from .palette import WRONG_PREDICTION
 
-# Wrong predictions: the palette's orange (readable under every common colour blindness) plus a
-# symbol, so that colour is never the only sign.
-WRONG_COLOR = NEGATIVE
+# Wrong predictions are marked with a symbol as well as a colour, so that colour is never the
+# only sign.
 WRONG_MARK = "✗"
 ARROW = "→"
 # Thin spaces around the arrow: captions stay narrow, so more images fit in a row.
@@ -228,7 +227,7 @@ class ImageGrid(QWidget):
         # Nearest-neighbour scaling: a pixel of the data stays one crisp square.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         text_color = palette.color(QPalette.ColorRole.Text)
-        wrong_color = QColor(WRONG_COLOR)
+        wrong_color = QColor(WRONG_PREDICTION)
         frame_color = palette.color(QPalette.ColorRole.Mid)
         wrong = self.wrong()
         layout = self._layout()

@@ -1,4 +1,5 @@
-"""The colours of weights, biases and activations: one diverging orange–grey–blue palette."""
+"""What every colour of the app means, declared in one place: weights, biases and activations
+(one diverging orange–grey–blue palette), classes, right and wrong predictions."""
 
 from __future__ import annotations
 
@@ -123,3 +124,77 @@ def value_range(activation: str, values: np.ndarray | None = None) -> tuple[floa
         top = float(finite.max()) if finite.size else 0.0
     top = top if top > 1e-12 else 1.0
     return -top, top
+
+
+# ----- classes and predictions (the data view, the image view, the preset gallery) -------------
+
+# Colour-blind-safe class colours: the palette's orange and blue first (class 0 is the low end of
+# the diverging map, class 1 the high end, as in the network's neuron maps), then Okabe–Ito
+# hues, then greys.
+CLASS_COLOURS = (
+    NEGATIVE,
+    POSITIVE,
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#c9b200",
+    "#6a3d9a",
+    "#7f7f7f",
+    "#222222",
+)
+# The plane is drawn paler than the points, so that a point of the same class still stands out.
+CLASS_BACKGROUND_STRENGTH = 0.55
+# Confidence steps per class in the lookup table of a multi-class plane.
+CONFIDENCE_STEPS = 16
+# Wrong predictions: the palette's orange (readable under every common colour blindness) plus a
+# symbol, so that colour is never the only sign.
+WRONG_PREDICTION = NEGATIVE
+# The confusion matrix: right counts (the diagonal) shade towards one colour, wrong ones towards
+# another; counts are written dark on pale cells and light on strong ones.
+MATRIX_RIGHT = POSITIVE
+MATRIX_WRONG = NEGATIVE
+MATRIX_TEXT_DARK = "#111111"
+MATRIX_TEXT_LIGHT = "#ffffff"
+# Regression's predicted-against-true plot: training points filled, test points outlined.
+REGRESSION_TRAIN = POSITIVE
+REGRESSION_TEST = NEGATIVE
+
+
+def class_colour(index: int) -> str:
+    """Return the colour '#RRGGBB' of class `index` (points, legends, chooser icons)."""
+    return CLASS_COLOURS[index % len(CLASS_COLOURS)]
+
+
+def blend(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Rows of colours from `low` (t = 0) to `high` (t = 1): low, high (3,), t (n,) → (n, 3)."""
+    t = np.asarray(t, dtype=float).reshape(-1, 1)
+    return low + (high - low) * t
+
+
+def class_background_rgb(index: int) -> np.ndarray:
+    """Return the plane's colour for class `index` at full confidence (the discretized colour):
+    (3,) int in 0..255."""
+    rgb = blend(hex_rgb(NEUTRAL), hex_rgb(class_colour(index)), [CLASS_BACKGROUND_STRENGTH])[0]
+    return np.round(rgb).astype(int)
+
+
+def output_colours(size: int = LUT_SIZE, strength: float = 1.0) -> np.ndarray:
+    """Return (size, 3) uint8 colours for one output unit over the plane, from class 0's colour
+    (low) through a light neutral to class 1's (high); `strength` < 1 pulls every colour towards
+    the neutral (the plane's paler variant)."""
+    t = np.linspace(0.0, 1.0, size)
+    neutral = hex_rgb(NEUTRAL)
+    low, high = hex_rgb(CLASS_COLOURS[0]), hex_rgb(CLASS_COLOURS[1])
+    side = np.abs(t - 0.5) * 2 * strength
+    colours = np.where((t < 0.5)[:, None], blend(neutral, low, side), blend(neutral, high, side))
+    return np.round(colours).astype(np.uint8)
+
+
+def class_confidence_colours(classes: int, steps: int = CONFIDENCE_STEPS) -> np.ndarray:
+    """Return (classes × steps, 3) uint8 colours: entry c·steps + j is class c at confidence step
+    j, from the neutral (j = 0, a coin toss) to the background colour (j = steps − 1)."""
+    neutral = hex_rgb(NEUTRAL)
+    t = np.linspace(0.0, CLASS_BACKGROUND_STRENGTH, steps)
+    rows = [blend(neutral, hex_rgb(class_colour(c)), t) for c in range(classes)]
+    return np.round(np.concatenate(rows)).astype(np.uint8)

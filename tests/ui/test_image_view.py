@@ -17,8 +17,9 @@ from simulator.app.session import Simulation
 from simulator.app.snapshot import data_picture, take_snapshot
 from simulator.app.storage import load_scenario
 from simulator.ui.data_view import IMAGE_COUNT, DataView
-from simulator.ui.image_view import ARROW, WRONG_COLOR, WRONG_MARK
+from simulator.ui.image_view import ARROW, WRONG_MARK
 from simulator.ui.main_window import MainWindow
+from simulator.ui.palette import WRONG_PREDICTION
 
 SHAPE = (4, 4)
 CLASSES = ("bar", "column", "diagonal")
@@ -133,7 +134,7 @@ def test_captions_follow_the_predictions_they_are_given(qtbot, image_scenario):
     image = view.grab().toImage()
     rect = grid.image_rect(0)
     point = grid.mapTo(view, QPoint(rect.left() + 1, rect.center().y()))
-    assert image.pixelColor(point) == QColor(WRONG_COLOR)
+    assert image.pixelColor(point) == QColor(WRONG_PREDICTION)
 
 
 def test_confusion_matrix_is_a_tab_away(qtbot, image_scenario):
