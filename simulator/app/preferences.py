@@ -1,11 +1,12 @@
 """The user's preferences (window geometry, recent files, last folder, number precision, weights
-written on the canvas), kept with QSettings behind typed reads with one table of defaults."""
+written on the canvas, where and how often crash-recovery autosaves go), kept with QSettings
+behind typed reads with one table of defaults."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 DEFAULTS: dict[str, object] = {
     "window/geometry": QByteArray(),
@@ -15,7 +16,13 @@ DEFAULTS: dict[str, object] = {
     "display/digits": 4,
     # Small networks show every weight on its edge, like a textbook drawing, unless turned off.
     "display/weights_on_edges": True,
+    # Empty: the platform's application data folder (see recovery_folder).
+    "recovery/folder": "",
+    "recovery/autosave_seconds": 5.0,
 }
+# An autosave every few seconds at most: each one serialises the whole state.
+MIN_AUTOSAVE_SECONDS = 0.2
+MAX_AUTOSAVE_SECONDS = 3600.0
 MAX_RECENT = 8
 
 
@@ -24,6 +31,7 @@ class Preferences:
     one), otherwise the platform's usual place for nnsim."""
 
     def __init__(self, path: Path | None = None) -> None:
+        self._path = path
         if path is None:
             self._settings = QSettings("nnsim", "nnsim")
         else:
@@ -82,6 +90,33 @@ class Preferences:
 
     def set_weights_on_edges(self, shown: bool) -> None:
         self._settings.setValue("display/weights_on_edges", bool(shown))
+
+    def recovery_folder(self) -> Path:
+        """Where crash-recovery autosaves go: the "recovery/folder" setting when set; beside the
+        settings file when the settings were given one (tests, a portable set-up), so that they
+        never land in the user's own folder; else "recovery" in the platform's application data
+        folder (QStandardPaths.AppDataLocation)."""
+        chosen = str(self._value("recovery/folder") or "")
+        if chosen:
+            return Path(chosen)
+        if self._path is not None:
+            return Path(self._path).parent / "recovery"
+        location = QStandardPaths.StandardLocation.AppDataLocation
+        return Path(QStandardPaths.writableLocation(location)) / "recovery"
+
+    def set_recovery_folder(self, folder: Path | None) -> None:
+        self._settings.setValue("recovery/folder", "" if folder is None else str(folder))
+
+    def autosave_seconds(self) -> float:
+        """Seconds between two autosaves of a changed scenario."""
+        try:
+            seconds = float(self._value("recovery/autosave_seconds"))
+        except (TypeError, ValueError):
+            seconds = float(DEFAULTS["recovery/autosave_seconds"])
+        return min(MAX_AUTOSAVE_SECONDS, max(MIN_AUTOSAVE_SECONDS, seconds))
+
+    def set_autosave_seconds(self, seconds: float) -> None:
+        self._settings.setValue("recovery/autosave_seconds", float(seconds))
 
     def sync(self) -> None:
         self._settings.sync()

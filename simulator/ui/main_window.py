@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..app import edits, walkthrough
+from ..app import edits, recovery, walkthrough
 from ..app.controller import TrainingController, Walk
 from ..app.preferences import Preferences
 from ..app.scenario import GeneratorData, Scenario
@@ -36,11 +36,13 @@ from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
 from ..app.worker import Answer
+from .autosave import Autosaver
 from .data_view import DataView
 from .help_text import HELP_HTML
 from .loss_plot import LossPlot
 from .network_canvas import VALUE_LABEL_EDGE_LIMIT, NetworkCanvas
 from .preset_gallery import PresetGallery, scenario_html
+from .scenario_loading import LoadPurpose, LoadRequest, ScenarioLoader
 from .settings_panel import SettingsPanel
 from .step_panel import StepThroughPanel
 from .value_dialog import ValueDialog
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus_and_toolbar()
         self._connect_controller()
+        self._build_loading_and_autosave()
         self.settings_panel.set_scenario(simulation.scenario)
         self._show_description(simulation.scenario)
         self._update_title()
@@ -705,20 +708,83 @@ class MainWindow(QMainWindow):
         self.error_box = box
         box.open()
 
+    def _build_loading_and_autosave(self) -> None:
+        # Files are read and built off the GUI thread (a CSV can be large, or slow to read).
+        self.loader = ScenarioLoader(self)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.failed.connect(self._on_loader_failed)
+        self.autosaver = Autosaver(
+            self.controller,
+            self.preferences.recovery_folder(),
+            self.preferences.autosave_seconds(),
+            self._file_path,
+            self,
+        )
+        self.autosaver.failed.connect(self._on_autosaver_failed)
+
+    def _file_path(self) -> Path | None:
+        return self.path
+
+    def begin_open(self, path: Path) -> LoadRequest:
+        """Start opening a scenario file off the GUI thread and return at once. Once it is read
+        the window shows it; on any problem it says so and keeps the current one; a Cancel in the
+        progress dialog leaves everything as it was."""
+        path = Path(path)
+        build = functools.partial(_simulation_from_file, path)
+        return self.loader.start(path, build, LoadPurpose.OPEN)
+
     def open_path(self, path: Path) -> bool:
-        """Open a scenario file; on any problem say so and keep the current one."""
-        try:
-            simulation = Simulation(load_scenario(Path(path)))
-        except ScenarioError as exc:
-            self.report_error("Cannot open the scenario", str(exc))
-            return False
+        """Open a scenario file as begin_open does, and wait for the outcome while the event loop
+        runs (scripts and tests; the menus do not wait). Returns True when it was opened."""
+        return self.loader.wait(self.begin_open(path)) == "loaded"
+
+    def restore_recovery(self, stale: recovery.StaleRecovery) -> LoadRequest:
+        """Open an autosave left by a crash as the file it was (Save writes there), with unsaved
+        changes; its recovery folder is removed once it is open."""
+        build = functools.partial(recovery.restored_simulation, stale)
+        info = stale.info
+        name = f"the autosave of {Path(info.file_path).name if info.file_path else 'untitled'}"
+        return self.loader.start(
+            stale.slot.scenario_path, build, LoadPurpose.RECOVER, stale, name=name
+        )
+
+    @Slot(object, object)
+    def _on_loader_loaded(self, request: LoadRequest, simulation: Simulation) -> None:
         self.leave_walk(keep=True)
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
         self.controller.mark_saved()
-        self.adopt_path(Path(path))
+        if request.purpose is LoadPurpose.OPEN:
+            self.adopt_path(request.path)
+        elif request.purpose is LoadPurpose.PRESET:
+            # A preset opens as a new, untitled scenario, so saving never overwrites the shipped
+            # file.
+            self.path = None
+            self._update_title()
+        else:
+            stale: recovery.StaleRecovery = request.context
+            self.path = Path(stale.info.file_path) if stale.info.file_path else None
+            self._update_title()
+            # Restored work is not in the user's file: closing asks first, and it is autosaved
+            # again, into this window's own folder, before the crashed one's goes.
+            # TrainingController has no public way to mark a scenario modified yet.
+            self.controller._set_modified(True)
+            self.autosaver.changed()
+            recovery.remove_slot(stale.slot)
         self._show_description(simulation.scenario)
-        return True
+
+    @Slot(object, str)
+    def _on_loader_failed(self, request: LoadRequest, message: str) -> None:
+        titles = {
+            LoadPurpose.OPEN: "Cannot open the scenario",
+            LoadPurpose.PRESET: "Cannot open the preset",
+            LoadPurpose.RECOVER: "Cannot restore the autosave",
+        }
+        self.report_error(titles[request.purpose], message)
+
+    @Slot(str)
+    def _on_autosaver_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Autosave failed: {message}", 10_000)
 
     def adopt_path(self, path: Path) -> None:
         """Make `path` the file of the scenario on show (it was just read from there): the
@@ -747,19 +813,8 @@ class MainWindow(QMainWindow):
             functools.partial(self._open_preset, path, asked=True)
         ):
             return
-        try:
-            simulation = Simulation(load_scenario(path))
-        except ScenarioError as exc:
-            self.report_error("Cannot open the preset", str(exc))
-            return
-        # A preset opens as a new, untitled scenario, so saving never overwrites the shipped file.
-        self.leave_walk(keep=True)
-        self.controller.replace_simulation(simulation)
-        self.controller.scenario = simulation.scenario
-        self.path = None
-        self.controller.mark_saved()
-        self._update_title()
-        self._show_description(simulation.scenario)
+        path = Path(path)
+        self.loader.start(path, functools.partial(_simulation_from_file, path), LoadPurpose.PRESET)
 
     @Slot()
     def _on_open_triggered(self) -> None:
@@ -771,7 +826,7 @@ class MainWindow(QMainWindow):
             self, "Open scenario", self.preferences.last_folder(), "Scenarios (*.json)"
         )
         if name:
-            self.open_path(Path(name))
+            self.begin_open(Path(name))
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -792,7 +847,7 @@ class MainWindow(QMainWindow):
             self._fill_recent_menu()
             self.report_error("Cannot open the scenario", f"{text} no longer exists.")
             return
-        self.open_path(Path(text))
+        self.begin_open(Path(text))
 
     def save_to(self, path: Path, then: Callable[[], None] | None = None) -> None:
         """Save the current state to `path` atomically. The worker is asked for the state and
@@ -896,6 +951,8 @@ class MainWindow(QMainWindow):
         self._drop_walk_request(take_back=False)  # its answer may come; nobody waits for it
         self.preferences.set_window(self.saveGeometry(), QByteArray())
         self.preferences.sync()
+        self.loader.cancel()
+        self.autosaver.close()  # a clean close leaves no autosave to offer at the next start
         self.controller.shutdown()
         event.accept()
 
@@ -924,6 +981,11 @@ class MainWindow(QMainWindow):
     def settle(self) -> None:
         """Hand the latest report to the views now (tests and screenshots)."""
         self.controller.flush()
+
+
+def _simulation_from_file(path: Path) -> Simulation:
+    """Read and build a scenario file; runs on the loader's thread. Raises ScenarioError."""
+    return Simulation(load_scenario(path))
 
 
 def _image_shape(scenario: Scenario) -> tuple[int, int] | None:
