@@ -4,12 +4,13 @@ for image data its test images captioned with the true and the predicted class."
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QIcon, QPalette, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +34,10 @@ from .palette import CONFIDENCE_STEPS, LUT_SIZE, value_range
 
 POINT_SIZE = 7
 MIN_POINT_SIZE = 5
+# A wrong prediction's ✗ is drawn beside its point (up and to the right), so that the point keeps
+# showing its class; the symbol's box is this many point sizes wide.
+WRONG_MARK_SCALE = 3
+WRONG_MARK_PEN_WIDTH = 1.6
 # The plane's short side in pixels per pixel of point diameter: points shrink on a small plane.
 PIXELS_PER_POINT_SIZE = 45
 REMOVE_RADIUS_PX = 8
@@ -57,6 +62,58 @@ def class_color(index: int) -> QColor:
 def background_color(index: int) -> QColor:
     """Return the plane's colour for class `index` at full confidence (the discretized colour)."""
     return QColor(*palette.class_background_rgb(index).tolist())
+
+
+def _cross_beside_point() -> QPainterPath:
+    """A ✗ in symbol units (the box −0.5..0.5 that pyqtgraph scales to the symbol's size), up
+    and to the right of the centre: at WRONG_MARK_SCALE it starts just outside the point."""
+    centre_x, centre_y, arm = 0.32, -0.32, 0.15
+    path = QPainterPath()
+    path.moveTo(centre_x - arm, centre_y - arm)
+    path.lineTo(centre_x + arm, centre_y + arm)
+    path.moveTo(centre_x - arm, centre_y + arm)
+    path.lineTo(centre_x + arm, centre_y - arm)
+    return path
+
+
+def _swatch(colour: str, glyph: str = "●") -> str:
+    return f'<span style="color:{colour}">{glyph}</span>'
+
+
+def class_legend_html(names: list[str]) -> str:
+    """The plane's legend for classification: each class name beside its colour, then the mark of
+    a wrong prediction (rich text for a QLabel)."""
+    entries = [
+        f"{_swatch(palette.class_colour(index))}&nbsp;{html.escape(name)}"
+        for index, name in enumerate(names)
+    ]
+    entries.append(f"{_swatch(palette.WRONG_PREDICTION, WRONG_MARK)}&nbsp;predicted wrong")
+    return _legend_line(entries)
+
+
+def value_legend_html() -> str:
+    """The plane's legend for regression: the colour says the value."""
+    return _legend_line(
+        [
+            f"{_swatch(palette.NEGATIVE)}&nbsp;low",
+            f"{_swatch(palette.NEUTRAL)}&nbsp;middle",
+            f"{_swatch(palette.POSITIVE)}&nbsp;high target or output",
+        ]
+    )
+
+
+def _legend_line(entries: list[str]) -> str:
+    # Non-breaking spaces inside an entry and plain ones between: a narrow view wraps the line
+    # between entries, never between a swatch and its name.
+    return f'<span style="color:{palette.LEGEND_TEXT}">{" &nbsp; ".join(entries)}</span>'
+
+
+def _is_dark(rgb: np.ndarray) -> bool:
+    """Whether light text reads better than dark on sRGB `rgb` (3,) 0..255: relative luminance
+    below 0.18, where the two contrasts (WCAG) cross."""
+    srgb = np.asarray(rgb, dtype=float) / 255.0
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722])) < 0.18
 
 
 def output_levels(activation: str, targets: np.ndarray) -> tuple[float, float]:
@@ -153,11 +210,13 @@ class DataView(QWidget):
         self.stack = QStackedWidget()
         for page in (self.plane, self.matrix_page, self.scatter, self.images_page):
             self.stack.addWidget(page)
+        self._build_legend()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(self.toolbar)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.legend)
         self.setMinimumSize(240, 200)
         self._show_mode()
 
@@ -252,7 +311,15 @@ class DataView(QWidget):
         self.selection = pg.ScatterPlotItem(
             size=POINT_SIZE + 8, symbol="o", pen=pg.mkPen(text, width=2), brush=None
         )
-        for z, points in enumerate((self.train_points, self.test_points, self.selection)):
+        self.wrong_marks = pg.ScatterPlotItem(
+            size=POINT_SIZE * WRONG_MARK_SCALE,
+            symbol=_cross_beside_point(),
+            pen=pg.mkPen(palette.WRONG_PREDICTION, width=WRONG_MARK_PEN_WIDTH),
+            brush=None,
+        )
+        self._wrong_positions = np.zeros((0, 2))
+        plane_items = (self.train_points, self.test_points, self.wrong_marks, self.selection)
+        for z, points in enumerate(plane_items):
             points.setZValue(10 + z)
             item.addItem(points)
         self.test_points.setVisible(False)
@@ -260,12 +327,26 @@ class DataView(QWidget):
         self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
         item.getViewBox().sigResized.connect(self._on_plane_resized)
 
+    def _build_legend(self) -> None:
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setContentsMargins(6, 0, 6, 2)
+        self.legend.setToolTip(
+            "Points are coloured by their true class, the plane by the class the network "
+            f"predicts there; {WRONG_MARK} marks a point the network gets wrong"
+        )
+        font = self.legend.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.legend.setFont(font)
+
     def _build_matrix(self) -> None:
         self.matrix_page = QWidget()
         self.matrix_caption = QLabel("Rows: true class · columns: predicted class")
         self.matrix_caption.setToolTip(
-            "Each cell counts the samples of its row's class that the "
-            "network puts in its column's class"
+            "Each cell counts the samples of its row's class that the network puts in its "
+            "column's class; the diagonal (right) is shaded grey, the rest (wrong) red, the "
+            "stronger the larger the share of the row"
         )
         self.matrix_caption.setWordWrap(True)
         self.matrix = QTableWidget()
@@ -338,6 +419,8 @@ class DataView(QWidget):
         self._sample_index = None
         self.selection.setData(pos=np.zeros((0, 2)))
         self.scatter_selection.setData(pos=np.zeros((0, 2)))
+        self._wrong_positions = np.zeros((0, 2))
+        self.wrong_marks.setData(pos=self._wrong_positions)
         if picture.bounds is not None:
             self._mode = self.PLANE
         elif self._image_shape is not None:
@@ -354,6 +437,11 @@ class DataView(QWidget):
             self.class_combo.addItem(_color_icon(class_color(index)), name)
         self.class_combo.setCurrentIndex(min(max(current, 0), len(classes) - 1))
         self.class_combo.blockSignals(False)
+        self.legend.setText(
+            class_legend_html(list(classes))
+            if picture.task == "classification"
+            else value_legend_html()
+        )
         self._show_mode()
         if self._mode == self.PLANE:
             self._set_plane_data(picture)
@@ -438,7 +526,7 @@ class DataView(QWidget):
                 if classes is not None and len(classes):
                     points.setBrush([brushes[c] for c in classes])
             return
-        colors = palette.output_colours()
+        colors = palette.value_colours()
         brushes = [QBrush(QColor(*rgb)) for rgb in colors]
         low, high = self._levels
         for points, targets in (
@@ -460,9 +548,14 @@ class DataView(QWidget):
         self._output_key = key
         if outputs == 1:
             self._levels = output_levels(activation, picture.train_targets)
-            self.heatmap.setLookupTable(
-                palette.output_colours(strength=palette.CLASS_BACKGROUND_STRENGTH)
+            # Two classes: the plane shows the predicted class in the class colours; a value
+            # (regression) in the value colours the neurons use.
+            colours = (
+                palette.output_colours
+                if picture.task == "classification"
+                else palette.value_colours
             )
+            self.heatmap.setLookupTable(colours(strength=palette.CLASS_BACKGROUND_STRENGTH))
             if picture.task == "regression":
                 self._color_points(picture)
         else:
@@ -485,6 +578,33 @@ class DataView(QWidget):
                 self.heatmap.setRect(x_min, y_min, x_max - x_min, y_max - y_min)
             self.heatmap.setVisible(True)
         self._show_selection(snapshot.sample_index)
+        self._show_wrong_marks(picture, snapshot)
+
+    def _show_wrong_marks(self, picture: DataPicture, snapshot: Snapshot) -> None:
+        """A ✗ beside each training point (and test point, when shown) the network classifies
+        wrong; set only when that set changes."""
+        parts = []
+        if picture.task == "classification":
+            for raw, truth, predicted, shown in (
+                (picture.train_raw, picture.train_classes, snapshot.train_predicted_classes, True),
+                (
+                    picture.test_raw,
+                    picture.test_classes,
+                    snapshot.test_predicted_classes,
+                    self.test_check.isChecked(),
+                ),
+            ):
+                known = truth is not None and predicted is not None
+                if shown and known and len(truth) == len(predicted):
+                    parts.append(raw[predicted != truth, :2])
+        positions = np.concatenate(parts) if parts else np.zeros((0, 2))
+        if not np.array_equal(positions, self._wrong_positions):
+            self._wrong_positions = positions
+            self.wrong_marks.setData(pos=positions)
+
+    def wrong_positions(self) -> np.ndarray:
+        """Return the plane positions (n, 2) marked as wrong predictions."""
+        return self._wrong_positions.copy()
 
     def _plane_image(self, snapshot: Snapshot, values: np.ndarray) -> np.ndarray:
         """Return the array the heatmap shows: the output value (one unit) or an index into the
@@ -572,6 +692,7 @@ class DataView(QWidget):
             self.train_points.setSize(size)
             self.test_points.setSize(size)
             self.selection.setSize(size + 8)
+            self.wrong_marks.setSize(size * WRONG_MARK_SCALE)
 
     # ----- confusion matrix -------------------------------------------------------------------
 
@@ -609,8 +730,8 @@ class DataView(QWidget):
         self._fill_matrix(counts)
 
     def _fill_matrix(self, counts: np.ndarray) -> None:
-        """Write the counts; a cell's colour says what share of its true class it holds, blue on
-        the diagonal (right) and orange off it (wrong)."""
+        """Write the counts; a cell's colour says what share of its true class it holds, grey on
+        the diagonal (right) and the wrong-prediction red off it."""
         totals = counts.sum(axis=1, keepdims=True)
         shares = counts / np.maximum(totals, 1)
         neutral = palette.hex_rgb(palette.NEUTRAL)
@@ -623,7 +744,7 @@ class DataView(QWidget):
             cell = self.matrix.item(row, column)
             cell.setText(str(int(count)))
             cell.setBackground(QColor(*np.round(rgb).astype(int).tolist()))
-            cell.setForeground(light if share > 0.55 else dark)
+            cell.setForeground(light if _is_dark(rgb) else dark)
         correct, total = int(np.trace(counts)), int(counts.sum())
         self.matrix_summary.setText(
             f"{correct} of {total} correct" if total else "No samples in this set"
@@ -651,7 +772,7 @@ class DataView(QWidget):
         )
         self.images_caption.setToolTip(
             f"Each image is captioned true class {ARROW} predicted class. Wrong predictions "
-            f"are framed in orange and marked {WRONG_MARK}; hover over an image for the "
+            f"are framed in red and marked {WRONG_MARK}; hover over an image for the "
             "network's output"
         )
         self._update_image_texts()
@@ -757,6 +878,7 @@ class DataView(QWidget):
         self.set_combo.setVisible(matrix)
         self.test_check.setVisible(mode in (self.PLANE, self.SCATTER))
         self.discretize_check.setVisible(mode == self.PLANE)
+        self.legend.setVisible(plane)
 
     def _matrix_shown(self) -> bool:
         return self._mode == self.MATRIX or (
@@ -778,6 +900,8 @@ class DataView(QWidget):
     def _on_test_check_toggled(self, checked: bool) -> None:
         self.test_points.setVisible(checked)
         self.scatter_test.setVisible(checked)
+        if self._snapshot is not None and self._picture is not None and self._mode == self.PLANE:
+            self._show_wrong_marks(self._picture, self._snapshot)
 
     @Slot(bool)
     def _on_discretize_check_toggled(self, _checked: bool) -> None:

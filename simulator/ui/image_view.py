@@ -57,7 +57,7 @@ class _Layout(NamedTuple):
 
 class ImageGrid(QWidget):
     """A grid of small images, each captioned "true → predicted"; wrong predictions are framed
-    and captioned in orange and marked ✗. Images are scaled by a whole number, so pixels stay
+    and captioned in red and marked ✗. Images are scaled by a whole number, so pixels stay
     crisp squares, as large as the widget allows for all of them to fit; when even the smallest
     readable size (MIN_IMAGE_PIXELS) cannot fit them all, the first ones that fit are shown.
 

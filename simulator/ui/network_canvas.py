@@ -25,6 +25,7 @@ from ..engine.trainer import decision_threshold
 from . import palette
 from .canvas import labels
 from .canvas.label_layer import LabelLayer, LabelStyle
+from .canvas.weight_legend import WeightLegend
 
 # Above this many weights the canvas draws only the strongest of each layer pair one by one;
 # ~4,000 segments paint in well under a frame, all 26k of a 64-128-128-10 network would not.
@@ -236,6 +237,7 @@ class NetworkCanvas(QWidget):
         self.view_box.disableAutoRange()
         self.view.setCentralItem(self.view_box)
         layout.addWidget(self.view, 1)
+        layout.addWidget(WeightLegend(self))
         self.view.viewport().setMouseTracking(True)
         self.view.viewport().installEventFilter(self)
         self.view_box.sigResized.connect(self._on_view_box_resized)

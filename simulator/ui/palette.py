@@ -126,39 +126,59 @@ def value_range(activation: str, values: np.ndarray | None = None) -> tuple[floa
     return -top, top
 
 
+# The names the rest of the app reads the weight pair by: a blue edge is a positive weight, an
+# orange one a negative weight. Neuron pictures and feature thumbnails show values on the same
+# scale (orange below the middle, blue above), so blue and orange always mean a sign or a value.
+WEIGHT_POSITIVE = POSITIVE
+WEIGHT_NEGATIVE = NEGATIVE
+
 # ----- classes and predictions (the data view, the image view, the preset gallery) -------------
 
-# Colour-blind-safe class colours: the palette's orange and blue first (class 0 is the low end of
-# the diverging map, class 1 the high end, as in the network's neuron maps), then Okabe–Ito
-# hues, then greys.
+# Classes never take blue or orange, so that a point's colour cannot be read as a weight's sign.
+# Under red–green colour blindness every colour collapses onto a blue–yellow axis plus lightness,
+# and blue and orange already hold that axis's two ends at middle lightness; so the first classes
+# differ from them in lightness: a dark purple and a light green (the two ends of ColorBrewer's
+# purple–green scheme, made to be told apart by colour-blind readers), then a light yellow
+# (Okabe–Ito), a pale lilac and a dark teal. Up to DISTINCT_CLASSES they keep at least
+# ΔE 20 from each other, from the weight pair and from WRONG_PREDICTION under normal vision,
+# deuteranopia and protanopia (tests/ui/test_palette.py). The rest serve data with many classes
+# (digits), which is drawn as images and a confusion matrix, and are only told apart by name in the
+# legend.
 CLASS_COLOURS = (
-    NEGATIVE,
-    POSITIVE,
-    "#009e73",
-    "#cc79a7",
-    "#56b4e9",
-    "#d55e00",
-    "#c9b200",
-    "#6a3d9a",
-    "#7f7f7f",
-    "#222222",
+    "#762A83",  # purple
+    "#7FBF7B",  # green
+    "#F0E442",  # yellow
+    "#C2A5CF",  # lilac
+    "#01665E",  # dark teal
+    "#999999",  # grey
+    "#8C510A",  # brown
+    "#2D004B",  # deep violet
+    "#FDB863",  # peach
+    "#1B7837",  # dark green
 )
+DISTINCT_CLASSES = 5
 # The plane is drawn paler than the points, so that a point of the same class still stands out.
 CLASS_BACKGROUND_STRENGTH = 0.55
 # Confidence steps per class in the lookup table of a multi-class plane.
 CONFIDENCE_STEPS = 16
-# Wrong predictions: the palette's orange (readable under every common colour blindness) plus a
-# symbol, so that colour is never the only sign.
-WRONG_PREDICTION = NEGATIVE
-# The confusion matrix: right counts (the diagonal) shade towards one colour, wrong ones towards
-# another; counts are written dark on pale cells and light on strong ones.
-MATRIX_RIGHT = POSITIVE
-MATRIX_WRONG = NEGATIVE
+# Wrong predictions: a dark red, the colour learners read as "wrong", taken by no class and by no
+# weight (under deuteranopia and protanopia it turns a dark olive: much darker than the orange, on
+# the yellow side where the purple is on the blue side), and always with a mark (✗) as well, so
+# that colour is never the only sign.
+WRONG_PREDICTION = "#A50026"
+# The confusion matrix: right counts (the diagonal) shade towards a neutral mid grey, wrong ones
+# towards the wrong-prediction red (a darker grey would meet that red's lightness under
+# deuteranopia); counts are written dark on light cells, light on dark ones.
+MATRIX_RIGHT = "#808080"
+MATRIX_WRONG = WRONG_PREDICTION
 MATRIX_TEXT_DARK = "#111111"
 MATRIX_TEXT_LIGHT = "#ffffff"
-# Regression's predicted-against-true plot: training points filled, test points outlined.
+# Regression's predicted-against-true plot: training points filled, test points outlined, in the
+# loss chart's colours for the two sets.
 REGRESSION_TRAIN = POSITIVE
 REGRESSION_TEST = NEGATIVE
+# Legends: their words in a muted grey, so that they do not compete with the picture.
+LEGEND_TEXT = "#555555"
 
 
 def class_colour(index: int) -> str:
@@ -179,16 +199,32 @@ def class_background_rgb(index: int) -> np.ndarray:
     return np.round(rgb).astype(int)
 
 
-def output_colours(size: int = LUT_SIZE, strength: float = 1.0) -> np.ndarray:
-    """Return (size, 3) uint8 colours for one output unit over the plane, from class 0's colour
-    (low) through a light neutral to class 1's (high); `strength` < 1 pulls every colour towards
-    the neutral (the plane's paler variant)."""
+def _two_sided(low: str, high: str, size: int, strength: float) -> np.ndarray:
+    """(size, 3) uint8 colours from `low` through NEUTRAL to `high`; `strength` < 1 pulls every
+    colour towards the neutral."""
     t = np.linspace(0.0, 1.0, size)
     neutral = hex_rgb(NEUTRAL)
-    low, high = hex_rgb(CLASS_COLOURS[0]), hex_rgb(CLASS_COLOURS[1])
     side = np.abs(t - 0.5) * 2 * strength
-    colours = np.where((t < 0.5)[:, None], blend(neutral, low, side), blend(neutral, high, side))
+    colours = np.where(
+        (t < 0.5)[:, None],
+        blend(neutral, hex_rgb(low), side),
+        blend(neutral, hex_rgb(high), side),
+    )
     return np.round(colours).astype(np.uint8)
+
+
+def output_colours(size: int = LUT_SIZE, strength: float = 1.0) -> np.ndarray:
+    """Return (size, 3) uint8 colours for the single output of a two-class network over the
+    plane: class 0's colour (low: the network says class 0) through a light neutral (a coin
+    toss) to class 1's (high); `strength` < 1 pulls every colour towards the neutral (the
+    plane's paler variant)."""
+    return _two_sided(CLASS_COLOURS[0], CLASS_COLOURS[1], size, strength)
+
+
+def value_colours(size: int = LUT_SIZE, strength: float = 1.0) -> np.ndarray:
+    """Return (size, 3) uint8 colours for a value that is not a class (regression targets and
+    outputs): orange (low) through a light neutral to blue (high), as neurons show values."""
+    return _two_sided(NEGATIVE, POSITIVE, size, strength)
 
 
 def class_confidence_colours(classes: int, steps: int = CONFIDENCE_STEPS) -> np.ndarray:

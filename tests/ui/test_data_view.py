@@ -12,6 +12,7 @@ from simulator.app.session import Simulation
 from simulator.app.snapshot import data_picture, take_snapshot
 from simulator.app.storage import load_scenario, validate_scenario_dict
 from simulator.resources import scenarios_dir
+from simulator.ui import palette
 from simulator.ui.data_view import DataView, background_color
 
 TEST_DATA = Path(__file__).parents[1] / "data"
@@ -172,6 +173,111 @@ def test_multi_class_plane_lightness_follows_confidence(qtbot, three_classes):
             share = (confidence[row, column] - 1 / outputs) / (1 - 1 / outputs)
             index = klass * 16 + round(float(share) * 15)
             assert np.abs(np.subtract(_pixel(image, view, x, y), lut[index][:3])).max() <= 2
+
+
+# ----- one meaning per colour ------------------------------------------------------------------
+
+
+def _isolated_point_of_class(picture, view: DataView, klass: int) -> int:
+    """The training point of class `klass` farthest from every other point (none overlaps it)."""
+    pixel = np.array(view.plane.getPlotItem().getViewBox().viewPixelSize())
+    scaled = np.concatenate([picture.train_raw, picture.test_raw])[:, :2] / pixel
+    gaps = np.hypot(*(scaled[:, None, :] - scaled[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(gaps, np.inf)
+    candidates = np.flatnonzero(picture.train_classes == klass)
+    return int(candidates[np.argmax(gaps[candidates].min(axis=1))])
+
+
+@pytest.mark.parametrize("fixture", ["spiral", "three_classes"])
+def test_points_are_drawn_in_their_class_colour(qtbot, request, fixture):
+    simulation = request.getfixturevalue(fixture)
+    view = _show(qtbot, simulation)
+    picture = data_picture(simulation)
+    image = view.grab().toImage()
+    for klass in range(len(picture.classes)):
+        x, y = picture.train_raw[_isolated_point_of_class(picture, view, klass), :2]
+        want = palette.hex_rgb(palette.CLASS_COLOURS[klass])
+        got = _pixel(image, view, x, y)
+        assert np.abs(np.subtract(got, want)).max() <= 2, (klass, got, want)
+
+
+def test_two_class_plane_is_shaded_in_class_colours_not_weight_colours(qtbot, spiral):
+    # The neuron pictures show values in the weight colours; the plane shows the predicted
+    # class, so its two ends are the classes' colours.
+    view = _show(qtbot, spiral)
+    assert take_snapshot(spiral).output_map.shape[2] == 1
+    lut = np.asarray(view.heatmap.lut)[:, :3].astype(int)
+    for end, klass in ((lut[0], 0), (lut[-1], 1)):
+        assert np.abs(end - background_color(klass).getRgb()[:3]).max() <= 1
+    # Not the weights' pale orange and blue, as the same map drawn in weight colours would be.
+    neutral = palette.hex_rgb(palette.NEUTRAL)
+    strength = palette.CLASS_BACKGROUND_STRENGTH
+    for end in (lut[0], lut[-1]):
+        for weight in (palette.NEGATIVE, palette.POSITIVE):
+            pale_weight = neutral + (palette.hex_rgb(weight) - neutral) * strength
+            assert np.abs(end - pale_weight).max() > 40
+
+
+def test_legend_names_the_classes_and_the_wrong_mark(qtbot, three_classes):
+    view = _show(qtbot, three_classes)
+    picture = data_picture(three_classes)
+    assert view.legend.isVisible()
+    text = view.legend.text().replace("&nbsp;", " ")
+    for klass, name in enumerate(picture.classes):
+        # Each name follows its own colour's swatch.
+        colour = palette.CLASS_COLOURS[klass]
+        assert f'<span style="color:{colour}">●</span> {name}' in text
+    assert "✗</span> predicted wrong" in text
+    assert palette.WRONG_PREDICTION in text
+
+
+def test_legend_names_classes_from_the_data(qtbot):
+    view = _show(qtbot, _simulation("cat-vs-dog", 5))
+    text = view.legend.text()
+    assert "cat" in text
+    assert "dog" in text
+
+
+def test_wrong_predictions_are_marked_beside_their_points(qtbot):
+    simulation = _simulation("three-classes", 30)
+    view = _show(qtbot, simulation)
+    picture = data_picture(simulation)
+    snapshot = take_snapshot(simulation)
+    wrong = snapshot.train_predicted_classes != picture.train_classes
+    assert 0 < wrong.sum() < len(wrong)  # a test that could fail either way
+    np.testing.assert_array_equal(view.wrong_positions(), picture.train_raw[wrong, :2])
+    view.test_check.setChecked(True)
+    test_wrong = snapshot.test_predicted_classes != picture.test_classes
+    assert len(view.wrong_positions()) == wrong.sum() + test_wrong.sum()
+    # Drawn in the wrong-prediction colour: some pixel near a marked point has it.
+    image = view.grab().toImage()
+    size = view.wrong_marks.opts["size"]
+    x, y = picture.train_raw[np.flatnonzero(wrong)[0], :2]
+    centre = view.plane.viewport().mapTo(view, _viewport_point(view, x, y))
+    want = palette.hex_rgb(palette.WRONG_PREDICTION)
+    found = min(
+        np.abs(np.subtract(_rgb_at(image, centre.x() + dx, centre.y() + dy), want)).max()
+        for dx in range(0, size // 2 + 1)
+        for dy in range(-size // 2, 1)
+    )
+    assert found <= 30
+
+
+def _rgb_at(image, x: int, y: int) -> tuple[int, int, int]:
+    color = image.pixelColor(x, y)
+    return color.red(), color.green(), color.blue()
+
+
+def test_confusion_matrix_shades_right_grey_and_wrong_red(qtbot, three_inputs):
+    view = _show(qtbot, three_inputs)
+    counts = view.confusion_matrix()
+    shares = counts / counts.sum(axis=1, keepdims=True)
+    neutral = palette.hex_rgb(palette.NEUTRAL)
+    for (row, column), share in np.ndenumerate(shares):
+        end = palette.MATRIX_RIGHT if row == column else palette.WRONG_PREDICTION
+        want = neutral + (palette.hex_rgb(end) - neutral) * share
+        got = view.matrix.item(row, column).background().color().getRgb()[:3]
+        assert np.abs(np.subtract(got, want)).max() <= 1, (row, column, got, want)
 
 
 def test_heatmap_changes_when_the_network_learns(qtbot):
