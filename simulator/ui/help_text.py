@@ -12,20 +12,45 @@ smaller.</p>
 <ul>
 <li><b>The network</b> (centre): inputs on the left, the output on the right. Lines are weights:
 blue for positive, orange for negative, thicker for larger. The small square on a neuron is its
-bias. With two inputs every neuron shows a little picture of its output over the input plane.
-Hover over a neuron or a line to read its exact value; click one to change it. On small networks
-(at most 20 weights, like the X1/X2 example and the cat-and-dog story) every weight is written on
-its line and every bias beside its neuron, as in a textbook drawing, and the numbers change as
-training moves them; View → Weights on edges turns them off and on. Beside a classifier's output
-stands its decision rule, such as "&gt; 0.5 → dog".</li>
+bias. With two inputs every neuron shows a little picture of its output over the input plane. Hover
+over a neuron or a line to read its value at the precision you chose, with every digit on the line
+below; click one to change it (the editor takes 0.25, 0,25, 1/3 or 1e-3). On small networks (at most
+20 weights, like the X1/X2 example and the cat-and-dog story) every weight is written on its line
+and every bias beside its neuron, as in a textbook drawing, and the numbers change as training moves
+them; View → Weights on edges turns them off and on. Beside a classifier's output stands its
+decision rule, such as "&gt; 0.5 → dog".</li>
 <li><b>The data</b> (top right): the training points and, behind them, what the network predicts
-everywhere on the plane. Click to add a point of the chosen class, right-click a point to remove
-it, Shift+click a point to select it as the sample whose values the network shows.</li>
+everywhere on the plane; for image data (the digits), the images with their true and predicted
+class; click a training image to take it for the step-through. Click to add a point of the chosen
+class, right-click a point to remove it, Shift+click a point to select it as the sample whose values
+the network shows.</li>
 <li><b>The curves</b> (bottom right): training and test loss per epoch, and accuracy for
 classification. A test loss that rises while the training loss falls means the network is
 memorising rather than learning (overfitting).</li>
 <li><b>The settings</b> (left): the data set, the input features, and the hyperparameters. Changes
 apply at once and keep the weights that still fit; the initialization applies on Reset.</li>
+</ul>
+
+<h3>Five settings explained</h3>
+<p>Every setting explains itself when you rest the pointer on it. These five puzzle most
+newcomers:</p>
+<ul>
+<li><b>Speed</b> (toolbar): how fast training runs while it plays. A slow speed lets you watch
+each change of the picture and stop at the moment you want; the fastest trains flat out, which
+suits a long run but hides the story.</li>
+<li><b>Discretize</b> (above the data): colours the plane by the predicted class alone, with a
+sharp border between the classes, instead of shading it by how sure the network is. Turn it on to
+see the decision boundary; turn it off to see where the network hesitates.</li>
+<li><b>Momentum</b> (SGD only): carries a share of the last step into the next one, like a ball
+rolling downhill that keeps its speed. 0 is plain gradient descent; 0.9 often learns faster
+through long, shallow valleys, best with a smaller learning rate.</li>
+<li><b>Regularization</b>: adds a penalty for large weights to the loss, so the network prefers
+simple answers. L2 shrinks every weight a little, L1 sets the unneeded ones to exactly zero; the
+rate says how much the penalty counts. Try it when the test loss rises while the training loss
+falls.</li>
+<li><b>Batch size</b>: how many training samples one step averages its gradient over. A batch of
+1 takes quick, noisy steps; the whole training set takes smooth, slow ones. One epoch is the
+training samples divided by the batch size, in steps.</li>
 </ul>
 
 <h3>One step, by hand</h3>

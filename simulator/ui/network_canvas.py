@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsPathItem,
@@ -61,6 +61,11 @@ MIN_BIAS_NEURON = 9.0
 LABEL_PX = 11
 MAX_SHOWN_OUTPUTS = 16
 CLICK_SLOP = 4
+# A hover tooltip stays while the pointer rests on its item: Qt's own would expire after ten
+# seconds (and the graphics scene would hide ours at once, having no item tooltip to show).
+TOOLTIP_SHOW_MS = 3_600_000
+# Class names beside the output values keep at most this share of the canvas's width.
+MAX_CLASS_NAME_SHARE = 0.2
 
 # Step-through colours: the flow in near-black (the edges are blue and orange), the item the
 # calculation panel explains in purple, a changed weight on a pale yellow plate.
@@ -907,6 +912,15 @@ class NetworkCanvas(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.ToolTip:
+            # Qt asks for a tooltip once the pointer has rested a moment. The graphics scene
+            # would answer with none and hide ours; the canvas answers for its own targets.
+            if self._hover is None:
+                QToolTip.hideText()
+            else:
+                self._hover_global = event.globalPos()
+                self._show_tooltip()
+            return True
         if kind == QEvent.Type.MouseMove:
             self._on_mouse_moved(event.position(), event.globalPosition().toPoint())
         elif kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
@@ -950,7 +964,7 @@ class NetworkCanvas(QWidget):
             if changed:
                 QToolTip.hideText()
         else:
-            QToolTip.showText(global_pos, self._describe(target), self.view.viewport())
+            self._show_tooltip()
         if changed:
             self._refresh_highlight()
 
@@ -958,7 +972,20 @@ class NetworkCanvas(QWidget):
         # Values change while training: rewrite the open tooltip with the new snapshot's numbers.
         if self._hover is None or self._hover_global is None:
             return
-        QToolTip.showText(self._hover_global, self._describe(self._hover), self.view.viewport())
+        self._show_tooltip()
+
+    def _show_tooltip(self) -> None:
+        QToolTip.showText(
+            self._hover_global,
+            self._describe(self._hover),
+            self.view.viewport(),
+            QRect(),
+            TOOLTIP_SHOW_MS,
+        )
+
+    def tooltip_text(self) -> str:
+        """The text of the hover tooltip the canvas shows now ("" when none)."""
+        return "" if self._hover is None else self._describe(self._hover)
 
     def _refresh_highlight(self) -> None:
         target = self._hover
@@ -1005,8 +1032,18 @@ class NetworkCanvas(QWidget):
         layer, unit, source = self._drawn_ids[best]
         return ("edge", int(layer), int(unit), int(source))
 
+    def _value_lines(self, text: str, value: float, note: str = "") -> list[str]:
+        """`text = value` at the learner's precision, then the value with every digit it has
+        (left out when the short one is already all of it)."""
+        short = number(value, self._digits)
+        lines = [f"{text} = {short}{note}"]
+        if short.replace("−", "-") != repr(value):
+            lines.append(f"    full precision: {value!r}")
+        return lines
+
     def _describe(self, target: tuple) -> str:
-        """Return the tooltip text of a hover target, every number at full precision."""
+        """Return the tooltip text of a hover target: each number at the learner's precision,
+        with its full-precision value on the next line."""
         snapshot = self._snapshot
         layers = len(snapshot.layer_sizes) - 1
         kind = target[0]
@@ -1018,7 +1055,9 @@ class NetworkCanvas(QWidget):
             frozen = " (frozen)" if snapshot.frozen_weights[layer - 1] else ""
             return "\n".join(
                 [
-                    f"w[{layer}] unit {unit + 1} ← source {source + 1} = {value!r}{frozen}",
+                    *self._value_lines(
+                        f"w[{layer}] unit {unit + 1} ← source {source + 1}", value, frozen
+                    ),
                     f"from: {self._neuron_name(layer - 1, source)}",
                     f"to: {self._neuron_name(layer, unit)}",
                     self._click_hint("Click to edit this weight."),
@@ -1030,12 +1069,12 @@ class NetworkCanvas(QWidget):
             bias = float(snapshot.biases[column - 1][unit])
             frozen = " (frozen)" if snapshot.frozen_biases[column - 1] else ""
             lines.append(f"activation: {snapshot.activation_names[column - 1]}")
-            lines.append(f"bias b[{column}] unit {unit + 1} = {bias!r}{frozen}")
+            lines += self._value_lines(f"bias b[{column}] unit {unit + 1}", bias, frozen)
         if snapshot.sample_outputs is not None:
             value = float(snapshot.sample_outputs[column][unit])
             word = "value" if column == 0 else "output"
             sample = snapshot.sample_index
-            lines.append(f"{word} for sample {sample}: {value!r}")
+            lines += self._value_lines(f"{word} for sample {sample}", value)
         if column > 0 or self._walk is not None:
             lines.append(self._click_hint("Click to edit the bias."))
         if column == layers and layers > 0:

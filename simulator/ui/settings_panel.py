@@ -31,6 +31,7 @@ from ..app.snapshot import GENERATOR_BOUNDS, DataPicture
 from ..engine import features
 from ..engine.probe import feature_over_plane
 from .palette import heatmap_rgba
+from .typed_numbers import NumberError, parse_number
 
 GENERATOR_LABELS = {
     "circle": "Circle",
@@ -69,20 +70,82 @@ LEARNING_RATES = (
 )
 REGULARIZATION_RATES = ("0", *LEARNING_RATES[1:])
 THUMBNAIL = 28
+# Each setting's tooltip: what it does, in one sentence, then one thing to try.
+SETTING_TIPS = {
+    "generator": (
+        "The pattern of points the network learns to separate or to fit. "
+        "Try Spiral once Circle is easy: it needs more neurons, or the sin features."
+    ),
+    "noise": (
+        "How far the points scatter from their pattern, from 0 to 50 %. "
+        "Try 30 % and watch the test loss part from the training loss."
+    ),
+    "train_share": (
+        "The share of the points the network trains on; the rest are kept aside to test it. "
+        "Try 10 %: with few training points the test loss rises while the training loss falls."
+    ),
+    "samples": (
+        "How many points the generator draws. "
+        "Try a few dozen on Spiral and see the network learn the points rather than the pattern."
+    ),
+    "regenerate": (
+        "Draws new points of the same kind with a new seed; the weights stay as they are. "
+        "Try it after training: a network that learned the pattern stays right on new points."
+    ),
+    "learning_rate": (
+        "How far each update moves the weights along the gradient. "
+        "Try ten times larger or smaller: too large and the loss jumps or explodes, too small "
+        "and it hardly moves."
+    ),
+    "optimizer": (
+        "How a gradient becomes a step: SGD steps straight down the slope, Adam sizes each "
+        "weight's step from its recent gradients. Try Adam with learning rate 0.01 when SGD "
+        "crawls."
+    ),
+    "momentum": (
+        "SGD only: the share of the last step carried into the next, so that steps keep rolling "
+        "the way they were going (0 is plain SGD). Try 0.9 with a smaller learning rate."
+    ),
+    "batch_size": (
+        "How many training samples each step averages its gradient over; an epoch is the "
+        "samples divided by this many steps. Try 1 for quick, noisy steps and the whole "
+        "training set for smooth, slow ones."
+    ),
+    "regularization": (
+        "A penalty on large weights added to the loss: L2 shrinks every weight a little, L1 "
+        "pushes the unneeded ones to exactly zero. Try L2 on a noisy data set that overfits."
+    ),
+    "regularization_rate": (
+        "How much the penalty on large weights counts against the loss (0 turns it off). "
+        "Try 0.001 to 0.01; much more and the weights shrink until the network learns nothing."
+    ),
+    "hidden_activation": (
+        "The function each hidden neuron applies to its sum before passing it on. "
+        "Try ReLU against tanh on Spiral and compare how fast the loss falls."
+    ),
+    "output_activation": (
+        "The function of the output neurons: sigmoid for two classes, softmax for several, "
+        "linear for a number. Try changing it together with the loss that suits it."
+    ),
+    "loss": (
+        "How the network's error is measured; training makes this number smaller. "
+        "Try cross-entropy against mean squared error on the same classifier."
+    ),
+    "initialization": (
+        "How the first weights are drawn when you press Reset. "
+        "Try Uniform ±0.5 on a deep tanh network, then Xavier, and compare the first epochs."
+    ),
+    "init_seed": (
+        "The seed of the random first weights: the same seed gives the same weights on Reset. "
+        "Try another seed and see whether training ends in the same place."
+    ),
+}
+FEATURE_TIP = (
+    "Feed {name} to the network as an input; untick it to leave it out. "
+    "Try leaving out one input at a time to see which ones the network needs."
+)
 # Feature names up to this long sit two to a row (Playground's X1^2, sin(X1)); longer ones, one.
 SHORT_FEATURE_NAME = 9
-
-
-def parse_number(text: str) -> float:
-    """Read a number typed by a person: "," or "." as the decimal separator. Raises ValueError
-    for anything that is not a finite number."""
-    cleaned = text.strip().replace(" ", "").replace("−", "-")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    value = float(cleaned)
-    if not np.isfinite(value):
-        raise ValueError(f"{text!r} is not a finite number")
-    return value
 
 
 class SettingsPanel(QWidget):
@@ -110,6 +173,7 @@ class SettingsPanel(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(6)
+        self._explain_settings()
         # In a short window the scroll area must scroll, not squeeze the fields below their
         # height until their text is cut.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -130,14 +194,12 @@ class SettingsPanel(QWidget):
         form.addRow("Data set", self.generator)
         self.noise = QSlider(Qt.Orientation.Horizontal)
         self.noise.setRange(0, 50)
-        self.noise.setToolTip("Noise, 0–50 %")
         self.noise.sliderReleased.connect(self._on_noise_released)
         self.noise_label = QLabel()
         self.noise.valueChanged.connect(self._on_noise_moved)
         form.addRow("Noise", self._row(self.noise, self.noise_label))
         self.train_share = QSlider(Qt.Orientation.Horizontal)
         self.train_share.setRange(10, 90)
-        self.train_share.setToolTip("Share of the data used for training; the rest is test data")
         self.train_share.sliderReleased.connect(self._on_train_share_released)
         self.train_share_label = QLabel()
         self.train_share.valueChanged.connect(self._on_train_share_moved)
@@ -149,7 +211,6 @@ class SettingsPanel(QWidget):
         self.samples.valueChanged.connect(self._on_samples_changed)
         form.addRow("Samples", self.samples)
         self.regenerate = QPushButton("Regenerate")
-        self.regenerate.setToolTip("Draw new data with a new seed; the weights stay")
         self.regenerate.clicked.connect(self._on_regenerate_clicked)
         form.addRow(self.regenerate)
         self._generator_widgets = (
@@ -239,6 +300,20 @@ class SettingsPanel(QWidget):
         self.init_seed.valueChanged.connect(self._on_initialization_changed)
         form.addRow("Weight seed", self.init_seed)
         return box
+
+    def _explain_settings(self) -> None:
+        """Give every setting, and the label of its row, its tooltip."""
+        for name, tip in SETTING_TIPS.items():
+            widget: QWidget = getattr(self, name)
+            widget.setToolTip(tip)
+            if isinstance(widget, QComboBox) and widget.isEditable():
+                widget.lineEdit().setToolTip(tip)
+            # A slider sits in a row with its value; the form labels that row.
+            field = widget.parentWidget() if isinstance(widget, QSlider) else widget
+            for form in self.findChildren(QFormLayout):
+                label = form.labelForField(field)
+                if label is not None:
+                    label.setToolTip(tip)
 
     @staticmethod
     def _row(*widgets: QWidget) -> QWidget:
@@ -337,6 +412,7 @@ class SettingsPanel(QWidget):
         columns = _feature_columns(names)
         for index, name in enumerate(names):
             box = QCheckBox(name)
+            box.setToolTip(FEATURE_TIP.format(name=name))
             box.setChecked(name in chosen)
             box.toggled.connect(self._on_feature_toggled)
             self._feature_boxes[name] = box
@@ -344,7 +420,9 @@ class SettingsPanel(QWidget):
             if len(data.raw_names) == 2:
                 thumbnail = QLabel()
                 thumbnail.setPixmap(_feature_thumbnail(data.raw_names, name, data.bounds))
-                thumbnail.setToolTip(f"{name} over the input plane")
+                thumbnail.setToolTip(
+                    f"{name} over the input plane, in the colours of the neurons' pictures"
+                )
                 self.features_grid.addWidget(thumbnail, row, 2 * column)
             self.features_grid.addWidget(box, row, 2 * column + 1)
 
@@ -398,11 +476,10 @@ class SettingsPanel(QWidget):
         try:
             value = parse_number(combo.currentText())
             if value < minimum:
-                raise ValueError
-        except ValueError:
+                raise NumberError(f"“{combo.currentText()}” is below {minimum:g}.")
+        except NumberError as refusal:
             self.invalid_input.emit(
-                f"{what}: {combo.currentText()!r} is not a number of at least {minimum:g}; "
-                "nothing was changed."
+                f"{what} must be a number of at least {minimum:g}: {refusal} Nothing was changed."
             )
             if self._scenario is not None:
                 self._updating = True
