@@ -95,9 +95,8 @@ def value_legend_html() -> str:
     """The plane's legend for regression: the colour says the value."""
     return _legend_line(
         [
-            f"{_swatch(palette.NEGATIVE)}&nbsp;low",
-            f"{_swatch(palette.NEUTRAL)}&nbsp;middle",
-            f"{_swatch(palette.POSITIVE)}&nbsp;high target or output",
+            f"{_swatch(palette.NEGATIVE)}&nbsp;low&nbsp;→&nbsp;{_swatch(palette.POSITIVE)}&nbsp;high",
+            "points:&nbsp;the&nbsp;target, plane:&nbsp;the&nbsp;network's&nbsp;output",
         ]
     )
 
@@ -342,7 +341,9 @@ class DataView(QWidget):
 
     def _build_matrix(self) -> None:
         self.matrix_page = QWidget()
-        self.matrix_caption = QLabel("Rows: true class · columns: predicted class")
+        self.matrix_caption = QLabel(
+            "Rows: true class · columns: predicted class · right in bold grey, wrong in red"
+        )
         self.matrix_caption.setToolTip(
             "Each cell counts the samples of its row's class that the network puts in its "
             "column's class; the diagonal (right) is shaded grey, the rest (wrong) red, the "
@@ -737,6 +738,11 @@ class DataView(QWidget):
         neutral = palette.hex_rgb(palette.NEUTRAL)
         right, wrong = palette.hex_rgb(palette.MATRIX_RIGHT), palette.hex_rgb(palette.MATRIX_WRONG)
         dark, light = QColor(palette.MATRIX_TEXT_DARK), QColor(palette.MATRIX_TEXT_LIGHT)
+        # Right counts are bold as well as grey: pale red and pale grey come close under red–green
+        # colour blindness, and a cue that is not a colour survives every vision.
+        normal = self.matrix.font()
+        bold = self.matrix.font()
+        bold.setBold(True)
         for (row, column), count in np.ndenumerate(counts):
             share = float(shares[row, column])
             end = right if row == column else wrong
@@ -745,6 +751,7 @@ class DataView(QWidget):
             cell.setText(str(int(count)))
             cell.setBackground(QColor(*np.round(rgb).astype(int).tolist()))
             cell.setForeground(light if _is_dark(rgb) else dark)
+            cell.setFont(bold if row == column else normal)
         correct, total = int(np.trace(counts)), int(counts.sum())
         self.matrix_summary.setText(
             f"{correct} of {total} correct" if total else "No samples in this set"

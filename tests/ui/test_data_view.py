@@ -278,6 +278,8 @@ def test_confusion_matrix_shades_right_grey_and_wrong_red(qtbot, three_inputs):
         want = neutral + (palette.hex_rgb(end) - neutral) * share
         got = view.matrix.item(row, column).background().color().getRgb()[:3]
         assert np.abs(np.subtract(got, want)).max() <= 1, (row, column, got, want)
+        # A cue beside the colour: right counts are bold.
+        assert view.matrix.item(row, column).font().bold() == (row == column)
 
 
 def test_heatmap_changes_when_the_network_learns(qtbot):

@@ -24,7 +24,7 @@ def weight_legend_html() -> str:
     entries = [
         entry(palette.WEIGHT_POSITIVE, "positive weight"),
         entry(palette.WEIGHT_NEGATIVE, "negative weight"),
-        entry(palette.LEGEND_TEXT, "thicker: larger"),
+        entry(palette.LEGEND_TEXT, "thicker: stronger"),
     ]
     return f'<span style="color:{palette.LEGEND_TEXT}">{" &nbsp; ".join(entries)}</span>'
 
