@@ -297,6 +297,10 @@ class TrainingController(QObject):
             self._last_step = step
         self._set_modified(False)
 
+    def mark_modified(self) -> None:
+        """The scenario on show differs from any file (e.g. work restored after a crash)."""
+        self._set_modified(True)
+
     def _set_modified(self, modified: bool) -> None:
         if modified != self.modified:
             self.modified = modified

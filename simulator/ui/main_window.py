@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, Slot
+from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,6 +36,7 @@ from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
 from ..app.worker import Answer
+from ..resources import scenarios_dir
 from .autosave import Autosaver
 from .data_view import DataView
 from .help_text import HELP_HTML
@@ -123,13 +124,40 @@ class MessageBanner(QFrame):
         self.show()
 
 
+def shipped_preset_name(path: Path | None) -> str | None:
+    """Return the preset's name (its file's stem) when `path` is a file of the shipped scenarios
+    folder, else None."""
+    if path is None:
+        return None
+    try:
+        inside = Path(path).resolve().parent == scenarios_dir().resolve()
+    except (OSError, FileNotFoundError):
+        return None
+    return Path(path).stem if inside else None
+
+
+def inside_nnsim(folder: Path) -> bool:
+    """Whether `folder` lies in nnsim's own files: the checkout (or the wheel's data) holding
+    the shipped scenarios, or the installed package."""
+    try:
+        folder = folder.resolve()
+        roots = (scenarios_dir().resolve().parent, Path(__file__).resolve().parents[1])
+    except (OSError, FileNotFoundError):
+        return False
+    return any(folder.is_relative_to(root) for root in roots)
+
+
 class MainWindow(QMainWindow):
     """One open scenario. `preferences` keeps geometry and recent files between runs."""
 
     def __init__(self, simulation: Simulation, preferences: Preferences) -> None:
         super().__init__()
         self.preferences = preferences
-        self.path: Path | None = simulation.scenario.source_path
+        source = simulation.scenario.source_path
+        # A shipped lesson opens as an untitled copy: Save asks where, and never writes over the
+        # lesson every later start (and every other learner at this machine) begins from.
+        self.preset_copy_of: str | None = shipped_preset_name(source)
+        self.path: Path | None = None if self.preset_copy_of else source
         self.controller = TrainingController(simulation, self)
         self.value_dialog: ValueDialog | None = None
         self.error_box: QMessageBox | None = None
@@ -344,7 +372,10 @@ class MainWindow(QMainWindow):
         for label, _ in SPEEDS:
             self.speed.addItem(label)
         self.speed.setCurrentIndex(len(SPEEDS) - 1)
-        self.speed.setToolTip("How fast training runs while playing")
+        self.speed.setToolTip(
+            "How fast training runs while playing. Try a slow speed to watch a story preset "
+            "change step by step, then the fastest for a long run."
+        )
         self.speed.currentIndexChanged.connect(self._on_speed_changed)
         toolbar.addWidget(self.speed)
         self.addToolBar(toolbar)
@@ -372,6 +403,10 @@ class MainWindow(QMainWindow):
         self.data_view.point_added_value.connect(self._on_data_point_added_value)
         self.data_view.point_removed.connect(self._on_data_point_removed)
         self.data_view.sample_selected.connect(self._on_sample_selected)
+        self.data_view.image_grid.training_sample_clicked.connect(self._on_sample_selected)
+        # The step-through's table shows the predictions after the step from the network's
+        # snapshot once the step is applied.
+        self.controller.snapshot_changed.connect(self.step_through.set_snapshot)
         self.canvas.walk_target_clicked.connect(self._on_walk_target_clicked)
         self.step_through.annotations_changed.connect(self.canvas.set_walkthrough)
         self.step_through.samples_chosen.connect(self._walk_samples)
@@ -502,7 +537,7 @@ class MainWindow(QMainWindow):
         )
 
     def _ask_value(self, title: str, text: str, current: float, make_edit) -> None:
-        dialog = ValueDialog(title, text, current, self)
+        dialog = ValueDialog(title, text, current, self, digits=self.preferences.digits())
         dialog.accepted.connect(functools.partial(self._on_value_accepted, dialog, make_edit))
         self.value_dialog = dialog
         dialog.open()
@@ -693,7 +728,12 @@ class MainWindow(QMainWindow):
     # ----- files ------------------------------------------------------------------------------
 
     def _update_title(self) -> None:
-        name = self.path.name if self.path else "untitled"
+        if self.path is not None:
+            name = self.path.name
+        elif self.preset_copy_of is not None:
+            name = f"untitled copy of the {self.preset_copy_of} lesson"
+        else:
+            name = "untitled"
         title = self.controller.scenario.title
         self.setWindowTitle(f"{name}[*] — {title} — nnsim")
 
@@ -754,21 +794,27 @@ class MainWindow(QMainWindow):
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
         self.controller.mark_saved()
-        if request.purpose is LoadPurpose.OPEN:
+        shipped = shipped_preset_name(request.path)
+        if request.purpose is LoadPurpose.OPEN and shipped is None:
+            self.preset_copy_of = None
             self.adopt_path(request.path)
-        elif request.purpose is LoadPurpose.PRESET:
-            # A preset opens as a new, untitled scenario, so saving never overwrites the shipped
-            # file.
+        elif request.purpose is not LoadPurpose.RECOVER:
+            # A preset (from the gallery, or a file of the shipped scenarios folder) opens as a
+            # new, untitled scenario, so saving never overwrites the shipped file.
             self.path = None
+            self.preset_copy_of = shipped or Path(request.path).stem
             self._update_title()
         else:
             stale: recovery.StaleRecovery = request.context
-            self.path = Path(stale.info.file_path) if stale.info.file_path else None
+            file_path = Path(stale.info.file_path) if stale.info.file_path else None
+            self.preset_copy_of = shipped_preset_name(file_path)
+            self.path = None if self.preset_copy_of else file_path
+            if self.path is None and stale.info.source_path:  # still a copy of that lesson
+                self.preset_copy_of = shipped_preset_name(Path(stale.info.source_path))
             self._update_title()
             # Restored work is not in the user's file: closing asks first, and it is autosaved
             # again, into this window's own folder, before the crashed one's goes.
-            # TrainingController has no public way to mark a scenario modified yet.
-            self.controller._set_modified(True)
+            self.controller.mark_modified()
             self.autosaver.changed()
             recovery.remove_slot(stale.slot)
         self._show_description(simulation.scenario)
@@ -785,6 +831,18 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_autosaver_failed(self, message: str) -> None:
         self.statusBar().showMessage(f"Autosave failed: {message}", 10_000)
+
+    def _save_as_start(self) -> str:
+        """Where Save As starts: the file itself, else the last folder used, else the user's
+        documents; never a folder of nnsim's own (the checkout or site-packages)."""
+        if self.path is not None:
+            return str(self.path)
+        folder = self.preferences.last_folder()
+        if not folder or inside_nnsim(Path(folder)):
+            folder = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            ) or str(Path.home())
+        return str(Path(folder) / f"{self.preset_copy_of or 'untitled'}.json")
 
     def adopt_path(self, path: Path) -> None:
         """Make `path` the file of the scenario on show (it was just read from there): the
@@ -872,6 +930,7 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot save the scenario", error)
             return
         self.path = path
+        self.preset_copy_of = None
         state = answer.value.state
         self.controller.mark_saved(state.step if state is not None else None)
         self.preferences.add_recent_file(self.path)
@@ -900,8 +959,9 @@ class MainWindow(QMainWindow):
             self.save_to(self.path, then)
 
     def _save_as(self, then: Callable[[], None] | None = None) -> None:
-        start = str(self.path) if self.path else self.preferences.last_folder()
-        name, _ = QFileDialog.getSaveFileName(self, "Save scenario", start, "Scenarios (*.json)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save scenario", self._save_as_start(), "Scenarios (*.json)"
+        )
         if not name:
             return
         if not name.endswith(".json"):

@@ -461,3 +461,68 @@ def test_leaving_before_the_step_to_walk_through_comes_takes_it_back(qtbot, wind
     for a, b in zip(_weights(window), before, strict=True):
         np.testing.assert_array_equal(a, b)
     assert window.play_action.isEnabled()
+
+
+@pytest.fixture
+def lesson_window(qtbot, tmp_path):
+    """A window on the shipped default lesson, as the app opens at start-up."""
+    from simulator.ui.app import default_scenario_path
+
+    main = MainWindow(
+        Simulation(load_scenario(default_scenario_path())), Preferences(tmp_path / "prefs.ini")
+    )
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitUntil(lambda: main.controller.snapshot is not None, timeout=10_000)
+    yield main
+    main.ask_unsaved_changes = _discard
+    main.close()
+    main.deleteLater()
+
+
+def test_ctrl_s_on_a_shipped_lesson_asks_where_and_never_writes_the_lesson(
+    qtbot, lesson_window, tmp_path, monkeypatch
+):
+    from simulator.ui import main_window as main_window_module
+    from simulator.ui.app import default_scenario_path
+
+    shipped = default_scenario_path()
+    before = shipped.read_bytes()
+    window = lesson_window
+    assert window.path is None
+    assert "untitled copy" in window.windowTitle()
+    asked = []
+    target = tmp_path / "my-story.json"
+
+    def choose(parent, caption, start, filters):
+        asked.append(start)
+        return str(target), filters
+
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", choose)
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # one training step: something worth saving
+    qtbot.waitUntil(window.isWindowModified, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.path == target and not window.isWindowModified(), timeout=5000)
+
+    assert shipped.read_bytes() == before
+    assert len(asked) == 1
+    # The dialog starts outside nnsim's own folders, suggesting the lesson's name.
+    start = Path(asked[0])
+    assert start.name == "cat-vs-dog.json"
+    assert not start.parent.resolve().is_relative_to(scenarios_dir().resolve().parent)
+    assert load_scenario(target).state is not None
+    assert "untitled" not in window.windowTitle()
+    # From now on it is the user's own file: Ctrl+S writes there without asking.
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(window.isWindowModified, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isWindowModified(), timeout=5000)
+    assert len(asked) == 1
+    assert shipped.read_bytes() == before
+
+
+def test_opening_a_file_of_the_shipped_folder_opens_an_untitled_copy(qtbot, window):
+    assert window.open_path(scenarios_dir() / "xor.json")
+    assert window.path is None
+    assert "untitled copy of the xor lesson" in window.windowTitle()
+    assert str(scenarios_dir() / "xor.json") not in window.preferences.recent_files()

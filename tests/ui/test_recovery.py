@@ -102,7 +102,9 @@ def test_autosave_writes_after_a_change_and_not_without_one(qtbot, windows, pref
         window.controller.step(5)
     info = written.args[0]
     assert info.step == 5
-    assert info.file_path == str(window.path)  # the file Save would write to
+    # A shipped lesson is an untitled copy: Save would ask where, so the autosave names no file.
+    assert window.path is None
+    assert info.file_path is None
     assert _same_bits(_file_weights(slot.scenario_path), window.controller.snapshot.weights)
 
     before = slot.scenario_path.stat().st_mtime_ns
@@ -309,9 +311,10 @@ def test_kill_9_mid_lesson_then_restart_restores_the_autosave(
     startup.offer.dialog.restore_button.click()
     qtbot.waitUntil(lambda: _same_bits(_shown_weights(window), autosaved), timeout=15_000)
     assert window.controller.modified
-    # The same file it was: the window opens on the default preset, and keeps its name.
-    assert window.path == gui_app.default_scenario_path()
-    assert window.windowTitle().startswith(gui_app.DEFAULT_PRESET)
+    # The same file it was: the window opened on the default lesson, an untitled copy of it,
+    # and stays one, so Save still asks where rather than writing over the lesson.
+    assert window.path is None
+    assert window.windowTitle().startswith("untitled copy of the cat-vs-dog lesson")
 
 
 # ----- loading off the GUI thread ---------------------------------------------------------------
@@ -405,7 +408,7 @@ def test_a_file_given_on_the_command_line_is_loaded_in_the_background(
     window = startup.windows[0]
     assert window.isVisible()  # the window is up before the file is read
     assert window.loader.current is not None
-    assert window.windowTitle().startswith(gui_app.DEFAULT_PRESET)
+    assert window.windowTitle().startswith("untitled copy of the cat-vs-dog lesson")
     slow.release.set()
     qtbot.waitUntil(lambda: window.windowTitle().startswith(path.name), timeout=10_000)
     assert window.path == path
