@@ -241,7 +241,9 @@ class DataView(QWidget):
         self.test_check.toggled.connect(self._on_test_check_toggled)
         self.discretize_check = QCheckBox("Discretize")
         self.discretize_check.setToolTip(
-            "Discretize output: colour the plane by the predicted class alone"
+            "Colour the plane by the predicted class alone, with a sharp border between the "
+            "classes, instead of shading it by how sure the network is. Try it on and off to "
+            "see the decision boundary, then where the network hesitates."
         )
         self.discretize_check.toggled.connect(self._on_discretize_check_toggled)
         # Image data offers two views; tabs in the toolbar row cost no extra height.

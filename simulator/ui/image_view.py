@@ -61,9 +61,13 @@ class ImageGrid(QWidget):
     crisp squares, as large as the widget allows for all of them to fit; when even the smallest
     readable size (MIN_IMAGE_PIXELS) cannot fit them all, the first ones that fit are shown.
 
-    Signal visible_changed(count) when the number of images shown changes (resizing)."""
+    Signals: visible_changed(count) when the number of images shown changes (resizing);
+    training_sample_clicked(train_index) when a training image is clicked, to take that sample
+    for the step-through (which steps on training samples only; a click on a test image says
+    so in a tooltip instead)."""
 
     visible_changed = Signal(int)
+    training_sample_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +81,7 @@ class ImageGrid(QWidget):
         self._set_name = "test"
         self._layout_cache: tuple[tuple, _Layout] | None = None
         self._visible = 0
+        self._pressed: int | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(120, 80)
 
@@ -108,8 +113,15 @@ class ImageGrid(QWidget):
         )
         self._predicted = None
         self._scores = None
+        self.setCursor(
+            Qt.CursorShape.PointingHandCursor if self.clickable() else Qt.CursorShape.ArrowCursor
+        )
         self._update_visible()
         self.update()
+
+    def clickable(self) -> bool:
+        """Whether a click on an image takes its sample for the step-through: training images."""
+        return self._set_name == "training"
 
     def set_predictions(self, predicted: np.ndarray | None, scores: np.ndarray | None) -> bool:
         """Caption the images with `predicted` (n,) class indices, as the snapshot gives them;
@@ -259,6 +271,29 @@ class ImageGrid(QWidget):
                 return i
         return None
 
+    def mousePressEvent(self, event) -> None:
+        pos = event.position().toPoint()
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._pressed = self.index_at(pos.x(), pos.y())
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        pos = event.position().toPoint()
+        pressed, self._pressed = self._pressed, None
+        index = self.index_at(pos.x(), pos.y())
+        if event.button() != Qt.MouseButton.LeftButton or index is None or index != pressed:
+            super().mouseReleaseEvent(event)
+            return
+        if self.clickable():
+            self.training_sample_clicked.emit(int(self._sample_numbers[index]))
+        else:
+            QToolTip.showText(
+                event.globalPosition().toPoint(),
+                "This is a test image: the network never trains on it, so there is no "
+                "training step on it to walk through. Training images can be clicked.",
+                self,
+            )
+
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             pos = event.pos()
@@ -275,8 +310,12 @@ class ImageGrid(QWidget):
         number = int(self._sample_numbers[i]) + 1
         text = f"{self._set_name.capitalize()} sample {number}: {self._label(int(self._truth[i]))}"
         if self._predicted is None:
+            if self.clickable():
+                text += "\nClick to take this sample for the step-through (T)"
             return text
         text += f", predicted {self._label(int(self._predicted[i]))}"
         if self._scores is not None and i < len(self._scores):
             text += f" (output {float(self._scores[i]):.2f})"
+        if self.clickable():
+            text += "\nClick to take this sample for the step-through (T)"
         return text

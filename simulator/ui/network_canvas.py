@@ -303,6 +303,8 @@ class NetworkCanvas(QWidget):
         self._name_items: list[QGraphicsSimpleTextItem] = []
         self._footer_items: list[QGraphicsSimpleTextItem] = []
         self._output_items: list[QGraphicsSimpleTextItem] = []
+        # The class of each output neuron, beside it, when the output has one neuron per class.
+        self._class_items: list[QGraphicsSimpleTextItem] = []
         self._header_widgets: list[QWidget] = []
         self._layer_buttons: list[tuple[QToolButton, str, int]] = []
         self._neuron_rows: list[tuple[QToolButton, QLabel, QToolButton, int]] = []
@@ -417,7 +419,18 @@ class NetworkCanvas(QWidget):
         names = tuple(names) if names else None
         if names != self._class_names:
             self._class_names = names
-            self._place_labels()
+            if self._snapshot is not None:
+                self._make_class_items()
+                self._relayout()  # the names take room beside the output column
+
+    def output_class_labels(self) -> list[tuple[str, QRectF]]:
+        """The class names beside the output neurons, top to bottom: (text, box in view-box
+        pixels); [] when the output is not one neuron per class."""
+        shown = []
+        for item in self._class_items:
+            box = item.boundingRect()
+            shown.append((item.text(), QRectF(item.x(), item.y(), box.width(), box.height())))
+        return shown
 
     def label_texts(self) -> dict:
         """The labels on show, key → text: ("weight", layer, unit, source), ("bias", layer,
@@ -486,6 +499,7 @@ class NetworkCanvas(QWidget):
         layers = len(sizes) - 1
         for item in self._images + self._name_items + self._footer_items + self._output_items:
             self.view_box.removeItem(item)
+        self._make_class_items()
         for widget in self._header_widgets:
             widget.hide()
             widget.deleteLater()
@@ -515,6 +529,38 @@ class NetworkCanvas(QWidget):
             self._output_items = [_text_item(self.view_box, LABEL_PX) for _ in range(sizes[-1])]
 
         self._make_header(snapshot)
+
+    def _make_class_items(self) -> None:
+        """One name per output neuron, for a classifier whose output has one neuron per class
+        (softmax over digits 0–9, say); a single sigmoid output has its decision rule instead."""
+        for item in self._class_items:
+            self.view_box.removeItem(item)
+        self._class_items = []
+        snapshot, names = self._snapshot, self._class_names
+        units = snapshot.layer_sizes[-1]
+        if (
+            snapshot.task != "classification"
+            or names is None
+            or units < 2
+            or units > MAX_SHOWN_OUTPUTS
+            or len(names) != units
+        ):
+            return
+        for name in names:
+            item = _text_item(self.view_box, LABEL_PX)
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+            item.setText(name)
+            item.setToolTip(f"This output neuron stands for class {name}")
+            self._class_items.append(item)
+
+    def _class_name_room(self, width: float) -> float:
+        """The pixels the class names take beside the output column (0 without them)."""
+        if not self._class_items:
+            return 0.0
+        widest = max(item.boundingRect().width() for item in self._class_items)
+        return min(widest + 6.0, MAX_CLASS_NAME_SHARE * width)
 
     def _make_header(self, snapshot: Snapshot) -> None:
         sizes = snapshot.layer_sizes
@@ -579,7 +625,7 @@ class NetworkCanvas(QWidget):
         first = min(cap, pitches[0] * 0.78)
         last = min(cap, pitches[-1] * 0.78)
         x0 = left + first / 2
-        x1 = max(width - RIGHT_MARGIN - last / 2, x0 + 1)
+        x1 = max(width - RIGHT_MARGIN - self._class_name_room(width) - last / 2, x0 + 1)
         xs = np.linspace(x0, x1, columns) if columns > 1 else np.array([x0])
         spacing = float(xs[1] - xs[0]) if columns > 1 else width
         neuron = np.minimum(np.minimum(cap, pitches * 0.78), spacing * 0.42)
@@ -638,8 +684,12 @@ class NetworkCanvas(QWidget):
             box = item.boundingRect()
             item.setPos(xs[column] - box.width() / 2, footer_y)
         self._sample_text.setPos(8, footer_y + 16)
+        names_x = xs[-1] + neuron[-1] / 2 + 5
+        for i, item in enumerate(self._class_items):
+            item.setPos(names_x, ys[-1][i] - item.boundingRect().height() / 2)
+        values_x = names_x + self._class_name_room(width)
         for i, item in enumerate(self._output_items):
-            item.setPos(xs[-1] + neuron[-1] / 2 + 5, ys[-1][i] - LABEL_PX * 0.65)
+            item.setPos(values_x, ys[-1][i] - LABEL_PX * 0.65)
 
         # Neurons (all columns, inputs first) and their hit areas.
         self._neuron_xy = np.column_stack(
@@ -1156,7 +1206,7 @@ class NetworkCanvas(QWidget):
             for c in range(len(g.xs))
             for y in g.ys[c]
         ]
-        for item in self._name_items + self._footer_items:
+        for item in self._name_items + self._footer_items + self._class_items:
             if item.isVisible():
                 box = item.boundingRect()
                 boxes.append((item.x(), item.y(), box.width(), box.height()))

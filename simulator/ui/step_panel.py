@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..app import walkthrough as walk
 from ..app.controller import Walk
-from ..app.snapshot import DataPicture
+from ..app.snapshot import DataPicture, Snapshot
 from .calculation_panel import CalculationPanel
 
 # Stages per second when playing.
@@ -30,6 +30,10 @@ SPEEDS = (("Slow", 0.5), ("Normal", 1.0), ("Fast", 2.5))
 # Raw input columns shown in the sample table; wider data shows the first few.
 MAX_TABLE_INPUTS = 4
 MIN_DIGITS, MAX_DIGITS = 2, 12
+# Two lines: the column stays as narrow as its numbers in a narrow panel.
+PREDICTION_BEFORE = "prediction\nbefore the step"
+PREDICTION_AFTER = "prediction\nafter the step"
+PREDICTION_NOT_APPLIED = "prediction\n(step not applied)"
 
 
 class StepThroughPanel(QWidget):
@@ -52,6 +56,11 @@ class StepThroughPanel(QWidget):
         self.index = 0
         self.focus: walk.Focus | None = None
         self._picked_focus = False
+        self._picture: DataPicture | None = None
+        # Every training sample's prediction after the step, from the first snapshot of the
+        # network the step left (None until it comes), and which of the two the table shows.
+        self._predictions_after: np.ndarray | None = None
+        self._predictions_shown = ""
         self.setMinimumWidth(320)
 
         outer = QVBoxLayout(self)
@@ -173,6 +182,8 @@ class StepThroughPanel(QWidget):
         self.walk = walk_taken
         self.names = list(names)
         self._picked_focus = False
+        self._picture = picture
+        self._predictions_after = None
         trace = walk_taken.trace
         batch = len(walk_taken.samples)
         self.batch_spin.blockSignals(True)
@@ -195,6 +206,33 @@ class StepThroughPanel(QWidget):
     def stop(self) -> None:
         self.play_button.setChecked(False)
         self.walk = None
+        self._predictions_after = None
+
+    @Slot(object)
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Take the predictions after the step from `snapshot` once it shows the network the
+        step left (its weights and biases are the trace's, bit for bit): snapshots taken before
+        the step was applied may still be on their way."""
+        walk_taken = self.walk
+        if walk_taken is None or self._predictions_after is not None:
+            return
+        trace = walk_taken.trace
+        if trace.diverged or len(snapshot.weights) != len(trace.layers):
+            return
+        for weights, biases, layer in zip(
+            snapshot.weights, snapshot.biases, trace.layers, strict=True
+        ):
+            if not (
+                np.array_equal(weights, layer.weights_after)
+                and np.array_equal(biases, layer.biases_after)
+            ):
+                return
+        self._predictions_after = snapshot.train_predictions
+        self._show_predictions()
+
+    def predictions_shown(self) -> str:
+        """Which predictions the sample table shows now: its column's heading."""
+        return self._predictions_shown
 
     @property
     def granularity(self) -> str:
@@ -263,6 +301,27 @@ class StepThroughPanel(QWidget):
         self.calculation_panel.show_calculation(self.calculation())
         annotations = walk.annotations(trace, stage, self.focus, self.batch_sample, self.digits)
         self.annotations_changed.emit(annotations, self.focus)
+        self._show_predictions()
+
+    def _show_predictions(self) -> None:
+        """The table's prediction column: before the step until the update stage, after it from
+        there on (once the network after the step has been reported)."""
+        walk_taken, picture = self.walk, self._picture
+        if walk_taken is None or picture is None or not self.stages:
+            return
+        predictions, heading = walk_taken.predictions, PREDICTION_BEFORE
+        if walk_taken.trace.diverged:
+            heading = PREDICTION_NOT_APPLIED
+        elif self.stage.kind == "update" and self._predictions_after is not None:
+            predictions, heading = self._predictions_after, PREDICTION_AFTER
+        if heading == self._predictions_shown:
+            return
+        table = self.table
+        column = table.columnCount() - 1
+        table.setHorizontalHeaderItem(column, QTableWidgetItem(heading))
+        for row in range(min(table.rowCount(), len(predictions))):
+            table.item(row, column).setText(self._prediction_text(picture, predictions[row]))
+        self._predictions_shown = heading
 
     def _fill_stage_combo(self) -> None:
         trace = self.walk.trace
@@ -301,7 +360,7 @@ class StepThroughPanel(QWidget):
     def _fill_table(self, picture: DataPicture, walk_taken: Walk) -> None:
         table = self.table
         shown_inputs = list(picture.raw_names[:MAX_TABLE_INPUTS])
-        headers = ["#", *shown_inputs, "target", "prediction"]
+        headers = ["#", *shown_inputs, "target", PREDICTION_BEFORE]
         table.blockSignals(True)
         table.clear()
         table.setColumnCount(len(headers))
@@ -327,6 +386,7 @@ class StepThroughPanel(QWidget):
             selection.select(table.model().index(index, 0), flags)
         table.scrollToItem(table.item(walk_taken.samples[0], 0))
         table.blockSignals(False)
+        self._predictions_shown = PREDICTION_BEFORE
 
     @staticmethod
     def _prediction_text(picture: DataPicture, prediction: np.ndarray) -> str:

@@ -8,16 +8,16 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QToolTip
 
 from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
 from simulator.app.snapshot import data_picture, take_snapshot
 from simulator.app.storage import load_scenario
 from simulator.ui.data_view import IMAGE_COUNT, DataView
-from simulator.ui.image_view import ARROW, WRONG_MARK
+from simulator.ui.image_view import ARROW, WRONG_MARK, ImageGrid
 from simulator.ui.main_window import MainWindow
 from simulator.ui.palette import WRONG_PREDICTION
 
@@ -193,3 +193,107 @@ def test_the_main_window_shows_images_that_follow_training(qtbot, tmp_path, imag
         window.ask_unsaved_changes = lambda: QMessageBox.StandardButton.Discard
         window.close()
         window.deleteLater()
+
+
+def _grid(qtbot, set_name: str, count: int = 6) -> ImageGrid:
+    pixels, labels = _images(np.random.default_rng(5), count)
+    grid = ImageGrid()
+    qtbot.addWidget(grid)
+    grid.resize(420, 300)
+    truth = np.array([CLASSES.index(label) for label in labels])
+    # The images shown are samples 10, 12, 14, … of their set.
+    grid.set_images(
+        pixels,
+        SHAPE,
+        0,
+        16,
+        list(CLASSES),
+        truth,
+        set_name=set_name,
+        sample_numbers=np.arange(10, 10 + 2 * count, 2),
+    )
+    grid.show()
+    qtbot.waitExposed(grid)
+    return grid
+
+
+def test_a_click_on_a_training_image_takes_that_sample(qtbot):
+    grid = _grid(qtbot, "training")
+    centre = grid.image_rect(3).center()
+    with qtbot.waitSignal(grid.training_sample_clicked) as blocker:
+        qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=centre)
+    assert blocker.args == [16]
+    # Between the images nothing is taken.
+    with qtbot.assertNotEmitted(grid.training_sample_clicked):
+        qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=QPoint(grid.width() - 1, 1))
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_a_click_on_a_test_image_takes_nothing_and_says_why(qtbot):
+    grid = _grid(qtbot, "test")
+    with qtbot.assertNotEmitted(grid.training_sample_clicked):
+        qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.image_rect(1).center())
+    assert "test image" in QToolTip.text()
+    QToolTip.hideText()
+
+
+def test_clicking_a_training_image_in_the_window_steps_through_it(qtbot, tmp_path):
+    # Images with no test set: the data view shows training images.
+    pixels, labels = _images(np.random.default_rng(3), 40)
+    scenario = _image_scenario_without_test_set(tmp_path, pixels, labels)
+    window = MainWindow(Simulation(load_scenario(scenario)), Preferences(tmp_path / "prefs.ini"))
+    window.resize(1280, 800)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.controller.snapshot is not None, timeout=10_000)
+        grid = window.data_view.image_grid
+        qtbot.waitUntil(lambda: grid.visible_count() > 5)
+        assert grid.clickable()
+        qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.image_rect(5).center())
+        qtbot.waitUntil(lambda: window.controller.snapshot.sample_index == 5, timeout=5000)
+        window.walk_action.trigger()
+        qtbot.waitUntil(lambda: window.walk is not None, timeout=5000)
+        assert window.walk.samples == (5,)
+        # While stepping through, a click on another image takes the step on that one.
+        qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.image_rect(2).center())
+        qtbot.waitUntil(lambda: window.walk.samples == (2,), timeout=5000)
+    finally:
+        window.ask_unsaved_changes = lambda: QMessageBox.StandardButton.Discard
+        window.close()
+        window.deleteLater()
+
+
+def _image_scenario_without_test_set(tmp_path, pixels, labels):
+    names = [f"p{r}_{c}" for r in range(SHAPE[0]) for c in range(SHAPE[1])]
+    rows = [
+        ",".join([*map(str, map(int, p)), label]) for p, label in zip(pixels, labels, strict=True)
+    ]
+    (tmp_path / "train.csv").write_text("\n".join([",".join([*names, "shape"]), *rows]) + "\n")
+    scenario = {
+        "format": "nnsim-scenario",
+        "version": 1,
+        "title": "Bars and diagonals, all for training",
+        "description": "Three 4 × 4 patterns.",
+        "network": {
+            "inputs": names,
+            "initialization": {"scheme": "xavier", "seed": 2},
+            "layers": [{"units": 3, "activation": "softmax"}],
+        },
+        "training": {
+            "loss": "cross_entropy",
+            "optimizer": {"name": "sgd", "learning_rate": 0.01},
+            "batch_size": 10,
+            "seed": 0,
+        },
+        "data": {
+            "csv": "train.csv",
+            "targets": ["shape"],
+            "one_hot": True,
+            "train_fraction": 1.0,
+            "seed": 1,
+            "image_shape": list(SHAPE),
+        },
+    }
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps(scenario))
+    return path

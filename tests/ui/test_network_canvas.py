@@ -514,3 +514,40 @@ def test_the_worked_example_opens_written_on_and_the_view_toggle_is_kept(qtbot, 
             main.ask_unsaved_changes = lambda: QMessageBox.StandardButton.Discard
             main.close()
             main.deleteLater()
+
+
+@pytest.fixture(scope="module")
+def digits_snapshot():
+    simulation = Simulation(load_scenario(ROOT / "scenarios" / "digits.json"))
+    return take_snapshot(simulation, sample_index=0, with_maps=False)
+
+
+def test_output_neurons_are_labelled_with_their_classes(canvas, qtbot, digits_snapshot):
+    names = tuple(str(digit) for digit in range(10))
+    _show(canvas, qtbot, digits_snapshot)
+    assert canvas.output_class_labels() == []
+    canvas.set_class_names(names)
+    shown = canvas.output_class_labels()
+    assert [text for text, _ in shown] == list(names)
+    output = len(digits_snapshot.layer_sizes) - 1
+    width = canvas.view_box.rect().width()
+    for unit, (_, box) in enumerate(shown):
+        neuron = canvas.neuron_box(output, unit)
+        # Right of its own neuron, level with it, and inside the canvas.
+        assert box.left() > neuron.right()
+        assert neuron.top() <= box.center().y() <= neuron.bottom()
+        assert box.right() <= width
+    # The output values stand beside the names, not on them.
+    values = canvas._output_items
+    assert all(item.x() >= box.right() for item, (_, box) in zip(values, shown, strict=True))
+    assert values[0].text()
+
+    # Names that do not fit the output (or a single output with its decision rule) label nothing.
+    canvas.set_class_names(("cat", "dog"))
+    assert canvas.output_class_labels() == []
+
+
+def test_class_names_given_before_the_network_label_it_too(canvas, qtbot, digits_snapshot):
+    canvas.set_class_names(tuple("abcdefghij"))
+    _show(canvas, qtbot, digits_snapshot)
+    assert [text for text, _ in canvas.output_class_labels()] == list("abcdefghij")

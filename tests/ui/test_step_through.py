@@ -337,3 +337,40 @@ def test_the_help_meets_a_tutorials_reader_and_says_when_a_step_is_undone():
     ):
         assert words in text, words
     assert "caught before it is applied" not in text
+
+
+def _prediction_column(panel) -> tuple[str, list[str]]:
+    table = panel.table
+    column = table.columnCount() - 1
+    texts = [table.item(row, column).text() for row in range(table.rowCount())]
+    return table.horizontalHeaderItem(column).text(), texts
+
+
+def test_the_sample_table_shows_predictions_after_the_step_from_the_update_on(qtbot, open_window):
+    window = open_window(WORKED_EXAMPLE)
+    picture = window.controller.data
+    window.walk_action.trigger()
+    panel = window.step_through
+    qtbot.waitUntil(panel.isVisible)
+    walk_taken = window.walk
+    before = [panel._prediction_text(picture, p) for p in walk_taken.predictions]
+    heading, texts = _prediction_column(panel)
+    assert "before the step" in heading
+    assert texts == before
+
+    # The network after the step, as a simulation of its own computes it.
+    simulation = Simulation(load_scenario(WORKED_EXAMPLE))
+    simulation.trace_sample(walk_taken.samples[0])
+    after = simulation.network.predict(simulation.data.train_inputs)
+    expected = [panel._prediction_text(picture, p) for p in after]
+    assert expected != before  # the step changed what the table must show
+
+    update = next(i for i, stage in enumerate(panel.stages) if stage.kind == "update")
+    panel.jump_to(update)
+    qtbot.waitUntil(lambda: "after the step" in _prediction_column(panel)[0], timeout=5000)
+    assert _prediction_column(panel)[1] == expected
+    np.testing.assert_array_equal(panel._predictions_after, after)
+
+    # Back before the update: the predictions before it again.
+    panel.jump_to(update - 1)
+    assert _prediction_column(panel) == (heading, before)
