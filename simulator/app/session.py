@@ -4,7 +4,6 @@ and the way back to a Scenario holding the whole state for saving."""
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,8 @@ from ..engine.trainer import (
     Trainer,
     evaluate,
 )
+from . import memory
+from .files.errors import sizes
 from .history import DivergenceMark, History
 from .scenario import (
     SHIPPED_PREFIX,
@@ -35,7 +36,7 @@ from .scenario import (
     TrainingState,
     derived_task,
 )
-from .storage import ScenarioError, csv_path
+from .storage import ScenarioError, csv_path, open_regular_file
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
 
@@ -80,7 +81,9 @@ class Simulation:
 
     def __init__(self, scenario: Scenario) -> None:
         """Build everything from `scenario`; raises ScenarioError naming the file and field when
-        the data cannot be had (a CSV's bad row, a feature the data lacks)."""
+        the data cannot be had (a CSV's bad row, a feature the data lacks), or naming the memory
+        needed when loading and training would take more than this machine can give (checked
+        before any array is made; see app/memory.py)."""
         self.scenario = scenario
         self.data = load_dataset(scenario)
         self.task = self.data.task
@@ -275,8 +278,12 @@ def _finite(value: float | None) -> bool:
 
 
 def load_dataset(scenario: Scenario) -> Dataset:
-    """Produce the scenario's train and test data (generated, inline or read from its CSV)."""
+    """Produce the scenario's train and test data (generated, inline or read from its CSV),
+    once `check_memory` has found that loading and training it fit in memory."""
     spec = scenario.data
+    shape = memory.data_shape(scenario)
+    if shape is not None:  # CSV data is measured once its text is read
+        check_memory(scenario, shape)
     output_units = scenario.network.layers[-1].units
     output_activation = scenario.network.layers[-1].activation
     classes = None
@@ -338,6 +345,15 @@ def load_dataset(scenario: Scenario) -> Dataset:
     )
 
 
+def check_memory(scenario: Scenario, shape: memory.DataShape) -> memory.MemoryEstimate:
+    """Return the memory `scenario` needs on data of `shape`; raise ScenarioError saying the
+    figure and what to reduce when that exceeds the limit of memory.memory_limit()."""
+    try:
+        return memory.check(scenario, shape)
+    except memory.MemoryLimitError as exc:
+        raise _error(scenario, "", str(exc)) from None
+
+
 def encode_classes(classes: np.ndarray, output_units: int, output_activation: str) -> np.ndarray:
     """Turn class indices (n,) into target rows: one-hot (n, K) for K ≥ 2 output units; for one
     unit −1/+1 under a tanh output (as Playground) and 0/1 otherwise."""
@@ -360,11 +376,18 @@ def _read_csv(scenario: Scenario, spec: CsvData) -> tabular.Table:
     else:
         path = (Path.cwd() / spec.csv).resolve()
     try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise _error(scenario, "data.csv", f"{spec.csv} is larger than 200 MB")
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            limits = sizes(size, MAX_CSV_BYTES, "data files may have at most")
+            raise _error(scenario, "data.csv", f"{spec.csv} is too large ({limits})")
         raw = _read_limited(path)
         if raw is None:
-            raise _error(scenario, "data.csv", f"{spec.csv} unpacks to more than 200 MB")
+            raise _error(
+                scenario,
+                "data.csv",
+                f"{spec.csv} unpacks to more than {MAX_CSV_BYTES:,} bytes, the most a data file "
+                f"may hold",
+            )
         text = raw.decode("utf-8-sig")
     except ScenarioError:
         raise
@@ -375,6 +398,7 @@ def _read_csv(scenario: Scenario, spec: CsvData) -> tabular.Table:
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise _error(scenario, "data.csv", f"cannot read {spec.csv}: {reason}") from None
+    check_memory(scenario, memory.csv_data_shape(scenario, text))
     try:
         table = tabular.parse_csv(text, list(spec.targets), one_hot=spec.one_hot)
     except tabular.TabularError as exc:
@@ -393,9 +417,9 @@ def _read_csv(scenario: Scenario, spec: CsvData) -> tabular.Table:
 
 def _read_limited(path: Path) -> bytes | None:
     """Return the file's bytes, unpacked when its name ends in .gz; None when they exceed
-    MAX_CSV_BYTES (a small .gz file can unpack to far more than its own size)."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as stream:
+    MAX_CSV_BYTES (a small .gz file can unpack to far more than its own size). Only a regular
+    file is opened: a FIFO or a device put in its place would make the read wait for ever."""
+    with open_regular_file(path, gunzip=path.name.endswith(".gz")) as stream:
         data = stream.read(MAX_CSV_BYTES + 1)
     return None if len(data) > MAX_CSV_BYTES else data
 

@@ -14,6 +14,21 @@ INITIALIZATIONS: tuple[str, ...] = ("xavier", "he", "uniform")
 # Playground starts biases at 0.1 with its ±0.5 uniform weights; xavier and he start them at 0.
 _UNIFORM_BIAS = 0.1
 
+# A pass over a whole data set keeps every layer's z and a; above this many cells (rows × units
+# summed over the layers, 32 MB per array) it goes in chunks of rows, so that a big set never
+# needs a (samples × layer width) array at once. The presets stay far below it, where one pass
+# gives bit for bit what it always gave (a matrix product's rounding may depend on its size).
+CHUNK_CELLS = 1 << 22
+
+
+def rows_per_chunk(units: Sequence[int], rows: int) -> int:
+    """Return how many of `rows` samples one pass over layers of `units` takes at once: all of
+    them up to CHUNK_CELLS cells, else as many as fit in CHUNK_CELLS (at least 1)."""
+    width = max(1, sum(units))
+    if rows * width <= CHUNK_CELLS:
+        return max(1, rows)
+    return max(1, CHUNK_CELLS // width)
+
 
 class Network:
     """Layers of units; `weights[l]` has shape (units, fan_in) as PyTorch's nn.Linear.weight.
@@ -100,8 +115,15 @@ class Network:
         return result
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Return the output activations (n, outputs) for inputs x (n, inputs)."""
-        return self.forward(x)[-1][1]
+        """Return the output activations (n, outputs) for inputs x (n, inputs), in chunks of
+        rows_per_chunk rows when the data is large."""
+        rows = rows_per_chunk(self.sizes[1:], len(x))
+        if rows >= len(x):
+            return self.forward(x)[-1][1]
+        outputs = np.empty((len(x), self.sizes[-1]))
+        for start in range(0, len(x), rows):
+            outputs[start : start + rows] = self.forward(x[start : start + rows])[-1][1]
+        return outputs
 
 
 class Workspace:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import losses
-from .network import Network, Workspace, backward_into, forward_into
+from .network import Network, Workspace, backward_into, forward_into, rows_per_chunk
 from .optimizers import Optimizer
 from .trace import SAMPLE_GRADIENT_LIMIT, LayerTrace, StepTrace
 
@@ -534,18 +534,39 @@ def evaluate(
     network: Network, loss: str, inputs: np.ndarray, targets: np.ndarray, classification: bool
 ) -> Evaluation:
     """Return the mean data loss (and, for classification, the share of samples whose predicted
-    class is right) of `network` on inputs (n, in) and targets (n, out)."""
-    if len(inputs) == 0:
+    class is right) of `network` on inputs (n, in) and targets (n, out). A large set goes through
+    the network in chunks of `rows_per_chunk` rows, so it never needs (n, units) arrays at once."""
+    n = len(inputs)
+    if n == 0:
         return Evaluation(None, None)
+    rows = rows_per_chunk(network.sizes[1:], n)
+    if rows >= n:  # one pass: the mean exactly as loss_value gives it
+        mean, correct = _loss_and_correct(network, loss, inputs, targets, classification)
+    else:
+        loss_sum, correct = 0.0, 0
+        for start in range(0, n, rows):
+            x, y = inputs[start : start + rows], targets[start : start + rows]
+            chunk_mean, chunk_correct = _loss_and_correct(network, loss, x, y, classification)
+            loss_sum += chunk_mean * len(x)
+            correct += chunk_correct
+        mean = loss_sum / n
+    return Evaluation(mean, correct / n if classification else None)
+
+
+def _loss_and_correct(
+    network: Network, loss: str, x: np.ndarray, y: np.ndarray, classification: bool
+) -> tuple[float, int]:
+    """Return the mean loss on (x, y) and how many samples are classified right (0 for
+    regression)."""
     with np.errstate(all="ignore"):
-        z, a = network.forward(inputs)[-1]
-        value = losses.loss_value(loss, z, a, targets)
-    accuracy = None
-    if classification:
-        predicted = predicted_classes(a, network.activation_names[-1])
-        actual = predicted_classes(targets, network.activation_names[-1])
-        accuracy = float(np.mean(predicted == actual))
-    return Evaluation(value, accuracy)
+        z, a = network.forward(x)[-1]
+        value = losses.loss_value(loss, z, a, y)
+    if not classification:
+        return value, 0
+    output = network.activation_names[-1]
+    return value, int(
+        np.count_nonzero(predicted_classes(a, output) == predicted_classes(y, output))
+    )
 
 
 def decision_threshold(output_activation: str) -> float:

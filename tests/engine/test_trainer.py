@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from simulator.engine import losses
+from simulator.engine import network as network_module
 from simulator.engine.network import Network
 from simulator.engine.optimizers import SGD, Adam, make_optimizer
 from simulator.engine.trainer import Regularization, Trainer, evaluate
@@ -246,3 +248,58 @@ def test_training_reduces_loss_and_evaluation_reports_accuracy():
     assert end.loss < start.loss * 0.6
     assert end.accuracy > 0.85
     assert trainer.epoch == 60
+
+
+# ----- evaluation over large data, in chunks ---------------------------------------------------
+
+
+def _wide_problem(rows, units, loss="cross_entropy", outputs=3, seed=0):
+    rng = np.random.default_rng(seed)
+    output = "softmax" if loss == "cross_entropy" else "linear"
+    network = Network(2, [units, outputs], ["relu", output])
+    network.initialize("he", rng)
+    x = rng.normal(size=(rows, 2))
+    targets = np.eye(outputs)[rng.integers(0, outputs, rows)]
+    return network, x, targets
+
+
+@pytest.mark.parametrize(("loss", "classification"), [("cross_entropy", True), ("mse", False)])
+def test_evaluation_in_chunks_agrees_with_one_pass(monkeypatch, loss, classification):
+    network, x, y = _wide_problem(1000, 16, loss)
+    whole = evaluate(network, loss, x, y, classification)
+    monkeypatch.setattr(network_module, "CHUNK_CELLS", 7 * 19)  # chunks of 7 rows, a ragged end
+    assert network_module.rows_per_chunk(network.sizes[1:], 1000) == 7
+    chunked = evaluate(network, loss, x, y, classification)
+    assert chunked.loss == pytest.approx(whole.loss, rel=1e-12)
+    assert chunked.accuracy == whole.accuracy  # counts of right answers: exact
+
+
+def test_prediction_in_chunks_agrees_with_one_pass(monkeypatch):
+    network, x, _ = _wide_problem(1000, 16)
+    whole = network.forward(x)[-1][1]
+    monkeypatch.setattr(network_module, "CHUNK_CELLS", 7 * 19)
+    np.testing.assert_allclose(network.predict(x), whole, rtol=1e-13, atol=0)
+
+
+def test_evaluation_below_the_chunk_size_is_one_pass_bit_for_bit():
+    network, x, y = _wide_problem(500, 16)
+    z, a = network.forward(x)[-1]
+    assert evaluate(network, "cross_entropy", x, y, True).loss == losses.loss_value(
+        "cross_entropy", z, a, y
+    )
+
+
+def test_evaluating_a_large_set_never_holds_samples_by_widest_layer_at_once():
+    import tracemalloc
+
+    # 8,192 samples × 1,024 units: one pass keeps z and a of 64 MB each.
+    network, x, y = _wide_problem(8192, 1024)
+    tracemalloc.start()
+    try:
+        evaluate(network, "cross_entropy", x, y, True)
+        network.predict(x)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    chunk_bytes = 8 * network_module.CHUNK_CELLS
+    assert peak < 2.5 * chunk_bytes < 2 * 8 * 8192 * 1024
