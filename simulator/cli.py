@@ -1,4 +1,6 @@
-"""The headless command line: train, trace, validate, gradcheck and bench scenarios without Qt."""
+"""The headless command line: train, trace, validate, gradcheck and bench scenarios without Qt,
+and list the shipped presets. Every failure is one line on stderr; every --json output is strict
+JSON (a number that is not finite is written as null)."""
 
 from __future__ import annotations
 
@@ -7,23 +9,41 @@ import json
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
+# What the commands take where they take a scenario: a file, or the name of a shipped preset.
+SCENARIO_HELP = "scenario file (.json), or the name of a preset (nnsim presets lists them)"
+
+
 class CommandError(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit code 2) naming the
+    command's --help, instead of argparse's usage block and message."""
+
+    def error(self, message: str) -> None:
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {text} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `nnsim` with its subcommands."""
-    parser = argparse.ArgumentParser(
+    from . import __version__
+
+    parser = OneLineParser(
         prog="nnsim",
         description="Neural network simulator. With no command (or a scenario file) it opens the "
-        "desktop app; the commands below run headless.",
+        "desktop app; the commands below run headless. Where a command takes a scenario file, "
+        "the name of a shipped preset works too (nnsim train spiral --epochs 50).",
     )
+    parser.add_argument("--version", action="version", version=f"nnsim {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser(
@@ -34,31 +54,40 @@ def build_parser() -> argparse.ArgumentParser:
         "undone, training stops there (exit code 1) and the kept, finite state is reported and "
         "saved.",
     )
-    train.add_argument("file", help="scenario file (.json)")
+    train.add_argument("file", help=SCENARIO_HELP)
     train.add_argument("--epochs", type=int, required=True, help="epochs to train (more than 0)")
     train.add_argument(
         "--out", help="write the trained scenario here (after a divergence: the kept state)"
     )
-    train.add_argument("--json", action="store_true", help="print one JSON object")
+    train.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (a loss that is not finite is written as null)",
+    )
 
     trace = commands.add_parser("trace", help="one training step on one sample, every number")
-    trace.add_argument("file", help="scenario file (.json)")
+    trace.add_argument("file", help=SCENARIO_HELP)
     trace.add_argument(
         "--sample",
         type=int,
         default=1,
         help="training sample number, counted from 1 as the app does (default 1)",
     )
-    trace.add_argument("--json", action="store_true", help="print the trace as JSON")
+    trace.add_argument(
+        "--json",
+        action="store_true",
+        help="print the trace as JSON (a number that is not finite, such as the z or the loss "
+        "of a step that overflowed, is written as null)",
+    )
     trace.add_argument("--digits", type=int, default=6, help="significant digits in text mode")
 
     validate = commands.add_parser("validate", help="check scenario files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help=SCENARIO_HELP)
 
     gradcheck = commands.add_parser(
         "gradcheck", help="compare backpropagation with finite differences on a scenario"
     )
-    gradcheck.add_argument("file", help="scenario file (.json)")
+    gradcheck.add_argument("file", help=SCENARIO_HELP)
     gradcheck.add_argument("--samples", type=int, default=10, help="training samples to use")
 
     bench = commands.add_parser("bench", help="training steps per second of the engine")
@@ -75,14 +104,56 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also measure a plain NumPy loop, PyTorch and scikit-learn (where installed)",
     )
+    presets = commands.add_parser("presets", help="list the shipped presets (name and title)")
+    presets.add_argument("--json", action="store_true", help="print a JSON list")
     return parser
 
 
-def _load(path: str):
+def scenario_path(text: str) -> Path:
+    """Return the file a command's scenario argument names: the path when it exists (a file
+    wins over a preset of the same name), else the shipped preset of that name, else the path
+    as given (whose loading then says it does not exist)."""
+    from .resources import preset_path
+
+    path = Path(text)
+    if path.exists():
+        return path
+    preset = preset_path(text)
+    return preset if preset is not None else path
+
+
+def _load(text: str):
     from .app.session import Simulation
     from .app.storage import load_scenario
 
-    return Simulation(load_scenario(Path(path)))
+    path = scenario_path(text)
+    if not path.exists() and _looks_like_a_name(text):
+        raise CommandError(
+            f"{text}: no such file, and no preset of that name (nnsim presets lists them)"
+        )
+    return Simulation(load_scenario(path))
+
+
+def _looks_like_a_name(text: str) -> bool:
+    return bool(text) and not any(mark in text for mark in ("/", "\\", ".")) and " " not in text
+
+
+def to_strict_json(value):
+    """Return `value` (dicts, lists, tuples, numbers, strings) with every float that is not
+    finite replaced by None, so that json.dumps writes strict JSON (no NaN or Infinity, which
+    JavaScript's JSON.parse and other strict parsers refuse)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: to_strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_strict_json(item) for item in value]
+    return value
+
+
+def print_json(value, *, indent: int | None = None) -> None:
+    """Print `value` as strict JSON: non-finite numbers as null."""
+    print(json.dumps(to_strict_json(value), indent=indent, allow_nan=False))
 
 
 def _metrics_line(label: str, loss, accuracy) -> str:
@@ -129,6 +200,8 @@ class _ProgressBar:
 def command_train(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise CommandError("--epochs must be at least 1")
+    if args.out is not None and not args.out.strip():
+        raise CommandError("--out needs a file name (it was empty)")
     simulation = _load(args.file)
     trainer = simulation.trainer
     progress = None
@@ -165,7 +238,7 @@ def command_train(args: argparse.Namespace) -> int:
         if simulation.classification:
             result["train_accuracy"] = train.accuracy
             result["test_accuracy"] = test.accuracy
-        print(json.dumps(result))
+        print_json(result)
     else:
         print(
             f"epoch {trainer.epoch}, step {trainer.step_count}  "
@@ -209,7 +282,7 @@ def command_trace(args: argparse.Namespace) -> int:
     # Samples are numbered from 1, as the app numbers them; the engine indexes from 0.
     _, trace = simulation.trace_sample(args.sample - 1)
     if args.json:
-        print(json.dumps(trace_to_json(trace, args.sample)))
+        print_json(trace_to_json(trace, args.sample))
     else:
         names = list(simulation.data.feature_plan.names)
         sys.stdout.write(trace_to_text(trace, args.sample, names, args.digits))
@@ -222,8 +295,13 @@ def command_validate(args: argparse.Namespace) -> int:
 
     failures = 0
     for name in args.files:
+        path = scenario_path(name)
+        if not path.exists() and _looks_like_a_name(name):
+            failures += 1
+            print(f"{name}: no such file, and no preset of that name", file=sys.stderr)
+            continue
         try:
-            scenario = load_scenario(Path(name))
+            scenario = load_scenario(path)
             Simulation(scenario)  # the data must load too (CSV rows, features)
         except ScenarioError as exc:
             failures += 1
@@ -247,6 +325,13 @@ def command_gradcheck(args: argparse.Namespace) -> int:
         data.train_targets[:count],
         simulation.trainer.regularization,
     )
+    if not (math.isfinite(result.max_absolute_error) and math.isfinite(result.max_relative_error)):
+        print(
+            f"{simulation.network.parameters.size} parameters, {count} samples: the loss or a "
+            "gradient is not finite at these weights, so there is nothing to compare; "
+            "backpropagation can be checked only where the loss is finite"
+        )
+        return EXIT_FAILURE
     good = result.max_relative_error < 1e-5 or result.max_absolute_error < 1e-8
     print(
         f"{simulation.network.parameters.size} parameters, {count} samples: "
@@ -263,12 +348,32 @@ def command_bench(args: argparse.Namespace) -> int:
     if args.gui:
         from .ui import bench_gui
 
-        print(bench_gui.run(seconds=max(args.seconds, 2.0), as_json=args.json))
+        text = bench_gui.run(seconds=max(args.seconds, 2.0), as_json=args.json)
+        if args.json:
+            print_json(json.loads(text), indent=1)
+        else:
+            print(text)
         return EXIT_OK
     from . import bench
 
     results = bench.run(seconds=args.seconds, repeats=args.repeats, peers=args.peers)
-    print(bench.format_json(results) if args.json else bench.format_table(results))
+    if args.json:
+        print_json(json.loads(bench.format_json(results)), indent=1)
+    else:
+        print(bench.format_table(results))
+    return EXIT_OK
+
+
+def command_presets(args: argparse.Namespace) -> int:
+    from .resources import shipped_presets
+
+    presets = shipped_presets()
+    if args.json:
+        print_json([{"name": p.name, "title": p.title} for p in presets])
+        return EXIT_OK
+    width = max(len(p.name) for p in presets)
+    for preset in presets:
+        print(f"{preset.name:<{width}}  {preset.title}")
     return EXIT_OK
 
 
@@ -278,11 +383,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": command_validate,
     "gradcheck": command_gradcheck,
     "bench": command_bench,
+    "presets": command_presets,
 }
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run one headless command; bad input becomes a one-line message and exit code 2."""
+    """Run one headless command; bad input becomes a one-line message and exit code 2.
+
+    NumPy's floating-point warnings are silenced: an overflow is what divergence looks like,
+    and the commands check finiteness themselves and say so in their own words. Any other
+    warning becomes one line of its own ("nnsim: warning: ..."), never a source excerpt."""
+    import numpy as np
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        code = _run_guarded(args)
+    for warning in caught:
+        print(f"nnsim: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+    return code
+
+
+def _run_guarded(args: argparse.Namespace) -> int:
     from .app.storage import ScenarioError
 
     try:

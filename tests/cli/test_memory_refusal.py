@@ -1,0 +1,66 @@
+"""A scenario too large for the machine is refused before it is loaded: one line naming the
+memory it needs and what to reduce, exit code 2, at once and without allocating it."""
+
+import json
+import sys
+
+import pytest
+from cli_helpers import environment
+
+WIDE = {
+    "format": "nnsim-scenario",
+    "version": 1,
+    "title": "Wide",
+    "network": {
+        "inputs": ["X1", "X2"],
+        "layers": [{"units": 4096, "activation": "relu"}, {"units": 1, "activation": "sigmoid"}],
+    },
+    "training": {
+        "loss": "bce",
+        "optimizer": {"name": "sgd", "learning_rate": 0.01},
+        "batch_size": 100000,
+    },
+    "data": {
+        "generator": "circle",
+        "samples": 100000,
+        "noise": 0,
+        "train_fraction": 0.8,
+        "seed": 1,
+    },
+}
+
+
+def _limit_address_space():
+    import resource
+
+    # Far below the 10 GB that loading this scenario would take: a child that tried would fail
+    # with MemoryError at once instead of taking the machine's memory.
+    limit = 3 * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS bounds memory this way on Linux")
+@pytest.mark.parametrize("command", [("train", "--epochs", "1"), ("validate",), ("trace",)])
+def test_a_100k_by_4096_scenario_beyond_the_limit_is_refused_in_one_line(
+    run_nnsim, tmp_path, command
+):
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps(WIDE, separators=(",", ":")))
+    assert len(path.read_bytes()) < 400
+    name, *options = command
+    result = run_nnsim(
+        name,
+        path,
+        *options,
+        code=2,
+        env=environment(NNSIM_MEMORY_LIMIT="4GB", OPENBLAS_NUM_THREADS="1"),
+        preexec_fn=_limit_address_space,
+        timeout=30,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert "wide.json: needs about 11.3 GB of memory to load and train" in line
+    assert "more than the 4.0 GB it may use (NNSIM_MEMORY_LIMIT=4GB)" in line
+    assert "reduce training.batch_size" in line
+    assert "MemoryError" not in line
