@@ -46,6 +46,7 @@ from .preset_gallery import PresetGallery, scenario_html
 from .scenario_loading import LoadPurpose, LoadRequest, ScenarioLoader
 from .settings_panel import SettingsPanel
 from .step_panel import StepThroughPanel
+from .training_keys import TrainingKeys
 from .value_dialog import ValueDialog
 
 # Steps per second for each speed choice; None is as fast as the engine goes.
@@ -178,6 +179,8 @@ class MainWindow(QMainWindow):
         self._centre_sizes_before_walk: list[int] = []
         self._build_widgets()
         self._build_actions()
+        # Space, R, →, T train wherever the focus is, unless a text field is being typed into.
+        self.training_keys = TrainingKeys(self)
         self._build_menus_and_toolbar()
         self._connect_controller()
         self._build_loading_and_autosave()

@@ -31,6 +31,7 @@ from ..app.snapshot import GENERATOR_BOUNDS, DataPicture
 from ..engine import features
 from ..engine.probe import feature_over_plane
 from .palette import heatmap_rgba
+from .training_keys import mark_numeric
 from .typed_numbers import NumberError, parse_number
 
 GENERATOR_LABELS = {
@@ -330,6 +331,7 @@ class SettingsPanel(QWidget):
         combo.setEditable(True)
         combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         combo.addItems(values)
+        mark_numeric(combo.lineEdit())
         return combo
 
     # ----- showing the scenario -------------------------------------------------------------

@@ -526,3 +526,50 @@ def test_opening_a_file_of_the_shipped_folder_opens_an_untitled_copy(qtbot, wind
     assert window.path is None
     assert "untitled copy of the xor lesson" in window.windowTitle()
     assert str(scenarios_dir() / "xor.json") not in window.preferences.recent_files()
+
+
+def _step_count(window) -> int:
+    return window.controller.snapshot.step
+
+
+def test_space_plays_after_typing_a_learning_rate(qtbot, window):
+    field = window.settings_panel.learning_rate
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field.lineEdit(), "0.03")
+    qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.playing, timeout=5000)
+    assert " " not in field.currentText()
+    qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.controller.playing, timeout=5000)
+
+
+def test_the_arrow_edits_a_field_being_typed_into_and_steps_after_enter(qtbot, window):
+    field = window.settings_panel.learning_rate
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field.lineEdit(), "0.03")
+    before = _step_count(window)
+    qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Left)  # moves the text cursor
+    assert field.lineEdit().cursorPosition() == len("0.03") - 1
+    qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Return)  # the edit ends: keys go back
+    qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: _step_count(window) == before + 1, timeout=5000)
+
+
+@pytest.mark.parametrize("name", ["batch_size", "momentum", "init_seed"])
+def test_spin_and_combo_boxes_do_not_swallow_the_training_keys(qtbot, window, name):
+    widget = getattr(window.settings_panel, name)
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+    before = _step_count(window)
+    qtbot.keyClick(widget, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: _step_count(window) == before + 1, timeout=5000)
+    qtbot.keyClick(widget, Qt.Key.Key_R)  # reset
+    qtbot.waitUntil(lambda: _step_count(window) == 0, timeout=5000)
+    qtbot.keyClick(widget, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.playing, timeout=5000)
+    qtbot.keyClick(widget, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.controller.playing, timeout=5000)
