@@ -684,7 +684,8 @@ class NetworkCanvas(QWidget):
             box = item.boundingRect()
             item.setPos(xs[column] - box.width() / 2, footer_y)
         self._sample_text.setPos(8, footer_y + 16)
-        names_x = xs[-1] + neuron[-1] / 2 + 5
+        # Clear of the ring the step-through draws around a neuron (6 px out).
+        names_x = xs[-1] + neuron[-1] / 2 + 9
         for i, item in enumerate(self._class_items):
             item.setPos(names_x, ys[-1][i] - item.boundingRect().height() / 2)
         values_x = names_x + self._class_name_room(width)
@@ -1087,7 +1088,7 @@ class NetworkCanvas(QWidget):
         (left out when the short one is already all of it)."""
         short = number(value, self._digits)
         lines = [f"{text} = {short}{note}"]
-        if short.replace("−", "-") != repr(value):
+        if float(short.replace("−", "-")) != value:
             lines.append(f"    full precision: {value!r}")
         return lines
 
@@ -1123,8 +1124,10 @@ class NetworkCanvas(QWidget):
         if snapshot.sample_outputs is not None:
             value = float(snapshot.sample_outputs[column][unit])
             word = "value" if column == 0 else "output"
+            # Counted from 1, as the step-through and the data view's tooltips count samples.
             sample = snapshot.sample_index
-            lines += self._value_lines(f"{word} for sample {sample}", value)
+            which = "the selected sample" if sample is None else f"training sample {sample + 1}"
+            lines += self._value_lines(f"{word} for {which}", value)
         if column > 0 or self._walk is not None:
             lines.append(self._click_hint("Click to edit the bias."))
         if column == layers and layers > 0:
@@ -1297,10 +1300,17 @@ class NetworkCanvas(QWidget):
         hidden = sum(label.gathered for label in placement.unplaced)
         hidden += sum(len(marker.hidden) for marker in placement.markers)
         if self._walk is not None and hidden:
+            plural = "s" if hidden != 1 else ""
             self._walk_note.setText(
-                f"{hidden} number{'s' if hidden != 1 else ''} left out for room: "
+                f"{hidden} number{plural} left out for room: "
                 "hover a +N to read them, or click to see"
             )
+            # The note shares its line with the notice of undrawn weights: shorter where the two
+            # would meet.
+            notice = self._notice.boundingRect().width() if self._notice.text() else 0.0
+            room = self.view_box.rect().width() - notice - 24
+            if self._walk_note.boundingRect().width() > room:
+                self._walk_note.setText(f"{hidden} number{plural} left out: hover a +N")
         else:
             self._walk_note.setText("")
         self._walk_note.setPos(8, g.height - FOOTER_HEIGHT + 20)

@@ -95,6 +95,8 @@ class ValueDialog(QDialog):
         except NumberError as refusal:
             self.error.setText(f"{refusal} Nothing has been changed.")
             self.error.show()
+            # Tall enough for every line of the reason.
+            self.adjustSize()
             return
         super().accept()
 
