@@ -132,8 +132,8 @@ class StepThroughPanel(QWidget):
 
         hint = QLabel(
             "Click a neuron or an edge on the canvas to see its calculation. Double-click a "
-            "sample below or click a point in the data view to step on it; select several rows "
-            "for a mini-batch."
+            "sample below, or click a point or a training image in the data view, to step on "
+            "it; select several rows for a mini-batch."
         )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #666666;")
