@@ -23,7 +23,7 @@ from ..app.snapshot import Snapshot
 from ..app.walkthrough import DEFAULT_DIGITS, Annotations, Focus, number
 from ..engine.trainer import decision_threshold
 from . import palette
-from .canvas import labels
+from .canvas import hover_text, labels
 from .canvas.label_layer import LabelLayer, LabelStyle
 from .canvas.weight_legend import WeightLegend
 
@@ -1083,66 +1083,12 @@ class NetworkCanvas(QWidget):
         layer, unit, source = self._drawn_ids[best]
         return ("edge", int(layer), int(unit), int(source))
 
-    def _value_lines(self, text: str, value: float, note: str = "") -> list[str]:
-        """`text = value` at the learner's precision, then the value with every digit it has
-        (left out when the short one is already all of it)."""
-        short = number(value, self._digits)
-        lines = [f"{text} = {short}{note}"]
-        if float(short.replace("−", "-")) != value:
-            lines.append(f"    full precision: {value!r}")
-        return lines
-
     def _describe(self, target: tuple) -> str:
         """Return the tooltip text of a hover target: each number at the learner's precision,
         with its full-precision value on the next line."""
-        snapshot = self._snapshot
-        layers = len(snapshot.layer_sizes) - 1
-        kind = target[0]
-        if kind == "label":
+        if target[0] == "label":
             return self._label_tips.get(target[1], "")
-        if kind == "edge":
-            _, layer, unit, source = target
-            value = float(snapshot.weights[layer - 1][unit, source])
-            frozen = " (frozen)" if snapshot.frozen_weights[layer - 1] else ""
-            return "\n".join(
-                [
-                    *self._value_lines(
-                        f"w[{layer}] unit {unit + 1} ← source {source + 1}", value, frozen
-                    ),
-                    f"from: {self._neuron_name(layer - 1, source)}",
-                    f"to: {self._neuron_name(layer, unit)}",
-                    self._click_hint("Click to edit this weight."),
-                ]
-            )
-        _, column, unit = target
-        lines = [self._neuron_name(column, unit)]
-        if column > 0:
-            bias = float(snapshot.biases[column - 1][unit])
-            frozen = " (frozen)" if snapshot.frozen_biases[column - 1] else ""
-            lines.append(f"activation: {snapshot.activation_names[column - 1]}")
-            lines += self._value_lines(f"bias b[{column}] unit {unit + 1}", bias, frozen)
-        if snapshot.sample_outputs is not None:
-            value = float(snapshot.sample_outputs[column][unit])
-            word = "value" if column == 0 else "output"
-            # Counted from 1, as the step-through and the data view's tooltips count samples.
-            sample = snapshot.sample_index
-            which = "the selected sample" if sample is None else f"training sample {sample + 1}"
-            lines += self._value_lines(f"{word} for {which}", value)
-        if column > 0 or self._walk is not None:
-            lines.append(self._click_hint("Click to edit the bias."))
-        if column == layers and layers > 0:
-            lines[0] += " (output layer)"
-        return "\n".join(lines)
-
-    def _click_hint(self, editing: str) -> str:
-        # In a step-through a click explains instead of editing.
-        return "Click to see its calculation." if self._walk is not None else editing
-
-    def _neuron_name(self, column: int, unit: int) -> str:
-        snapshot = self._snapshot
-        if column == 0:
-            return f"input {unit + 1}: {snapshot.input_names[unit]}"
-        return f"layer {column}, neuron {unit + 1}"
+        return hover_text.describe(target, self._snapshot, self._digits, self._walk is not None)
 
     def _to_view_pos(self, x: float, y: float) -> QPointF:
         scene = self.view_box.mapViewToScene(QPointF(float(x), float(y)))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QToolTip
 from simulator.app.session import Simulation
 from simulator.app.snapshot import take_snapshot
 from simulator.app.storage import load_scenario
+from simulator.ui.canvas.hover_text import describe, value_lines
 from simulator.ui.network_canvas import NetworkCanvas
 from simulator.ui.typed_numbers import NumberError, parse_number
 from simulator.ui.value_dialog import ValueDialog
@@ -178,3 +179,24 @@ def test_the_dialog_refuses_with_the_reason_and_stays_open(qtbot):
     assert dialog.value() is None
     assert "no other arithmetic" in dialog.error.text()
     assert "Nothing has been changed" in dialog.error.text()
+
+
+def test_a_value_is_written_short_then_in_full_unless_the_short_one_is_exact():
+    assert value_lines("w", VALUE, 4) == [
+        "w = −0.1803",
+        f"    full precision: {VALUE!r}",
+    ]
+    assert value_lines("b", 0.5, 4, " (frozen)") == ["b = 0.5 (frozen)"]
+    assert value_lines("a", 0.0, 3) == ["a = 0"]
+    assert value_lines("z", 123456.0, 2)[1].strip() == "full precision: 123456.0"
+
+
+def test_the_hover_text_reads_the_snapshot_at_the_precision(spiral_snapshot):
+    text = describe(("edge", 1, 2, 4), spiral_snapshot, 2, walking=False)
+    lines = text.splitlines()
+    assert lines[0] == "w[1] unit 3 ← source 5 = 3.8"
+    assert lines[1].strip() == f"full precision: {4.0 + VALUE!r}"
+    assert lines[-1] == "Click to edit this weight."
+    walking = describe(("neuron", 2, 1), spiral_snapshot, 2, walking=True)
+    assert walking.endswith("Click to see its calculation.")
+    assert "output for training sample 1 = " in walking
