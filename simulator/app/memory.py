@@ -164,12 +164,19 @@ def estimate(scenario: Scenario, shape: DataShape) -> MemoryEstimate:
         )
     )
     if shape.raw_columns == 2:
-        # The views draw every neuron's output over a grid of the plane (one pass, unchunked).
-        points = _OUTPUT_MAP_POINTS + _NEURON_MAP_POINTS
+        # The views draw every neuron's output over a coarse grid of the plane in one pass, and
+        # the network's output over a fine grid in chunks (Network.predict).
+        fine_rows = min(_OUTPUT_MAP_POINTS, rows_per_chunk(units, _OUTPUT_MAP_POINTS))
         parts.append(
             Part(
-                f"the pictures over the input plane ({points:,} points × {width:,} units)",
-                _FLOAT * (points * (2 * width + features) + _NEURON_MAP_POINTS * width),
+                f"the pictures over the input plane ({_NEURON_MAP_POINTS:,} points × {width:,} "
+                f"units, and the output over {_OUTPUT_MAP_POINTS:,} points)",
+                _FLOAT
+                * (
+                    _NEURON_MAP_POINTS * (3 * width + features)
+                    + fine_rows * (2 * width + features)
+                    + _OUTPUT_MAP_POINTS * (outputs + features)
+                ),
                 "the layers' units",
             )
         )

