@@ -32,8 +32,12 @@ def read_scenario_bytes(path: Path) -> bytes:
         if info.st_size > MAX_FILE_BYTES:
             raise Invalid("", too_large(info.st_size, MAX_FILE_BYTES))
         with open_regular_file(path) as stream:
-            # Read one byte past the limit: the file may have grown since stat().
-            data = stream.read(MAX_FILE_BYTES + 1)
+            # Read the size stat() gave and one byte more; only a file that grew since reads on,
+            # to one byte past the limit. (read(n) reserves n bytes up front: reserving the
+            # limit's 200 MB for every small file counted against a user's address-space cap.)
+            data = stream.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += stream.read(MAX_FILE_BYTES + 1 - len(data))
     except FileNotFoundError:
         raise Invalid("", "no such file") from None
     except OSError as exc:
