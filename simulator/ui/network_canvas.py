@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,15 +24,17 @@ from ..engine.trainer import decision_threshold
 from . import palette
 from .canvas import hover_text, labels
 from .canvas.label_layer import LabelLayer, LabelStyle
+from .canvas.layout import (
+    FOOTER_HEIGHT,
+    LABEL_PX,
+    CanvasLayout,
+    canvas_side,
+    edge_budget,
+    layout_network,
+    value_label_px,
+)
 from .canvas.weight_legend import WeightLegend
 
-# Above this many weights the canvas draws only the strongest of each layer pair one by one;
-# ~4,000 segments paint in well under a frame, all 26k of a 64-128-128-10 network would not.
-EDGE_BUDGET = 4_000
-# Nor more edges per layer pair than this many per pixel of column height: beyond it, lines
-# only paint over each other and the picture turns into a solid wall of colour.
-EDGE_DENSITY = 1.0
-MIN_PAIR_EDGES = 200
 # Neuron thumbnails cost one image item each; beyond this many neurons in all, neurons are
 # filled by their output for the selected sample instead.
 HEATMAP_NEURON_LIMIT = 64
@@ -50,15 +51,8 @@ Z_WALK_LINES, Z_WALK_RINGS, Z_WALK_TEXT = 550, 800, 900
 
 HEADER_HEIGHT = 50
 ROW_HEIGHT = 20
-TOP_PAD = 10
-FOOTER_HEIGHT = 38
-RIGHT_MARGIN = 46
-MIN_LEFT_MARGIN = 14
-MAX_THUMBNAIL = 40
-MAX_CIRCLE = 26
 # A bias square is drawn only on neurons at least this large; smaller ones take the click.
 MIN_BIAS_NEURON = 9.0
-LABEL_PX = 11
 MAX_SHOWN_OUTPUTS = 16
 CLICK_SLOP = 4
 # A hover tooltip stays while the pointer rests on its item: Qt's own would expire after ten
@@ -80,16 +74,11 @@ WALK_LABEL_BORDER = "#B8B8B8"
 WALK_LABEL_PX_RANGE = (12, 20)
 WALK_LABEL_PX_PER_PIXEL = 1 / 40  # of the canvas's shorter side
 EDGE_LABEL_SPOTS = (0.7, 0.55, 0.4, 0.25)
-# How much further apart the rows of a small network may spread during a step-through, or while
-# its weights are written on the edges.
-WALK_SPREAD = 2.6
 ARROW_LENGTH = 9.0
 
 # The blog's diagram: on networks of at most this many weights every weight is written on its
 # edge and every bias beside its neuron (beyond it the numbers would bury the picture).
 VALUE_LABEL_EDGE_LIMIT = 20
-VALUE_LABEL_PX_RANGE = (11, 15)
-VALUE_LABEL_PX_PER_PIXEL = 1 / 48  # of the canvas's shorter side
 # A weight's number goes near the middle of its edge first, then staggered either way along
 # it, so that the numbers of edges crossing at the middle move apart along their own edges.
 VALUE_LABEL_SPOTS = (0.5, 0.62, 0.38, 0.74, 0.26, 0.84, 0.16)
@@ -101,8 +90,6 @@ MARKER_BORDER = "#8C8C8C"
 THRESHOLD_PX = 11
 # A label's box shrinks only when its text is this many pixel sizes (about two digits) shorter.
 LABEL_SHRINK = 1.3
-# Weights are written only where the gap between columns holds this many numbers side by side.
-VALUE_LABEL_ROOM = 2.0
 # Labels keep off other edges (where edges cross, a number reads as either's) when at most this
 # many edges are drawn; beyond it every spot is crossed anyway, and the test costs time.
 LINE_AVOID_LIMIT = 200
@@ -144,22 +131,6 @@ def _bucket_brushes() -> list[QBrush]:
             QBrush(QColor(*palette.bucket_rgba(b))) for b in range(palette.WEIGHT_BUCKETS)
         )
     return _BUCKET_BRUSHES
-
-
-@dataclass
-class _Geometry:
-    """Where everything goes for one widget size and architecture, in view pixels."""
-
-    xs: np.ndarray  # (columns,) centre x of each column
-    ys: list[np.ndarray]  # per column, (units,) centre y of each neuron
-    sizes: np.ndarray  # (columns,) neuron diameter / thumbnail side
-    pitches: np.ndarray  # (columns,) distance between neighbouring neurons
-    spacing: float
-    label_px: int
-    label_step: int
-    height: float
-    # Whether the columns stand far enough apart for weights written on their edges.
-    room_for_values: bool = False
 
 
 def _text_item(parent, px: int, colour: QColor = TEXT_COLOUR, italic: bool = False):
@@ -249,7 +220,7 @@ class NetworkCanvas(QWidget):
 
         self._snapshot: Snapshot | None = None
         self._key: tuple | None = None
-        self._geometry: _Geometry | None = None
+        self._geometry: CanvasLayout | None = None
         self._heatmaps = False
         self._hover: tuple | None = None
         self._hover_global: QPoint | None = None
@@ -605,51 +576,27 @@ class NetworkCanvas(QWidget):
         self._header_widgets.append(button)
         return button
 
-    def _compute_geometry(self, width: float, height: float) -> _Geometry:
+    def _compute_geometry(self, width: float, height: float) -> CanvasLayout:
         snapshot = self._snapshot
-        sizes = np.array(snapshot.layer_sizes)
-        columns = len(sizes)
-        usable = max(height - TOP_PAD - FOOTER_HEIGHT, 20.0)
-        pitches = usable / sizes
-        # Input names: small enough to fit their rows, every k-th one if rows are thinner still.
-        input_pitch = pitches[0]
-        label_px = int(np.clip(input_pitch * 0.9, 8, LABEL_PX))
-        label_step = max(1, int(np.ceil((label_px + 1) / input_pitch)))
-        metrics = QFontMetricsF(self._label_font(label_px))
-        name_width = max(
-            (metrics.horizontalAdvance(n) for n in snapshot.input_names[::label_step]),
-            default=0.0,
-        )
-        left = MIN_LEFT_MARGIN + min(name_width + 6, width * 0.22)
-        cap = MAX_THUMBNAIL if self._heatmaps else MAX_CIRCLE
-        first = min(cap, pitches[0] * 0.78)
-        last = min(cap, pitches[-1] * 0.78)
-        x0 = left + first / 2
-        x1 = max(width - RIGHT_MARGIN - self._class_name_room(width) - last / 2, x0 + 1)
-        xs = np.linspace(x0, x1, columns) if columns > 1 else np.array([x0])
-        spacing = float(xs[1] - xs[0]) if columns > 1 else width
-        neuron = np.minimum(np.minimum(cap, pitches * 0.78), spacing * 0.42)
-        room_for_values = self._room_for_values(spacing - float(neuron.max()), xs, height)
-        # Keep rows no further apart than the largest neuron needs: a short column stays compact.
-        # A step-through, or weights written on the edges, need room between the rows.
-        values = room_for_values and self._values_wanted_here()
-        spread = WALK_SPREAD if self._walk is not None or values else 1.0
-        pitches = np.minimum(pitches, spread * cap / 0.78)
-        centre = TOP_PAD + usable / 2
-        ys = [
-            centre + (np.arange(n) - (n - 1) / 2) * p for n, p in zip(sizes, pitches, strict=True)
-        ]
-        return _Geometry(
-            xs, ys, neuron, pitches, spacing, label_px, label_step, height, room_for_values
+        return layout_network(
+            snapshot.layer_sizes,
+            snapshot.input_names,
+            width,
+            height,
+            heatmaps=self._heatmaps,
+            walking=self._walk is not None,
+            values_wanted=self._values_wanted_here(),
+            right_room=self._class_name_room(width),
+            text_width=self._text_width,
+            value_width=self._value_width,
         )
 
-    def _room_for_values(self, gap: float, xs: np.ndarray, height: float) -> bool:
-        """Whether a gap of `gap` pixels between columns holds weights written on the edges:
-        VALUE_LABEL_ROOM numbers side by side, so that those of crossing edges can stagger."""
-        side = min(float(xs[-1] - xs[0]) if len(xs) > 1 else height, height)
-        px = self._value_label_px(side)
-        width = self._label_layer.measure(number(-1 / 3, self._digits), px)[0]
-        return gap >= VALUE_LABEL_ROOM * width
+    def _text_width(self, text: str, px: int) -> float:
+        return QFontMetricsF(self._label_font(px)).horizontalAdvance(text)
+
+    def _value_width(self, px: int) -> float:
+        # The widest a written weight usually gets at the learner's precision.
+        return self._label_layer.measure(number(-1 / 3, self._digits), px)[0]
 
     @staticmethod
     def _label_font(px: int) -> QFont:
@@ -739,7 +686,7 @@ class NetworkCanvas(QWidget):
             pos=self._bias_xy, size=np.array(bias_sizes), pen=pg.mkPen("#555555", width=1)
         )
 
-        self._pair_budget = self._edge_budget(geometry)
+        self._pair_budget = edge_budget(self._snapshot.layer_sizes, geometry)
         counts = [sizes[p] * sizes[p + 1] for p in range(len(sizes) - 1)]
         total, drawn = sum(counts), sum(self._pair_budget)
         if drawn < total:
@@ -783,26 +730,7 @@ class NetworkCanvas(QWidget):
         self._draw_walk()
         self._update_data()
 
-    def _edge_budget(self, geometry: _Geometry) -> list[int]:
-        """Return, per layer pair, how many of its strongest edges to draw one by one.
-
-        Each pair gets at most EDGE_DENSITY edges per pixel of its taller column (more would
-        only paint over each other) and all pairs together at most EDGE_BUDGET: small pairs
-        are drawn whole, the big ones share what is left equally."""
-        sizes = self._snapshot.layer_sizes
-        pairs = len(sizes) - 1
-        caps = []
-        for p in range(pairs):
-            span = max(sizes[c] * geometry.pitches[c] for c in (p, p + 1))
-            caps.append(min(sizes[p] * sizes[p + 1], max(MIN_PAIR_EDGES, int(EDGE_DENSITY * span))))
-        budget = [0] * pairs
-        left = EDGE_BUDGET
-        for n, p in enumerate(sorted(range(pairs), key=caps.__getitem__)):
-            budget[p] = min(caps[p], left // (pairs - n))
-            left -= budget[p]
-        return budget
-
-    def _place_header(self, geometry: _Geometry) -> None:
+    def _place_header(self, geometry: CanvasLayout) -> None:
         xs, spacing = geometry.xs, geometry.spacing
         # Layer buttons alternate with half a column apart: the long labels only where they fit.
         room = spacing / 2 - 4
@@ -1147,7 +1075,7 @@ class NetworkCanvas(QWidget):
         g = self._geometry
         return g is not None and g.room_for_values and self._values_wanted_here()
 
-    def _fixed_text_boxes(self, g: _Geometry) -> list[labels.Rect]:
+    def _fixed_text_boxes(self, g: CanvasLayout) -> list[labels.Rect]:
         """What a label must not cover: every neuron, the input names, the output values, the
         layers' names under the columns."""
         boxes = [
@@ -1331,7 +1259,7 @@ class NetworkCanvas(QWidget):
         """Every bias beside its neuron, then every weight along its edge, read from the
         snapshot the edges are drawn from, at the user's precision."""
         snapshot, digits = self._snapshot, self._digits
-        px = self._value_label_px(self._canvas_side(self._geometry))
+        px = value_label_px(canvas_side(self._geometry))
         values = [v for biases in snapshot.biases for v in biases.tolist()]
         values += [v for weights in snapshot.weights for v in weights.ravel().tolist()]
         requests = []
@@ -1459,19 +1387,9 @@ class NetworkCanvas(QWidget):
             )
         return requests
 
-    @staticmethod
-    def _value_label_px(side: float) -> int:
-        low, high = VALUE_LABEL_PX_RANGE
-        return int(np.clip(side * VALUE_LABEL_PX_PER_PIXEL, low, high))
-
-    @staticmethod
-    def _canvas_side(g: _Geometry) -> float:
-        width = float(g.xs[-1] - g.xs[0]) if len(g.xs) > 1 else g.height
-        return min(width, g.height)
-
     def _walk_label_px(self) -> int:
         low, high = WALK_LABEL_PX_RANGE
-        side = self._canvas_side(self._geometry)
+        side = canvas_side(self._geometry)
         return int(np.clip(side * WALK_LABEL_PX_PER_PIXEL, low, high))
 
     def _add_walk_item(self, item) -> None:

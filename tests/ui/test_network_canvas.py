@@ -18,7 +18,8 @@ from simulator.app.snapshot import take_snapshot
 from simulator.app.storage import load_scenario, validate_scenario_dict
 from simulator.ui import palette
 from simulator.ui.bench_gui import wide_network_scenario
-from simulator.ui.network_canvas import EDGE_BUDGET, NetworkCanvas
+from simulator.ui.canvas.layout import EDGE_BUDGET
+from simulator.ui.network_canvas import NetworkCanvas
 
 ROOT = Path(__file__).resolve().parents[2]
 # The offscreen platform cannot raise the tooltip's window, and says so.
