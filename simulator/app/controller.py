@@ -50,6 +50,8 @@ class TrainingController(QObject):
     playing_changed = Signal(bool)
     modified_changed = Signal(bool)
     message = Signal(str)
+    # Play paused at the end of this epoch because it is a stop (the lesson's or the learner's).
+    stop_reached = Signal(int)
     # An answer of the worker to `request_scenario` or `request_walk` (an Answer whose number
     # the request returned), after the controller has done its own part.
     answered = Signal(object)
@@ -141,6 +143,8 @@ class TrainingController(QObject):
             self._last_step = step
         if progress.message:
             self.message.emit(progress.message)
+        if progress.stopped_at is not None:
+            self.stop_reached.emit(progress.stopped_at)
         self.steps_per_second = progress.steps_per_second
         self._pending = progress
 
@@ -226,6 +230,11 @@ class TrainingController(QObject):
         self._worker.post(
             functools.partial(TrainingWorker.set_speed, steps_per_second=steps_per_second)
         )
+
+    def set_stop_epoch(self, epoch: int | None) -> None:
+        """Pause Play at the end of `epoch` as well as at the lesson's stops (None or 0: only
+        at those)."""
+        self._worker.post(functools.partial(TrainingWorker.set_stop_epoch, epoch=epoch))
 
     def select_sample(self, index: int | None) -> None:
         self._worker.post(functools.partial(TrainingWorker.select_sample, index=index))

@@ -268,6 +268,17 @@ def format_figure(figure: Figure, *, percent: bool = False) -> str:
 
 
 @dataclass(frozen=True)
+class Lesson:
+    """How a story preset is meant to be played: `speed` names one of simulator.app.pacing's
+    PACES (None: the learner's own choice stands), and Play pauses at the end of each epoch of
+    `pause_at` (whole numbers >= 1, strictly increasing), where the story in the description
+    turns."""
+
+    speed: str | None = None
+    pause_at: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario. `source_path` is where it was loaded from; it takes no part in ==."""
 
@@ -278,6 +289,7 @@ class Scenario:
     data: DataSpec
     state: TrainingState | None = None
     outcome: Outcome | None = None
+    lesson: Lesson | None = None
     source_path: Path | None = field(default=None, compare=False)
 
 
@@ -453,6 +465,8 @@ def scenario_to_dict(scenario: Scenario) -> dict:
     }
     if scenario.outcome is not None:
         out["outcome"] = outcome_to_dict(scenario.outcome)
+    if scenario.lesson is not None:
+        out["lesson"] = lesson_to_dict(scenario.lesson)
     if scenario.state is not None:
         out["state"] = _state_to_dict(scenario.state)
     return out
@@ -468,6 +482,16 @@ def outcome_to_dict(outcome: Outcome) -> dict:
             out[name] = float(low) if low == high else [float(low), float(high)]
     if outcome.diverges:
         out["diverges"] = True
+    return out
+
+
+def lesson_to_dict(lesson: Lesson) -> dict:
+    """Return a lesson as its file's `lesson` object (fields not set are left out)."""
+    out: dict[str, Any] = {}
+    if lesson.speed is not None:
+        out["speed"] = lesson.speed
+    if lesson.pause_at:
+        out["pause_at"] = [int(epoch) for epoch in lesson.pause_at]
     return out
 
 
@@ -581,6 +605,11 @@ def outcome_from_dict(obj: dict) -> Outcome:
     return Outcome(epochs=obj["epochs"], diverges=bool(obj.get("diverges", False)), **figures)
 
 
+def lesson_from_dict(obj: dict) -> Lesson:
+    """Return the Lesson of a file's (schema-valid) `lesson` object."""
+    return Lesson(speed=obj.get("speed"), pause_at=tuple(obj.get("pause_at", ())))
+
+
 def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenario:
     """Build a Scenario from a JSON object that is already validated and migrated.
 
@@ -593,6 +622,7 @@ def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenar
     init = network.get("initialization", {})
     state = obj.get("state")
     outcome = obj.get("outcome")
+    lesson = obj.get("lesson")
     return Scenario(
         title=obj["title"],
         description=obj.get("description", ""),
@@ -605,5 +635,6 @@ def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenar
         data=_data_from_dict(obj["data"]),
         state=None if state is None else _state_from_dict(_plain(state)),
         outcome=None if outcome is None else outcome_from_dict(outcome),
+        lesson=None if lesson is None else lesson_from_dict(lesson),
         source_path=Path(source) if source else None,
     )

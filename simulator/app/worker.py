@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from .frame_budget import FASTEST_INTERVAL
 from .history import DivergenceMark
+from .pacing import stop_epochs
 from .session import Simulation, divergence_message
 from .snapshot import DataPicture, Snapshot, data_picture, take_snapshot
 
@@ -70,7 +71,8 @@ class Progress:
     train_accuracy, test_accuracy). data and scenario are set when the simulation was replaced
     (then history_reset holds the whole history as columns, and divergence the mark its history
     carries). divergence marks a divergence caught since the last report (the kept state's place
-    and loss, the step undone). message explains a pause or a refused change.
+    and loss, the step undone). message explains a pause or a refused change. stopped_at is the
+    epoch at whose end Play paused because it is a stop (the lesson's or the learner's).
     """
 
     snapshot: Snapshot | None
@@ -82,6 +84,7 @@ class Progress:
     history_reset: dict | None = None
     divergence: DivergenceMark | None = None
     message: str | None = None
+    stopped_at: int | None = None
 
 
 class TrainingWorker(QObject):
@@ -110,6 +113,11 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self.playing = False
         self.steps_per_second_limit: float | None = None
+        # The epoch the learner asked Play to pause at (None: none); the lesson's stops come
+        # with the simulation's scenario.
+        self.stop_epoch: int | None = None
+        self._stops = stop_epochs(simulation.scenario.lesson, None)
+        self._stopped_at: int | None = None
         self.sample_index: int | None = 0
         self._pending_steps = 0
         self._pending_epochs = 0
@@ -258,6 +266,10 @@ class TrainingWorker(QObject):
                 self._history_points.append(point)
                 if self._pending_epochs:
                     self._pending_epochs -= 1
+                if self.playing and record.epoch in self._stops:
+                    # Exactly here, whatever the speed: the next step would start a new epoch.
+                    self._stop_at_epoch(record.epoch)
+                    break
             if done % STEPS_BETWEEN_LOOKS == 0 and (not inbox.empty() or self._clock() >= deadline):
                 break
         self._steps_since_emit += done
@@ -271,6 +283,12 @@ class TrainingWorker(QObject):
         self._pending_steps = self._pending_epochs = 0
         self._message = f"{divergence_message(record)} {DIVERGENCE_ADVICE}"
         self._divergence = self.simulation.history.divergence
+
+    def _stop_at_epoch(self, epoch: int) -> None:
+        """Pause at the end of `epoch`, a stop; the report says where (and goes out at once)."""
+        self.playing = False
+        self._pending_steps = self._pending_epochs = 0
+        self._stopped_at = epoch
 
     def _take_back_failed_step(self, steps_before: int, error: Exception) -> None:
         """Put the simulation back as it was before the step that raised `error`, then pause
@@ -319,9 +337,10 @@ class TrainingWorker(QObject):
 
     def _maybe_emit(self) -> None:
         now = self._clock()
-        if not (self._dirty or self._message or self._history_points or self._divergence):
+        urgent = self._message or self._stopped_at is not None
+        if not (self._dirty or urgent or self._history_points or self._divergence):
             return
-        if now - self._last_emit < self._emit_interval and not self._message:
+        if now - self._last_emit < self._emit_interval and not urgent:
             return
         elapsed = now - self._last_emit
         rate = self._steps_since_emit / elapsed if 0 < elapsed < 10 else 0.0
@@ -338,6 +357,7 @@ class TrainingWorker(QObject):
                 history_reset=simulation.history.to_dict() if replaced else None,
                 divergence=simulation.history.divergence if replaced else self._divergence,
                 message=self._message,
+                stopped_at=self._stopped_at,
             )
         except Exception as error:  # the picture failed, not the training: say so all the same
             self._stop_at_error(error, "The network's picture could not be drawn")
@@ -347,6 +367,7 @@ class TrainingWorker(QObject):
                 steps_per_second=rate,
                 playing=False,
                 message=self._message,
+                stopped_at=self._stopped_at,
             )
         self._history_points = []
         self._divergence = None
@@ -355,6 +376,7 @@ class TrainingWorker(QObject):
         # A new simulation's data and settings go out with the first report that could be made.
         self._replaced = replaced and progress.scenario is None
         self._message = None
+        self._stopped_at = None
         self._last_emit = now
         self.progressed.emit(progress)
 
@@ -385,6 +407,11 @@ class TrainingWorker(QObject):
         self._pace_origin = self._clock()
         self._pace_steps = 0
 
+    def set_stop_epoch(self, epoch: int | None) -> None:
+        """Pause Play at the end of `epoch` too (None or 0: only at the lesson's stops)."""
+        self.stop_epoch = epoch or None
+        self._stops = stop_epochs(self.simulation.scenario.lesson, self.stop_epoch)
+
     def set_emit_interval(self, seconds: float) -> None:
         """Report at most once every `seconds` (the GUI's frame budget decides)."""
         self._emit_interval = seconds
@@ -396,6 +423,7 @@ class TrainingWorker(QObject):
     def replace_simulation(self, simulation: Simulation, message: str | None = None) -> None:
         """Continue with another simulation (a rebuilt or newly opened scenario)."""
         self.simulation = simulation
+        self._stops = stop_epochs(simulation.scenario.lesson, self.stop_epoch)
         count = len(simulation.data.train_raw)
         if self.sample_index is not None and self.sample_index >= count:
             self.sample_index = 0

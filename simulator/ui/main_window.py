@@ -11,7 +11,6 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFileDialog,
     QFrame,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ..app import edits, recovery, walkthrough
 from ..app.controller import TrainingController, Walk
+from ..app.pacing import next_stop, stop_epochs, stop_message
 from ..app.preferences import Preferences
 from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
@@ -42,6 +42,7 @@ from .data_view import DataView
 from .help_text import HELP_HTML
 from .loss_plot import LossPlot
 from .network_canvas import VALUE_LABEL_EDGE_LIMIT, NetworkCanvas
+from .pacing_controls import PacingControls, StoryHighlight
 from .preset_gallery import PresetGallery, scenario_html
 from .scenario_loading import LoadPurpose, LoadRequest, ScenarioLoader
 from .settings_panel import SettingsPanel
@@ -49,19 +50,10 @@ from .step_panel import StepThroughPanel
 from .training_keys import TrainingKeys
 from .value_dialog import ValueDialog
 
-# Steps per second for each speed choice; None is as fast as the engine goes.
 # Share of the window the canvas and the calculation panel get during a step-through.
 WALK_CENTRE_SHARE = 0.72
 # The description shrinks to a few lines while walking: the canvas needs the height.
 WALK_DESCRIPTION_HEIGHT = 90
-
-SPEEDS = (
-    ("1 step a frame", 60),
-    ("5 steps a frame", 300),
-    ("25 steps a frame", 1500),
-    ("100 steps a frame", 6000),
-    ("As fast as possible", None),
-)
 
 
 class StepCounter(QWidget):
@@ -186,6 +178,7 @@ class MainWindow(QMainWindow):
         self._build_loading_and_autosave()
         self.settings_panel.set_scenario(simulation.scenario)
         self._show_description(simulation.scenario)
+        self.pacing.apply_lesson(simulation.scenario.lesson)
         self._update_title()
         self.resize(1400, 860)
         geometry = preferences.geometry()
@@ -204,6 +197,8 @@ class MainWindow(QMainWindow):
         self.description = QTextBrowser()
         self.description.setOpenExternalLinks(False)
         self.description.setMinimumHeight(60)
+        # Where Play paused at a stop, the story's sentence naming that epoch is tinted.
+        self.story_highlight = StoryHighlight(self.description)
         self.step_through = StepThroughPanel()
         self.step_through.hide()
 
@@ -370,17 +365,11 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.walk_action)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Speed "))
-        self.speed = QComboBox()
-        for label, _ in SPEEDS:
-            self.speed.addItem(label)
-        self.speed.setCurrentIndex(len(SPEEDS) - 1)
-        self.speed.setToolTip(
-            "How fast training runs while playing. Try a slow speed to watch a story preset "
-            "change step by step, then the fastest for a long run."
-        )
-        self.speed.currentIndexChanged.connect(self._on_speed_changed)
-        toolbar.addWidget(self.speed)
+        # The speed slider and the epoch Play pauses at; a lesson sets the speed it needs.
+        self.pacing = PacingControls()
+        self.pacing.pace_changed.connect(self._on_pacing_pace_changed)
+        self.pacing.stop_epoch_changed.connect(self._on_pacing_stop_epoch_changed)
+        toolbar.addWidget(self.pacing)
         self.addToolBar(toolbar)
 
     def _connect_controller(self) -> None:
@@ -392,6 +381,8 @@ class MainWindow(QMainWindow):
         controller.playing_changed.connect(self._on_controller_playing_changed)
         controller.modified_changed.connect(self._on_controller_modified_changed)
         controller.message.connect(self._on_controller_message)
+        controller.stop_reached.connect(self._on_controller_stop_reached)
+        controller.playing_changed.connect(self.story_highlight.clear_when_playing)
         controller.answered.connect(self._on_controller_answered)
         controller.busy_changed.connect(self._on_controller_busy_changed)
         self.settings_panel.edit_requested.connect(self._on_edit_requested)
@@ -501,9 +492,22 @@ class MainWindow(QMainWindow):
     def _on_new_weights_triggered(self) -> None:
         self.controller.new_weights()
 
+    @Slot(object)
+    def _on_pacing_pace_changed(self, steps_per_second: float | None) -> None:
+        self.controller.set_speed(steps_per_second)
+
+    @Slot(object)
+    def _on_pacing_stop_epoch_changed(self, epoch: int | None) -> None:
+        self.controller.set_stop_epoch(epoch)
+
     @Slot(int)
-    def _on_speed_changed(self, index: int) -> None:
-        self.controller.set_speed(SPEEDS[index][1])
+    def _on_controller_stop_reached(self, epoch: int) -> None:
+        """Play paused at a stop: tint the story's sentence naming the epoch and say where the
+        next stop is."""
+        in_story = self.story_highlight.show_epoch(epoch)
+        stops = stop_epochs(self.controller.scenario.lesson, self.pacing.stop_epoch())
+        following = next_stop(stops, epoch)
+        self._on_controller_message(stop_message(epoch, in_story=in_story, following=following))
 
     @Slot(object)
     def _on_edit_requested(self, edit) -> None:
@@ -644,7 +648,7 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self.walk_next_action.setEnabled(walking)
         self.walk_previous_action.setEnabled(walking)
-        self.speed.setEnabled(not walking)
+        self.pacing.setEnabled(not walking)
         # Changing the network mid-walk would throw the step away; leave the walk first.
         self.canvas.header.setEnabled(not walking)
         if walking:
@@ -821,6 +825,7 @@ class MainWindow(QMainWindow):
             self.autosaver.changed()
             recovery.remove_slot(stale.slot)
         self._show_description(simulation.scenario)
+        self.pacing.apply_lesson(simulation.scenario.lesson)
 
     @Slot(object, str)
     def _on_loader_failed(self, request: LoadRequest, message: str) -> None:

@@ -3,6 +3,7 @@ output layer, limits on size, features the data offers, a CSV path that stays in
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -16,6 +17,7 @@ from simulator.app.scenario import (
     CsvData,
     GeneratorData,
     InlineData,
+    Lesson,
     NetworkSpec,
     Outcome,
     Scenario,
@@ -49,6 +51,19 @@ def check_rules(scenario: Scenario, base_dir: Path | None) -> None:
         _check_state(scenario.state, network, training)
     if scenario.outcome is not None:
         _check_outcome(scenario.outcome)
+    if scenario.lesson is not None:
+        _check_lesson(scenario.lesson)
+
+
+def _check_lesson(lesson: Lesson) -> None:
+    # The stops are met in the order training reaches them; a repeated or out-of-order epoch
+    # is a slip of the author's, which would otherwise silently never stop.
+    for i, (before, epoch) in enumerate(itertools.pairwise(lesson.pause_at), start=1):
+        if epoch <= before:
+            raise Invalid(
+                f"lesson.pause_at[{i}]",
+                f"epochs are listed in increasing order, each once; {epoch} comes after {before}",
+            )
 
 
 def _check_outcome(outcome: Outcome) -> None:
