@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..engine.trace import StepTrace
-from . import edits
+from . import edits, undo
 from .frame_budget import FrameBudget
 from .history import History
 from .scenario import Scenario, scenario_to_dict
@@ -57,6 +57,8 @@ class TrainingController(QObject):
     answered = Signal(object)
     # True while such a request waits for its answer.
     busy_changed = Signal(bool)
+    # The edits that can be undone or redone changed (see `edit_history`).
+    edit_history_changed = Signal()
 
     def __init__(self, simulation: Simulation, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +68,12 @@ class TrainingController(QObject):
         self.scenario: Scenario = simulation.scenario
         self.playing = False
         self.modified = False
+        # Edits to undo and redo; "modified" is: trained (or otherwise changed outside the
+        # history) since the save, or the edits in effect are not those of the save.
+        self.edit_history = undo.EditHistory()
+        self._moved_since_save = False
+        # Edit requests waiting for the worker: number -> "edit", "undo" or "redo".
+        self._edits_waiting: dict[int, str] = {}
         self.steps_per_second = 0.0
         self._pending: Progress | None = None
         self._last_step: int | None = None
@@ -139,7 +147,7 @@ class TrainingController(QObject):
                 and self._last_step is not None
                 and step != self._last_step
             ):
-                self._set_modified(True)  # trained since the file was opened or saved
+                self._note_moved()  # trained since the file was opened or saved
             self._last_step = step
         if progress.message:
             self.message.emit(progress.message)
@@ -151,13 +159,16 @@ class TrainingController(QObject):
     @Slot(object)
     def _on_worker_answered(self, answer: Answer) -> None:
         if answer.kind == EDIT_REQUEST:
+            purpose = self._edits_waiting.pop(answer.number, None)
             if answer.error is not None:
                 self.message.emit(f"That change was not made: {answer.error}")
             elif answer.value:
-                self._set_modified(True)  # only now: the worker applied it
+                self._edit_applied(purpose, answer.value)  # only now: the worker applied it
+            if purpose is not None:
+                self.edit_history_changed.emit()
             return
         if answer.kind == WALK_REQUEST and answer.error is None and not answer.value.trace.diverged:
-            self._set_modified(True)
+            self._note_moved()
         was_busy = self.busy
         self._waiting.discard(answer.number)
         if was_busy and not self.busy:
@@ -241,23 +252,76 @@ class TrainingController(QObject):
 
     def reset(self) -> None:
         """Back to the initial weights (same seed: the same weights), epoch 0."""
-        self.apply_edit(edits.reset_training, pause=True)
+        # Not in the edit history: training controls are not edits of the scenario.
+        self.apply_edit(edits.reset_training, pause=True, undoable=False)
 
     def new_weights(self) -> None:
         """Draw fresh weights with a new seed, epoch 0."""
         seed = random.SystemRandom().randrange(2**31)
-        self.apply_edit(functools.partial(edits.reset_training, new_seed=seed), pause=True)
+        self.apply_edit(
+            functools.partial(edits.reset_training, new_seed=seed), pause=True, undoable=False
+        )
 
-    def apply_edit(self, edit: Edit, *, pause: bool = False) -> None:
+    def apply_edit(self, edit: Edit, *, pause: bool = False, undoable: bool = True) -> None:
         """Change the scenario on the worker thread: `edit` maps the current scenario (with the
         current weights and training state) to a new one, which is validated and rebuilt. The
         scenario counts as modified once the worker has made the change; a refused edit leaves
-        everything as it was and explains itself in `message`."""
-        self._worker.request(EDIT_REQUEST, functools.partial(_rebuild, edit=edit, pause=pause))
+        everything as it was and explains itself in `message`. An `undoable` edit joins the
+        edit history once the worker has made it."""
+        number = self._worker.request(
+            EDIT_REQUEST, functools.partial(_rebuild, edit=edit, pause=pause)
+        )
+        if undoable:
+            self._edits_waiting[number] = "edit"
+            self.edit_history_changed.emit()  # undo waits until the edit is in the history
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether there is an edit to undo and no edit is on its way to the worker."""
+        return self.edit_history.can_undo and not self._edits_waiting
+
+    @property
+    def can_redo(self) -> bool:
+        return self.edit_history.can_redo and not self._edits_waiting
+
+    def undo(self) -> None:
+        """Take the latest edit back (see app/undo.py for how, when training moved on since)."""
+        if self.can_undo:
+            entry = self.edit_history.undo_entry()
+            self._request_history_move("undo", functools.partial(undo.take_back, entry=entry))
+
+    def redo(self) -> None:
+        """Make the latest undone edit again."""
+        if self.can_redo:
+            entry = self.edit_history.redo_entry()
+            self._request_history_move("redo", functools.partial(undo.make_again, entry=entry))
+
+    def _request_history_move(self, purpose: str, edit: Edit) -> None:
+        number = self._worker.request(
+            EDIT_REQUEST, functools.partial(_rebuild, edit=edit, pause=True)
+        )
+        self._edits_waiting[number] = purpose
+        self.edit_history_changed.emit()
+
+    def _edit_applied(self, purpose: str | None, change: tuple[Scenario, Scenario]) -> None:
+        if purpose == "edit":
+            entry = undo.make_entry(*change)
+            if entry is not None:
+                self.edit_history.record(entry)
+        elif purpose == "undo":
+            self.edit_history.undone()
+        elif purpose == "redo":
+            self.edit_history.redone()
+        else:
+            self._moved_since_save = True  # a Reset, say: not in the history
+        self._set_modified(self._moved_since_save or not self.edit_history.is_clean)
 
     def replace_simulation(self, simulation: Simulation) -> None:
-        """Continue with another simulation (an opened file); training pauses."""
+        """Continue with another simulation (an opened file); training pauses. The edits of
+        the previous one can no longer be undone."""
         self._worker.post(functools.partial(_replace, simulation=simulation))
+        self.edit_history.clear()
+        self.edit_history_changed.emit()
 
     def request_scenario(self, *, busy: bool = True) -> int:
         """Ask for the scenario with the current weights and full training state (for saving).
@@ -304,10 +368,17 @@ class TrainingController(QObject):
         that a report of that step still counts as unmodified."""
         if step is not None:
             self._last_step = step
+        self._moved_since_save = False
+        self.edit_history.mark_clean()
         self._set_modified(False)
 
     def mark_modified(self) -> None:
         """The scenario on show differs from any file (e.g. work restored after a crash)."""
+        self._note_moved()
+
+    def _note_moved(self) -> None:
+        """Something outside the edit history changed the scenario (a training step)."""
+        self._moved_since_save = True
         self._set_modified(True)
 
     def _set_modified(self, modified: bool) -> None:
@@ -316,8 +387,9 @@ class TrainingController(QObject):
             self.modified_changed.emit(modified)
 
 
-def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> bool:
-    """Runs on the worker thread; returns True when the change was made."""
+def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> tuple[Scenario, Scenario] | bool:
+    """Runs on the worker thread; returns (before, after), the whole scenario just before and
+    just after the change (for the edit history), when it was made, else False."""
     if pause:
         worker.pause()
     current = worker.simulation.to_scenario()
@@ -338,7 +410,7 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> bool:
         # divergence mark, which only starting over (Reset, new weights or network) clears.
         simulation.history.divergence = worker.simulation.history.divergence
     worker.replace_simulation(simulation)
-    return True
+    return current, simulation.to_scenario()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,9 +44,14 @@ PIXELS_PER_POINT_SIZE = 45
 REMOVE_RADIUS_PX = 8
 SELECT_RADIUS_PX = 15
 PLANE_HELP = (
-    "Click: add a point of the chosen class (or with the chosen target value)\n"
-    "Right-click a training point: remove it\n"
-    "Shift+click a training point: follow it in the step-through"
+    "Click a training point: follow it in the step-through\n"
+    "With Add points on: click to add a point of the chosen class (or target value),\n"
+    "right-click a training point to remove it"
+)
+ADD_POINTS_TIP = (
+    "Add points: while on, a click on the plane adds a point of the chosen class (or with the "
+    "chosen target value) and a right-click on a training point removes it; the axes stay put. "
+    "Off, a click only picks a sample. Edit → Undo takes a point back."
 )
 SCATTER_HELP = "Shift+click a training point: follow it in the step-through"
 # Image data: how many samples the image grid shows (the first ones of the test set).
@@ -170,11 +176,13 @@ class DataView(QWidget):
     """Shows a DataPicture and, per frame, a Snapshot of the network on it.
 
     Signals: point_added(x, y, class_index) and point_added_value(x, y, target) when the learner
-    clicks the plane (classification / regression), point_removed(train_index) on a right-click
-    on a training point, sample_selected(train_index) on a Shift+click. While
-    `choosing_samples` is set (the step-through), a plain click selects and nothing is added or
-    removed. The view never changes the data itself: whoever owns it does and calls set_data
-    again.
+    clicks the plane (classification / regression) with "Add points" on, point_removed(train_index)
+    on a right-click on a training point in that mode, sample_selected(train_index) on a click
+    near a training point otherwise (or a Shift+click). Editing the data takes the deliberate
+    mode, so a stray click never changes it; while it is on, the axes keep their range so that a
+    new point stays under the pointer. While `choosing_samples` is set (the step-through), a
+    plain click selects and nothing is added or removed. The view never changes the data itself:
+    whoever owns it does and calls set_data again.
     """
 
     point_added = Signal(float, float, int)
@@ -190,6 +198,8 @@ class DataView(QWidget):
         super().__init__(parent)
         self.choosing_samples = False
         self._picture: DataPicture | None = None
+        # The plane's range while adding points (x_min, x_max, y_min, y_max), kept across new data.
+        self._frozen_range: tuple[float, float, float, float] | None = None
         self._snapshot: Snapshot | None = None
         self._mode = self.PLANE
         self._output_key: tuple | None = None
@@ -222,6 +232,13 @@ class DataView(QWidget):
     # ----- building ---------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
+        self.add_points_action = QAction("Add points", self)
+        self.add_points_action.setCheckable(True)
+        self.add_points_action.setToolTip(ADD_POINTS_TIP)
+        self.add_points_action.toggled.connect(self._on_add_points_toggled)
+        self.add_points_button = QToolButton()
+        self.add_points_button.setDefaultAction(self.add_points_action)
+        self.add_points_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.class_combo = QComboBox()
         self.class_combo.setToolTip("Class of the points a click on the plane adds")
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -266,6 +283,7 @@ class DataView(QWidget):
         self.toolbar.setSpacing(6)
         for widget in (
             self.view_tabs,
+            self.add_points_button,
             self.class_combo,
             self.value_label,
             self.value_spin,
@@ -415,7 +433,12 @@ class DataView(QWidget):
         or the predicted-against-true plot (regression), and draws the points. `image_shape`
         (rows, columns) says the raw inputs are an image's pixels, row by row: classification
         data then shows its test images beside the confusion matrix."""
+        previous = self._picture
         self._picture = picture
+        if self.adding_points() and (
+            picture.bounds is None or previous is None or previous.raw_names != picture.raw_names
+        ):
+            self.set_adding_points(False)  # other data: there is nothing to keep adding to
         self._image_shape = _fitting_shape(picture, image_shape)
         self._output_key = None
         self._counts = None
@@ -484,6 +507,28 @@ class DataView(QWidget):
         else:
             self._draw_scatter(picture, snapshot)
 
+    def set_adding_points(self, on: bool) -> None:
+        """Turn the "Add points" mode on or off (as its toolbar button does)."""
+        self.add_points_action.setChecked(on)
+
+    def adding_points(self) -> bool:
+        """Whether a click on the plane adds a point (and a right-click removes one)."""
+        return self.add_points_action.isChecked()
+
+    @Slot(bool)
+    def _on_add_points_toggled(self, on: bool) -> None:
+        view_box = self.plane.getPlotItem().getViewBox()
+        if on:
+            # Each added point can move the data's extent, and with it the fitted axes: the
+            # plane keeps its range while the learner places points, so none jumps away.
+            (x_min, x_max), (y_min, y_max) = view_box.viewRange()
+            self._frozen_range = (x_min, x_max, y_min, y_max)
+        else:
+            self._frozen_range = None
+            if self._picture is not None and self._picture.bounds is not None:
+                self._fit_plane(self._picture)
+        self._show_mode()
+
     def set_current_class(self, index: int) -> None:
         """Choose the class of the points a click adds."""
         self.class_combo.setCurrentIndex(index)
@@ -507,16 +552,21 @@ class DataView(QWidget):
         x_name, y_name = picture.raw_names[:2]
         item.setLabel("bottom", x_name)
         item.setLabel("left", y_name)
-        x_min, x_max, y_min, y_max = picture.bounds
-        view_box = item.getViewBox()
-        # A square plane (generated data: both axes in one unit) keeps circles round; other data
-        # may mix units, so it fills the widget.
-        view_box.setAspectLocked(math.isclose(x_max - x_min, y_max - y_min))
-        view_box.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+        if self._frozen_range is None:
+            self._fit_plane(picture)
         self.train_points.setData(pos=picture.train_raw[:, :2])
         self.test_points.setData(pos=picture.test_raw[:, :2])
         self.heatmap.setVisible(False)
         self._color_points(picture)
+
+    def _fit_plane(self, picture: DataPicture) -> None:
+        """Fit the plane's axes to the data's bounds."""
+        x_min, x_max, y_min, y_max = picture.bounds
+        view_box = self.plane.getPlotItem().getViewBox()
+        # A square plane (generated data: both axes in one unit) keeps circles round; other data
+        # may mix units, so it fills the widget.
+        view_box.setAspectLocked(math.isclose(x_max - x_min, y_max - y_min))
+        view_box.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
 
     def _color_points(self, picture: DataPicture) -> None:
         """Per-point brushes, set only when the data or the output's range changes."""
@@ -661,14 +711,15 @@ class DataView(QWidget):
         pixel = view_box.viewPixelSize()
         button = event.button()
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if self.choosing_samples and button != Qt.MouseButton.LeftButton:
+        adding = self.adding_points() and not self.choosing_samples
+        if not adding and button != Qt.MouseButton.LeftButton:
             return
-        if button == Qt.MouseButton.LeftButton and (shift or self.choosing_samples):
+        if button == Qt.MouseButton.LeftButton and (shift or not adding):
             index, distance = _nearest(picture.train_raw[:, :2], x, y, pixel)
             if index is not None and distance <= SELECT_RADIUS_PX:
                 self.sample_selected.emit(index)
         elif button == Qt.MouseButton.LeftButton:
-            x_min, x_max, y_min, y_max = picture.bounds
+            x_min, x_max, y_min, y_max = self._frozen_range or picture.bounds
             if not (x_min <= x <= x_max and y_min <= y <= y_max):
                 return
             if picture.task == "classification":
@@ -881,9 +932,12 @@ class DataView(QWidget):
         matrix = self._matrix_shown()
         self.stack.setCurrentIndex(self.MATRIX if matrix else mode)
         self.view_tabs.setVisible(mode == self.IMAGES)
-        self.class_combo.setVisible(plane and classification)
-        self.value_label.setVisible(plane and not classification)
-        self.value_spin.setVisible(plane and not classification)
+        adding = plane and self.adding_points()
+        self.add_points_button.setVisible(plane)
+        # The class (or target) of the points to add: asked only while adding.
+        self.class_combo.setVisible(adding and classification)
+        self.value_label.setVisible(adding and not classification)
+        self.value_spin.setVisible(adding and not classification)
         self.set_combo.setVisible(matrix)
         self.test_check.setVisible(mode in (self.PLANE, self.SCATTER))
         self.discretize_check.setVisible(mode == self.PLANE)

@@ -21,9 +21,11 @@ them; View → Weights on edges turns them off and on. Beside a classifier's out
 decision rule, such as "&gt; 0.5 → dog".</li>
 <li><b>The data</b> (top right): the training points and, behind them, what the network predicts
 everywhere on the plane; for image data (the digits), the images with their true and predicted
-class; click a training image to take it for the step-through. Click to add a point of the chosen
-class, right-click a point to remove it, Shift+click a point to select it as the sample whose values
-the network shows.</li>
+class; click a training image to take it for the step-through. Click a point to select it as the
+sample whose values the network shows. To change the data, turn on <i>Add points</i> above the
+plane: then a click adds a point of the chosen class and a right-click removes a point; the axes
+stay put while it is on. Edit → Undo (Ctrl+Z) takes back any change of the data, the weights, the
+network or the settings, and Edit → Redo (Ctrl+Shift+Z or Ctrl+Y) makes it again.</li>
 <li><b>The curves</b> (bottom right): training and test loss per epoch, and accuracy for
 classification. A test loss that rises while the training loss falls means the network is
 memorising rather than learning (overfitting).</li>

@@ -314,6 +314,11 @@ class MainWindow(QMainWindow):
         )
         self.save_as_action = self._action("Save as…", self._on_save_as_triggered, "Ctrl+Shift+S")
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = self._action("Undo", self._on_undo_triggered, "Ctrl+Z")
+        self.redo_action = self._action("Redo", self._on_redo_triggered, "Ctrl+Shift+Z")
+        # Both of the usual redo keys: Ctrl+Y is what many learners know from office programs.
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self._update_undo_actions()
         self.help_action = self._action("Help", self._on_help_triggered, Qt.Key.Key_F1)
         self.weights_on_edges_action = self._action(
             "Weights on edges",
@@ -337,6 +342,10 @@ class MainWindow(QMainWindow):
         menu.addAction(self.save_as_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.edit_menu = edit_menu
         training = self.menuBar().addMenu("&Training")
         for action in (
             self.play_action,
@@ -385,6 +394,7 @@ class MainWindow(QMainWindow):
         controller.playing_changed.connect(self.story_highlight.clear_when_playing)
         controller.answered.connect(self._on_controller_answered)
         controller.busy_changed.connect(self._on_controller_busy_changed)
+        controller.edit_history_changed.connect(self._update_undo_actions)
         self.settings_panel.edit_requested.connect(self._on_edit_requested)
         self.settings_panel.invalid_input.connect(self._on_controller_message)
         self.canvas.weight_clicked.connect(self._on_canvas_weight_clicked)
@@ -512,6 +522,29 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_edit_requested(self, edit) -> None:
         self.controller.apply_edit(edit)
+
+    # ----- undo and redo ----------------------------------------------------------------------
+
+    @Slot()
+    def _on_undo_triggered(self) -> None:
+        self.controller.undo()
+
+    @Slot()
+    def _on_redo_triggered(self) -> None:
+        self.controller.redo()
+
+    @Slot()
+    def _update_undo_actions(self) -> None:
+        """Name the edit each action would undo or redo; off when there is none, while an edit
+        is on its way to the worker, and during a step-through (whose step an edit would drop)."""
+        controller = self.controller
+        walking = self.walk is not None
+        for action, verb, entry, possible in (
+            (self.undo_action, "Undo", controller.edit_history.undo_entry(), controller.can_undo),
+            (self.redo_action, "Redo", controller.edit_history.redo_entry(), controller.can_redo),
+        ):
+            action.setText(f"{verb} {entry.text}" if entry is not None else verb)
+            action.setEnabled(possible and not walking)
 
     # ----- the canvas: weights, biases, architecture ----------------------------------------
 
@@ -687,6 +720,7 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.save_as_action, self.open_action, self.preset_action):
             action.setEnabled(not busy)
         self.recent_menu.setEnabled(not busy and bool(self.preferences.recent_files()))
+        self._update_undo_actions()
         # Keep and Discard would act on a step that is being taken again.
         self.step_through.setEnabled(not busy)
 
@@ -798,6 +832,7 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_loader_loaded(self, request: LoadRequest, simulation: Simulation) -> None:
         self.leave_walk(keep=True)
+        self.data_view.set_adding_points(False)  # another scenario's plane has other axes
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
         self.controller.mark_saved()

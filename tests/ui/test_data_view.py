@@ -308,6 +308,7 @@ def test_axes_name_the_raw_columns_and_test_points_toggle(qtbot, spiral):
 
 def test_click_adds_a_point_of_the_chosen_class(qtbot, spiral):
     view = _show(qtbot, spiral)
+    view.set_adding_points(True)
     picture = data_picture(spiral)
     snapshot = take_snapshot(spiral)
     _, _, x, y = _clear_cells(snapshot, picture, view, 0, 1)[0]
@@ -326,6 +327,7 @@ def test_click_adds_a_point_of_the_chosen_class(qtbot, spiral):
 def test_click_on_a_regression_plane_adds_the_typed_target(qtbot):
     simulation = _simulation("regression-plane", 1)
     view = _show(qtbot, simulation)
+    view.set_adding_points(True)
     view.set_target_value(0.75)
     with (
         qtbot.assertNotEmitted(view.point_added),
@@ -342,6 +344,7 @@ def test_click_on_a_regression_plane_adds_the_typed_target(qtbot):
 
 def test_right_click_on_a_training_point_removes_it(qtbot, spiral):
     view = _show(qtbot, spiral)
+    view.set_adding_points(True)
     picture = data_picture(spiral)
     index = _isolated_training_point(picture, view)
     x, y = picture.train_raw[index]
@@ -354,6 +357,7 @@ def test_right_click_on_a_training_point_removes_it(qtbot, spiral):
 
 def test_right_click_away_from_points_removes_nothing(qtbot, spiral):
     view = _show(qtbot, spiral)
+    view.set_adding_points(True)
     _, _, x, y = _clear_cells(take_snapshot(spiral), data_picture(spiral), view, 1, 1)[0]
     with qtbot.assertNotEmitted(view.point_removed), qtbot.assertNotEmitted(view.point_added):
         qtbot.mouseClick(
