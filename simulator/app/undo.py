@@ -17,11 +17,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import replace
+from itertools import pairwise
+
+import numpy as np
 
 from .edits import _explicit_layers
 from .scenario import GeneratorData, InlineData, LayerParams, Scenario
 
 MAX_ENTRIES = 200
+# The weights and biases all entries may hold between them (each entry holds two scenarios, each
+# with the network's parameters and their starting values). A network near the file format's
+# limit of 2 million parameters would otherwise keep gigabytes of floats; the presets' edits fit
+# by the hundred. The latest entry is kept whatever it costs.
+MAX_STORED_PARAMETERS = 8_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,14 +42,26 @@ class Entry:
     before: Scenario
     after: Scenario
 
+    @property
+    def cost(self) -> int:
+        """The number of weights and biases the entry holds (starting values included)."""
+        return 2 * (_parameter_count(self.before) + _parameter_count(self.after))
+
+
+def _parameter_count(s: Scenario) -> int:
+    sizes = [len(s.network.inputs), *(layer.units for layer in s.network.layers)]
+    return sum(units * (fan_in + 1) for fan_in, units in pairwise(sizes))
+
 
 class EditHistory:
     """The edits made, oldest first, and how many of them are in effect (the rest can be
-    redone). Holds at most `limit` entries; the oldest go first. Knows which point of the
+    redone). Holds at most `limit` entries, and entries of at most `budget` parameters between
+    them (see Entry.cost); the oldest go first. Knows which point of the
     history was last saved, so that undoing back to it makes the scenario clean again."""
 
-    def __init__(self, limit: int = MAX_ENTRIES) -> None:
+    def __init__(self, limit: int = MAX_ENTRIES, budget: int = MAX_STORED_PARAMETERS) -> None:
         self.limit = limit
+        self.budget = budget
         self._entries: list[Entry] = []
         self._done = 0
         self._clean: int | None = 0
@@ -55,8 +75,12 @@ class EditHistory:
             self._clean = None  # the saved state was in the redo tail, which goes
         del self._entries[self._done :]
         self._entries.append(entry)
-        if len(self._entries) > self.limit:
-            dropped = len(self._entries) - self.limit
+        dropped = max(0, len(self._entries) - self.limit)
+        total = sum(kept.cost for kept in self._entries[dropped:])
+        while dropped < len(self._entries) - 1 and total > self.budget:
+            total -= self._entries[dropped].cost
+            dropped += 1
+        if dropped:
             del self._entries[:dropped]
             if self._clean is not None:
                 self._clean = self._clean - dropped if self._clean >= dropped else None
@@ -201,21 +225,13 @@ def _describe_data(before: Scenario, after: Scenario) -> str:
 def _changed_parameters(before: Scenario, after: Scenario) -> list[tuple[int, int, int | None]]:
     """(layer, unit, source) of each weight and (layer, unit, None) of each bias that differs
     (compared bit for bit, so -0.0 and 0.0 differ); the shapes must match."""
-    changed = []
+    changed: list[tuple[int, int, int | None]] = []
     for index, ((wb, bb), (wa, ba)) in enumerate(
         zip(_explicit_layers(before), _explicit_layers(after), strict=True)
     ):
-        for unit, (row_b, row_a) in enumerate(zip(wb, wa, strict=True)):
-            changed.extend(
-                (index, unit, source)
-                for source, (x, y) in enumerate(zip(row_b, row_a, strict=True))
-                if _bits(x) != _bits(y)
-            )
-        changed.extend(
-            (index, unit, None)
-            for unit, (x, y) in enumerate(zip(bb, ba, strict=True))
-            if _bits(x) != _bits(y)
-        )
+        for unit, source in np.argwhere(_bits(wb) != _bits(wa)).tolist():
+            changed.append((index, unit, source))
+        changed.extend((index, unit, None) for unit in np.flatnonzero(_bits(bb) != _bits(ba)))
     return changed
 
 
@@ -235,12 +251,10 @@ def _unit_name(s: Scenario, layer: int, unit: int) -> str:
     return f"h{layer + 1}.{unit + 1}"
 
 
-def _bits(value: float) -> str:
-    return float(value).hex()
-
-
-def _differs_in_bits(a: tuple, b: tuple) -> bool:
-    return any(_bits(x) != _bits(y) for x, y in zip(a, b, strict=True))
+def _bits(values) -> np.ndarray:
+    """The float64 bit patterns of `values` (a matrix or a vector of floats), to compare exactly:
+    NumPy does it at C speed even for a network of millions of weights."""
+    return np.asarray(values, dtype=np.float64).view(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,15 +285,12 @@ def _move(current: Scenario, target: Scenario, origin: Scenario) -> Scenario:
 def _same_run(current: Scenario, origin: Scenario) -> bool:
     """Whether nothing happened between `origin` and `current`: same settings, data, weights
     (bit for bit) and training position."""
-    return _without_history(current) == _without_history(origin) and not any(
-        _differs_in_bits(tuple(_flat(a)), tuple(_flat(b)))
-        for a, b in zip(_explicit_layers(current), _explicit_layers(origin), strict=True)
+    return _without_history(current) == _without_history(origin) and all(
+        np.array_equal(_bits(w_now), _bits(w_then)) and np.array_equal(_bits(b_now), _bits(b_then))
+        for (w_now, b_now), (w_then, b_then) in zip(
+            _explicit_layers(current), _explicit_layers(origin), strict=True
+        )
     )
-
-
-def _flat(layer) -> list[float]:
-    weights, biases = layer
-    return [value for row in weights for value in row] + list(biases)
 
 
 def _shape(s: Scenario) -> tuple:
@@ -337,20 +348,20 @@ def _carry_layers(current: Scenario, target: Scenario, origin: Scenario) -> Scen
         origin.network.layers,
         strict=True,
     ):
-        weights = tuple(
-            tuple(
-                t_value if _bits(t_value) != _bits(o_value) else n_value
-                for n_value, t_value, o_value in zip(r_now, r_target, r_origin, strict=True)
-            )
-            for r_now, r_target, r_origin in zip(w_now, w_target, w_origin, strict=True)
-        )
-        biases = tuple(
-            t_value if _bits(t_value) != _bits(o_value) else n_value
-            for n_value, t_value, o_value in zip(b_now, b_target, b_origin, strict=True)
-        )
+        weights = _pick(w_target, w_origin, w_now)
+        biases = _pick(b_target, b_origin, b_now)
         activation = t.activation if t.activation != o.activation else spec.activation
         layers.append(replace(spec, activation=activation, weights=weights, biases=biases))
     return replace(current, network=replace(current.network, layers=tuple(layers)))
+
+
+def _pick(target, origin, now) -> tuple:
+    """`now` (a matrix or vector of floats, as nested tuples) with each value in which `target`
+    differs from `origin` (bit for bit) taken from `target`."""
+    values = np.where(_bits(target) != _bits(origin), _bits(target), _bits(now)).view(np.float64)
+    if values.ndim == 1:
+        return tuple(values.tolist())
+    return tuple(tuple(row) for row in values.tolist())
 
 
 def _history(s: Scenario) -> dict:

@@ -231,3 +231,16 @@ def test_history_is_bounded_and_knows_the_saved_point():
     history.clear()
     assert history.is_clean
     assert len(history) == 0
+
+
+def test_history_keeps_the_parameters_it_holds_within_its_budget():
+    entry = _entry("a")
+    assert entry.cost == 4 * (4 * 3 + 2 * 5 + 1 * 3)  # circle: 2 → 4 → 2 → 1, twice over
+    history = undo.EditHistory(budget=3 * entry.cost)
+    for text in "abcde":
+        history.record(_entry(text))
+    assert len(history) == 3
+    assert history.undo_entry().text == "e"
+    tight = undo.EditHistory(budget=1)
+    tight.record(_entry("big"))
+    assert len(tight) == 1  # the latest edit stays undoable whatever it costs
