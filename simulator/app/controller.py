@@ -124,9 +124,13 @@ class TrainingController(QObject):
         if progress.history_reset is not None:
             self.history = History.from_dict(progress.history_reset)
             self.history.divergence = progress.divergence
+            self.history.first_epoch_steps = list(progress.first_epoch_steps)
             self._history_dirty = True
         elif progress.divergence is not None:
             self.history.divergence = progress.divergence
+            self._history_dirty = True
+        if progress.history_reset is None and progress.first_epoch_steps:
+            self.history.first_epoch_steps.extend(progress.first_epoch_steps)
             self._history_dirty = True
         for point in progress.history_points:
             self.history.append(*point)
@@ -409,6 +413,7 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> tuple[Scenario,
         # The run goes on from where it stood (a lower learning rate, say): its curve keeps the
         # divergence mark, which only starting over (Reset, new weights or network) clears.
         simulation.history.divergence = worker.simulation.history.divergence
+        simulation.history.first_epoch_steps = list(worker.simulation.history.first_epoch_steps)
     worker.replace_simulation(simulation)
     return current, simulation.to_scenario()
 

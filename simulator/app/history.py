@@ -9,6 +9,8 @@ import numpy as np
 from .scenario import HISTORY_KEYS
 
 DEFAULT_CAPACITY = 4096
+# The first epoch's steps kept for the curve: an epoch of more steps keeps every k-th one.
+FIRST_EPOCH_STEPS = 2048
 
 
 class DivergenceMark(NamedTuple):
@@ -37,6 +39,20 @@ class History:
         self._columns: dict[str, list] = {key: [] for key in HISTORY_KEYS}
         # Shown on the curves until the run starts again; never saved with the columns.
         self.divergence: DivergenceMark | None = None
+        # The batch loss of each step of the first epoch, as (place in epochs, loss): a blow-up
+        # before the first whole epoch shows on the curve. Not saved either.
+        self.first_epoch_steps: list[tuple[float, float]] = []
+
+    def add_first_epoch_step(self, place: float, loss: float) -> None:
+        """Keep one first-epoch step's batch loss at `place` (0 ≤ place < 1 epochs)."""
+        self.first_epoch_steps.append((float(place), float(loss)))
+
+    def first_epoch_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first epoch's steps as (places (m,), batch losses (m,))."""
+        if not self.first_epoch_steps:
+            return np.zeros(0), np.zeros(0)
+        places, values = zip(*self.first_epoch_steps, strict=True)
+        return np.array(places, dtype=float), np.array(values, dtype=float)
 
     def __len__(self) -> int:
         return len(self._columns["epoch"])

@@ -1,6 +1,6 @@
 """The user's preferences (window geometry, recent files, last folder, number precision, weights
-written on the canvas, where and how often crash-recovery autosaves go), kept with QSettings
-behind typed reads with one table of defaults."""
+written on the canvas, the zoom level, where and how often crash-recovery autosaves go), kept
+with QSettings behind typed reads with one table of defaults."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ DEFAULTS: dict[str, object] = {
     "display/digits": 4,
     # Small networks show every weight on its edge, like a textbook drawing, unless turned off.
     "display/weights_on_edges": True,
+    # Text, canvas and plots scaled together (1.0: the platform's own size); for a projector.
+    "display/zoom": 1.0,
     # Empty: the platform's application data folder (see recovery_folder).
     "recovery/folder": "",
     "recovery/autosave_seconds": 5.0,
@@ -24,6 +26,9 @@ DEFAULTS: dict[str, object] = {
 MIN_AUTOSAVE_SECONDS = 0.2
 MAX_AUTOSAVE_SECONDS = 3600.0
 MAX_RECENT = 8
+# From small print on a laptop to a projector at the back of a classroom.
+MIN_ZOOM = 0.75
+MAX_ZOOM = 2.0
 
 
 class Preferences:
@@ -90,6 +95,19 @@ class Preferences:
 
     def set_weights_on_edges(self, shown: bool) -> None:
         self._settings.setValue("display/weights_on_edges", bool(shown))
+
+    def zoom(self) -> float:
+        """The zoom level, MIN_ZOOM..MAX_ZOOM (1.0 is 100 %)."""
+        try:
+            zoom = float(self._value("display/zoom"))
+        except (TypeError, ValueError):
+            zoom = float(DEFAULTS["display/zoom"])
+        if zoom != zoom:  # NaN from a hand-edited file
+            zoom = float(DEFAULTS["display/zoom"])
+        return min(MAX_ZOOM, max(MIN_ZOOM, zoom))
+
+    def set_zoom(self, zoom: float) -> None:
+        self._settings.setValue("display/zoom", float(zoom))
 
     def recovery_folder(self) -> Path:
         """Where crash-recovery autosaves go: the "recovery/folder" setting when set; beside the

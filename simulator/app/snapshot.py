@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import features, probe
+from ..engine.network import Network, rows_per_chunk
 from ..engine.trainer import predicted_classes
+from .neuron_health import flat_counts
 from .session import Simulation
 
 # Neuron thumbnails are small (Playground draws 10×10); the data view's output map is finer.
@@ -49,7 +51,9 @@ class Snapshot:
     network's output over the plane and output_class_map (R2, R2) its predicted class
     (classification). sample_outputs: per layer, inputs first, the outputs (units,) for the
     selected training sample. *_predictions (n, K): the network's outputs on each set, and
-    *_predicted_classes (n,) for classification.
+    *_predicted_classes (n,) for classification. flat_shares: per hidden layer, each neuron's
+    share of training samples in its activation's flat part (units,) (see neuron_health), None
+    for an activation without one.
     """
 
     step: int
@@ -76,6 +80,7 @@ class Snapshot:
     test_predictions: np.ndarray
     train_predicted_classes: np.ndarray | None
     test_predicted_classes: np.ndarray | None
+    flat_shares: tuple[np.ndarray | None, ...] = ()
 
 
 def plane_bounds(simulation: Simulation) -> tuple[float, float, float, float] | None:
@@ -148,7 +153,7 @@ def take_snapshot(
         rows = data.train_raw[sample_index : sample_index + 1]
         sample_outputs = tuple(v[0].copy() for v in probe.layer_outputs(network, plan, rows))
     with np.errstate(all="ignore"):
-        train_predictions = network.predict(data.train_inputs)
+        train_predictions, flat_shares = _outputs_and_flat_shares(network, data.train_inputs)
         test_predictions = (
             network.predict(data.test_inputs)
             if len(data.test_inputs)
@@ -183,4 +188,30 @@ def take_snapshot(
         test_predicted_classes=predicted_classes(test_predictions, output)
         if classification
         else None,
+        flat_shares=flat_shares,
     )
+
+
+def _outputs_and_flat_shares(
+    network: Network, inputs: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray | None, ...]]:
+    """The network's outputs on inputs (n, in), exactly as Network.predict gives them (the same
+    chunks), and per hidden layer each neuron's share of the rows in its activation's flat part,
+    counted from the same forward pass."""
+    n = len(inputs)
+    hidden = network.activation_names[:-1]
+    counts: list[np.ndarray | None] = [None] * len(hidden)
+    rows = rows_per_chunk(network.sizes[1:], n)
+    outputs = np.empty((n, network.sizes[-1])) if rows < n else None
+    for start in range(0, max(n, 1), max(rows, 1)):
+        layers = network.forward(inputs[start : start + rows])
+        for index, activation in enumerate(hidden):
+            found = flat_counts(activation, layers[index][0])
+            if found is not None:
+                counts[index] = found if counts[index] is None else counts[index] + found
+        if outputs is None:
+            outputs = layers[-1][1]
+        else:
+            outputs[start : start + rows] = layers[-1][1]
+    shares = tuple(None if c is None else c / max(n, 1) for c in counts)
+    return outputs, shares

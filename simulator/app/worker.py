@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import math
 import queue
 import threading
 import time
@@ -17,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from .frame_budget import FASTEST_INTERVAL
-from .history import DivergenceMark
+from .history import FIRST_EPOCH_STEPS, DivergenceMark
 from .pacing import stop_epochs
 from .session import Simulation, divergence_message
 from .snapshot import DataPicture, Snapshot, data_picture, take_snapshot
@@ -73,6 +74,8 @@ class Progress:
     carries). divergence marks a divergence caught since the last report (the kept state's place
     and loss, the step undone). message explains a pause or a refused change. stopped_at is the
     epoch at whose end Play paused because it is a stop (the lesson's or the learner's).
+    first_epoch_steps: the first epoch's steps taken since then, as (place in epochs, batch
+    loss); all of the history's when the simulation was replaced.
     """
 
     snapshot: Snapshot | None
@@ -84,6 +87,7 @@ class Progress:
     history_reset: dict | None = None
     divergence: DivergenceMark | None = None
     message: str | None = None
+    first_epoch_steps: tuple[tuple[float, float], ...] = ()
     stopped_at: int | None = None
 
 
@@ -122,6 +126,7 @@ class TrainingWorker(QObject):
         self._pending_steps = 0
         self._pending_epochs = 0
         self._history_points: list[tuple] = []
+        self._first_epoch_steps: list[tuple[float, float]] = []
         self._dirty = True
         self._replaced = True
         self._message: str | None = None
@@ -256,6 +261,10 @@ class TrainingWorker(QObject):
             except Exception as error:
                 self._take_back_failed_step(steps_before, error)
                 break
+            # Only the first epoch, where a whole-epoch curve has no point yet; one subtraction
+            # a step otherwise.
+            if record.epoch - record.epoch_finished == 0 and (point or not record.epoch_finished):
+                self._keep_first_epoch_step(record)
             done += 1
             if self._pending_steps:
                 self._pending_steps -= 1
@@ -276,6 +285,18 @@ class TrainingWorker(QObject):
         self._pace_steps += done
         if done:
             self._dirty = True
+
+    def _keep_first_epoch_step(self, record) -> None:
+        """Keep a first-epoch step's batch loss at its place within the epoch: where the
+        network stood before the step, as that is what the loss was measured on."""
+        trainer = self.simulation.trainer
+        per_epoch = trainer.steps_per_epoch
+        batch = per_epoch - 1 if record.epoch_finished else trainer.batch_in_epoch - 1
+        if batch % -(-per_epoch // FIRST_EPOCH_STEPS) or not math.isfinite(record.loss):
+            return
+        point = (batch / per_epoch, float(record.loss))
+        self.simulation.history.add_first_epoch_step(*point)
+        self._first_epoch_steps.append(point)
 
     def _stop_at_divergence(self, record) -> None:
         """Pause and say which step was undone and why; the curve marks where it happened."""
@@ -357,6 +378,9 @@ class TrainingWorker(QObject):
                 history_reset=simulation.history.to_dict() if replaced else None,
                 divergence=simulation.history.divergence if replaced else self._divergence,
                 message=self._message,
+                first_epoch_steps=tuple(
+                    simulation.history.first_epoch_steps if replaced else self._first_epoch_steps
+                ),
                 stopped_at=self._stopped_at,
             )
         except Exception as error:  # the picture failed, not the training: say so all the same
@@ -370,6 +394,7 @@ class TrainingWorker(QObject):
                 stopped_at=self._stopped_at,
             )
         self._history_points = []
+        self._first_epoch_steps = []
         self._divergence = None
         self._steps_since_emit = 0
         self._dirty = False
@@ -428,6 +453,7 @@ class TrainingWorker(QObject):
         if self.sample_index is not None and self.sample_index >= count:
             self.sample_index = 0
         self._history_points = []
+        self._first_epoch_steps = []
         self._replaced = True
         self._dirty = True
         if message:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..app.history import DivergenceMark, History
@@ -131,6 +131,10 @@ class LossPlot(QWidget):
         item.disableAutoRange()
         item.hideButtons()
         item.layout.setContentsMargins(2, 8, 2, 2)
+        # The font the axes scale from with the window's zoom (set_scale).
+        self._base_point_size = self.font().pointSizeF()
+        self._tick_font = QFont(self.font())
+        self._axis_labels = {"bottom": "epoch", "left": "loss", "right": "accuracy"}
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss")
         for name in ("left", "bottom", "right"):
@@ -143,7 +147,18 @@ class LossPlot(QWidget):
         # several times as much on every redraw.
         self.train_curve = self._curve(TRAIN_COLOR, Qt.PenStyle.SolidLine, 1)
         self.test_curve = self._curve(TEST_COLOR, Qt.PenStyle.DashLine, 1)
-        for curve in (self.train_curve, self.test_curve):
+        # The first epoch's steps, each its batch's loss, as small dots joined by a thin line:
+        # a blow-up in the first epoch shows before the first whole-epoch point exists.
+        self.first_epoch_curve = pg.PlotDataItem(
+            pen=pg.mkPen(TRAIN_COLOR, width=1, style=Qt.PenStyle.DotLine),
+            symbol="o",
+            symbolSize=3,
+            symbolPen=None,
+            symbolBrush=pg.mkBrush(TRAIN_COLOR),
+            connect="finite",
+        )
+        self.first_epoch_curve.setToolTip("The batch loss of each step of the first epoch")
+        for curve in (self.first_epoch_curve, self.train_curve, self.test_curve):
             item.addItem(curve)
         # A PlotDataItem rather than a bare scatter item, so the log scale moves it as it moves
         # the curves; the label is placed by hand (a TextItem knows nothing of log scales).
@@ -228,20 +243,26 @@ class LossPlot(QWidget):
         self._redraw_timer.stop()
         self._since_draw.start()
         mark = _marker_point(history.divergence)
-        if not len(history) and mark is None:
+        places, step_losses = history.first_epoch_columns()
+        if not len(history) and mark is None and not len(places):
             self.clear()
             return
         epochs = history.column("epoch")
         train, test = history.column("train_loss"), history.column("test_loss")
         self._set_curve(self.train_curve, epochs, train)
         self._set_curve(self.test_curve, epochs, test)
+        self.first_epoch_curve.setData(places, step_losses)
         self._show_divergence(history.divergence)
-        if mark is None:
-            self._fit_ranges(epochs, train, test)
-        else:
-            self._fit_ranges(
-                np.append(epochs, mark[0]), np.append(train, mark[1]), np.append(test, np.nan)
-            )
+        # The ranges take in every point drawn: whole epochs, the first epoch's steps, the mark.
+        extra_x, extra_y = places, step_losses
+        if mark is not None:
+            extra_x, extra_y = np.append(places, mark[0]), np.append(step_losses, mark[1])
+        self._fit_ranges(
+            np.append(epochs, extra_x),
+            np.append(train, extra_y),
+            np.append(test, np.full(len(extra_x), np.nan)),
+        )
+        if mark is not None:
             self._place_divergence_label()
         train_accuracy = test_accuracy = None
         if self._classification:
@@ -249,8 +270,8 @@ class LossPlot(QWidget):
             test_accuracy = history.column("test_accuracy")
             self._set_curve(self.train_accuracy_curve, epochs, train_accuracy)
             self._set_curve(self.test_accuracy_curve, epochs, test_accuracy)
-        if not len(history):  # diverged within the first epoch: the marker is the only point
-            self._write_summary(mark[1], None, None, None)
+        if not len(history):  # within the first epoch: its steps and the marker are all there is
+            self._write_summary(mark[1] if mark is not None else None, None, None, None)
             return
         if self._classification:
             train_accuracy, test_accuracy = train_accuracy[-1], test_accuracy[-1]
@@ -266,10 +287,13 @@ class LossPlot(QWidget):
             self.test_curve,
             self.train_accuracy_curve,
             self.test_accuracy_curve,
+            self.first_epoch_curve,
         ):
             curve.setData([], [])
         self._show_divergence(None)
         self._write_summary(None, None, None, None)
+        # A new run starts on fresh axes, not on the last run's 0–25,000 epochs.
+        self.plot_item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
 
     def divergence(self) -> DivergenceMark | None:
         """Return the divergence the plot marks (None when it marks none)."""
@@ -278,6 +302,24 @@ class LossPlot(QWidget):
     def summary_text(self) -> str:
         """Return the latest figures as plain text, e.g. "train 0.1234 · test 0.1456"."""
         return self._plain
+
+    def set_scale(self, scale: float) -> None:
+        """Write the axes' numbers and names `scale` times their size (the window's zoom; the
+        legend above the plot follows the window's font by itself)."""
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_point_size * scale)
+        self._tick_font = font
+        size = f"{font.pointSizeF():.1f}pt"
+        for name, text in self._axis_labels.items():
+            axis = self.plot_item.getAxis(name)
+            axis.setStyle(tickFont=font)
+            axis.setLabel(text, **{"font-size": size})
+        self.divergence_text.setFont(font)
+        self._redraw_now()
+
+    def axis_font(self) -> QFont:
+        """The font of the axes' numbers."""
+        return QFont(self._tick_font)
 
     def log_scale(self) -> bool:
         """Return whether the loss axis is logarithmic."""

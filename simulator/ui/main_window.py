@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTextBrowser,
     QToolBar,
@@ -29,8 +30,9 @@ from PySide6.QtWidgets import (
 
 from ..app import edits, recovery, walkthrough
 from ..app.controller import TrainingController, Walk
+from ..app.neuron_health import HealthWatch
 from ..app.pacing import next_stop, stop_epochs, stop_message
-from ..app.preferences import Preferences
+from ..app.preferences import MAX_ZOOM, MIN_ZOOM, Preferences
 from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
@@ -54,6 +56,8 @@ from .value_dialog import ValueDialog
 WALK_CENTRE_SHARE = 0.72
 # The description shrinks to a few lines while walking: the canvas needs the height.
 WALK_DESCRIPTION_HEIGHT = 90
+# The zoom levels Ctrl++ and Ctrl+− step through (View menu), MIN_ZOOM to MAX_ZOOM.
+ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 
 
 class StepCounter(QWidget):
@@ -68,8 +72,17 @@ class StepCounter(QWidget):
         self._text = ""
         # Opaque: it paints its own background, so the window need not repaint behind it.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._fit_font()
+
+    def _fit_font(self) -> None:
         metrics = self.fontMetrics()
         self.setFixedSize(metrics.horizontalAdvance(self.SAMPLE) + 12, metrics.height() + 4)
+
+    def changeEvent(self, event) -> None:
+        # The window's zoom changes the font: the counter keeps one size per font, not per text.
+        if event.type() == event.Type.FontChange:
+            self._fit_font()
+        super().changeEvent(event)
 
     def text(self) -> str:
         return self._text
@@ -112,9 +125,23 @@ class MessageBanner(QFrame):
         layout.addWidget(close)
         self.hide()
 
-    def show_message(self, text: str) -> None:
+        # What the notice is about: REFUSED_INPUT (a value the settings refused) clears when a
+        # valid value comes; any notice clears when the scenario starts over.
+        self.cause: str | None = None
+
+    def show_message(self, text: str, cause: str | None = None) -> None:
         self.label.setText(text)
+        self.cause = cause
         self.show()
+
+    def clear(self, cause: str | None = None) -> None:
+        """Hide the notice: any (cause None), or only one about `cause`."""
+        if cause is None or self.cause == cause:
+            self.cause = None
+            self.hide()
+
+
+REFUSED_INPUT = "refused input"
 
 
 def shipped_preset_name(path: Path | None) -> str | None:
@@ -169,6 +196,12 @@ class MainWindow(QMainWindow):
         self._close_confirmed = False
         self._sizes_before_walk: list[int] | None = None
         self._centre_sizes_before_walk: list[int] = []
+        # Saturated and dead neurons, followed over the run's snapshots.
+        self.health_watch = HealthWatch()
+        # Refusals of the settings so far, and how many there were when the learner last typed
+        # into a number field: an edit that ends with no new refusal was a valid value.
+        self._refusals = 0
+        self._refusals_when_typed = 0
         self._build_widgets()
         self._build_actions()
         # Space, R, →, T train wherever the focus is, unless a text field is being typed into.
@@ -184,6 +217,9 @@ class MainWindow(QMainWindow):
         geometry = preferences.geometry()
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        self._base_point_size = self.font().pointSizeF()
+        self.zoom = 1.0
+        self.set_zoom(preferences.zoom())
         self.controller.start()
 
     # ----- building ---------------------------------------------------------------------------
@@ -248,6 +284,11 @@ class MainWindow(QMainWindow):
 
         self.counter = StepCounter()
         self.statusBar().addPermanentWidget(self.counter)
+        # Saturated or dead neurons, with what to try; the full words in its tooltip. Ignored
+        # width: a long hint is cut at the window's edge instead of widening the window.
+        self.hint_label = QLabel()
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.statusBar().addWidget(self.hint_label, 1)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -328,6 +369,29 @@ class MainWindow(QMainWindow):
             f"of at most {VALUE_LABEL_EDGE_LIMIT} weights: larger ones are not affected.",
         )
         self.weights_on_edges_action.setCheckable(True)
+        self.zoom_in_action = self._action(
+            "Zoom in", self._on_zoom_in_triggered, None, "Larger text, canvas and plots (Ctrl++)"
+        )
+        # Ctrl+= too: on most keyboards + needs Shift, and Ctrl+Shift+= is not always Ctrl++.
+        self.zoom_in_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")]
+        )
+        self.zoom_out_action = self._action(
+            "Zoom out",
+            self._on_zoom_out_triggered,
+            QKeySequence.StandardKey.ZoomOut,
+            "Smaller text, canvas and plots (Ctrl+−)",
+        )
+        self.zoom_reset_action = self._action(
+            "Actual size", self._on_zoom_reset_triggered, "Ctrl+0", "Back to 100 % (Ctrl+0)"
+        )
+        self.full_screen_action = self._action(
+            "Full screen",
+            self._on_full_screen_triggered,
+            Qt.Key.Key_F11,
+            "The window over the whole screen, for presenting (F11)",
+        )
+        self.full_screen_action.setCheckable(True)
         # The learner's choice, kept between scenarios and runs; on unless turned off.
         self.weights_on_edges_action.setChecked(self.preferences.weights_on_edges())
 
@@ -360,6 +424,14 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         view.setToolTipsVisible(True)
         view.addAction(self.weights_on_edges_action)
+        view.addSeparator()
+        for action in (
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.zoom_reset_action,
+            self.full_screen_action,
+        ):
+            view.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.help_action)
 
@@ -396,7 +468,13 @@ class MainWindow(QMainWindow):
         controller.busy_changed.connect(self._on_controller_busy_changed)
         controller.edit_history_changed.connect(self._update_undo_actions)
         self.settings_panel.edit_requested.connect(self._on_edit_requested)
-        self.settings_panel.invalid_input.connect(self._on_controller_message)
+        self.settings_panel.invalid_input.connect(self._on_settings_invalid_input)
+        # A refused number is fixed by a valid one typed into a field (or a choice from its
+        # list); these run after the panel's own handlers, which may refuse again.
+        for combo in (self.settings_panel.learning_rate, self.settings_panel.regularization_rate):
+            combo.lineEdit().textEdited.connect(self._on_settings_field_typed)
+            combo.lineEdit().editingFinished.connect(self._on_settings_field_edited)
+            combo.activated.connect(self._on_settings_field_edited)
         self.canvas.weight_clicked.connect(self._on_canvas_weight_clicked)
         self.canvas.bias_clicked.connect(self._on_canvas_bias_clicked)
         self.canvas.add_layer_requested.connect(self._on_canvas_add_layer)
@@ -428,6 +506,11 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_snapshot_changed(self, snapshot: Snapshot) -> None:
         self.canvas.set_snapshot(snapshot)
+        health = self.health_watch.update(snapshot)
+        self.canvas.set_neuron_states(health.states)
+        if health.hint != self.hint_label.text():
+            self.hint_label.setText(health.hint)
+            self.hint_label.setToolTip(health.detail)
         self.data_view.set_snapshot(snapshot)
         rate = self.controller.steps_per_second
         speed = f" · {rate:,.0f} steps/s" if self.controller.playing and rate else ""
@@ -458,6 +541,27 @@ class MainWindow(QMainWindow):
     def _on_controller_message(self, text: str) -> None:
         self.banner.show_message(text)
         self.statusBar().showMessage(text, 10_000)
+
+    @Slot(str)
+    def _on_settings_invalid_input(self, text: str) -> None:
+        self._refusals += 1
+        self.banner.show_message(text, REFUSED_INPUT)
+        self.statusBar().showMessage(text, 10_000)
+
+    @Slot(str)
+    def _on_settings_field_typed(self, _text: str) -> None:
+        self._refusals_when_typed = self._refusals
+
+    @Slot()
+    def _on_settings_field_edited(self) -> None:
+        if self._refusals == self._refusals_when_typed:
+            self.banner.clear(REFUSED_INPUT)
+
+    def _clear_notices(self) -> None:
+        """The scenario starts over (opened, a preset, Reset, new weights): what was said about
+        the one before no longer holds."""
+        self.banner.clear()
+        self.statusBar().clearMessage()
 
     @Slot(object)
     def _on_controller_answered(self, answer: Answer) -> None:
@@ -496,10 +600,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_reset_triggered(self) -> None:
+        self._clear_notices()
         self.controller.reset()
 
     @Slot()
     def _on_new_weights_triggered(self) -> None:
+        self._clear_notices()
         self.controller.new_weights()
 
     @Slot(object)
@@ -521,6 +627,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_edit_requested(self, edit) -> None:
+        # A valid change of the settings: a refused value before it no longer matters.
+        self.banner.clear(REFUSED_INPUT)
         self.controller.apply_edit(edit)
 
     # ----- undo and redo ----------------------------------------------------------------------
@@ -832,6 +940,7 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_loader_loaded(self, request: LoadRequest, simulation: Simulation) -> None:
         self.leave_walk(keep=True)
+        self._clear_notices()
         self.data_view.set_adding_points(False)  # another scenario's plane has other axes
         self.controller.replace_simulation(simulation)
         self.controller.scenario = simulation.scenario
@@ -1068,6 +1177,58 @@ class MainWindow(QMainWindow):
     def _on_weights_on_edges_toggled(self, shown: bool) -> None:
         self.canvas.set_values_shown(shown)
         self.preferences.set_weights_on_edges(shown)
+
+    # ----- projector mode ---------------------------------------------------------------------
+
+    def set_zoom(self, zoom: float) -> None:
+        """Scale text, canvas and plots together to `zoom` (MIN_ZOOM..MAX_ZOOM, 1.0 = 100 %) and
+        keep it in the preferences for the next window."""
+        zoom = min(MAX_ZOOM, max(MIN_ZOOM, float(zoom)))
+        self.zoom = zoom
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_point_size * zoom)
+        self.setFont(font)
+        self.canvas.set_scale(zoom)
+        self.loss_plot.set_scale(zoom)
+        self.preferences.set_zoom(zoom)
+        self.zoom_in_action.setEnabled(zoom < MAX_ZOOM)
+        self.zoom_out_action.setEnabled(zoom > MIN_ZOOM)
+        # The settings keep their width in the larger font: the scroll area only scrolls down.
+        self.settings_scroll.setMinimumWidth(
+            max(250, self.settings_panel.minimumSizeHint().width())
+            + self.settings_scroll.verticalScrollBar().sizeHint().width()
+        )
+
+    def _zoom_by_user(self, zoom: float) -> None:
+        self.set_zoom(zoom)
+        self.statusBar().showMessage(f"Zoom {self.zoom:.0%}", 2000)
+
+    @Slot()
+    def _on_zoom_in_triggered(self) -> None:
+        self._zoom_by_user(next((z for z in ZOOM_LEVELS if z > self.zoom + 1e-9), MAX_ZOOM))
+
+    @Slot()
+    def _on_zoom_out_triggered(self) -> None:
+        self._zoom_by_user(
+            next((z for z in reversed(ZOOM_LEVELS) if z < self.zoom - 1e-9), MIN_ZOOM)
+        )
+
+    @Slot()
+    def _on_zoom_reset_triggered(self) -> None:
+        self._zoom_by_user(1.0)
+
+    @Slot(bool)
+    def _on_full_screen_triggered(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def changeEvent(self, event) -> None:
+        # F11, the window manager or Escape may each change it: the menu follows the window.
+        if event.type() == event.Type.WindowStateChange:
+            self.full_screen_action.setChecked(self.isFullScreen())
+        super().changeEvent(event)
 
     @Slot()
     def _on_help_triggered(self) -> None:

@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app.neuron_health import DEAD, SATURATED
 from ..app.snapshot import Snapshot
 from ..app.walkthrough import DEFAULT_DIGITS, Annotations, Focus, number
 from ..engine.trainer import decision_threshold
 from . import palette
 from .canvas import hover_text, labels
+from .canvas.health_marks import HealthMarks
 from .canvas.hit_test import hit_bias, hit_edge, hit_neuron
 from .canvas.label_layer import LabelLayer, LabelStyle
 from .canvas.layout import (
@@ -102,7 +104,7 @@ BORDER_COLOUR = QColor("#9A9A9A")
 BUTTON_STYLE = """
 QToolButton {
     border: 1px solid #BDBDBD; border-radius: 3px; background: #F7F7F7;
-    padding: 0px 3px; font-size: 11px; color: #333333;
+    padding: 0px 3px; font-size: %dpx; color: #333333;
 }
 QToolButton:hover { background: #E3EEFF; border-color: #1A85FF; }
 QToolButton:pressed { background: #CADFFF; }
@@ -200,8 +202,11 @@ class NetworkCanvas(QWidget):
         header_palette = self.header.palette()
         header_palette.setColor(self.header.backgroundRole(), QColor("white"))
         self.header.setPalette(header_palette)
-        self.header.setStyleSheet(BUTTON_STYLE)
+        self.header.setStyleSheet(BUTTON_STYLE % 11)
         layout.addWidget(self.header)
+        # The projector zoom: the picture is laid out for a canvas this many times smaller and
+        # drawn enlarged, so text, neurons and gaps grow together (1.0: view units are pixels).
+        self._scale = 1.0
 
         self.view = pg.GraphicsView(background="w")
         self.view.setAntialiasing(False)
@@ -214,7 +219,8 @@ class NetworkCanvas(QWidget):
         self.view_box.disableAutoRange()
         self.view.setCentralItem(self.view_box)
         layout.addWidget(self.view, 1)
-        layout.addWidget(WeightLegend(self))
+        self.legend = WeightLegend(self)
+        layout.addWidget(self.legend)
         self.view.viewport().setMouseTracking(True)
         self.view.viewport().installEventFilter(self)
         self.view_box.sigResized.connect(self._on_view_box_resized)
@@ -301,6 +307,9 @@ class NetworkCanvas(QWidget):
 
         self._walk: tuple[Annotations, Focus] | None = None
         self._walk_items: list = []
+        # Saturated and dead hidden neurons: a dashed ring and a small word each.
+        self._health = HealthMarks(self.view_box)
+        self._neuron_states: tuple[np.ndarray, ...] = ()
 
         # Every label (weights, biases, the step-through's numbers, the decision rule, "+N"
         # markers) is painted by one item, from one placement.
@@ -345,6 +354,67 @@ class NetworkCanvas(QWidget):
         else:
             self._update_data()
         self._refresh_tooltip()
+
+    def set_scale(self, scale: float) -> None:
+        """Draw everything `scale` times its size (the window's zoom, 1.0 = 100 %)."""
+        if scale == self._scale:
+            return
+        self._scale = scale
+        self.header.setFixedHeight(round(HEADER_HEIGHT * scale))
+        self.header.setStyleSheet(BUTTON_STYLE % round(11 * scale))
+        self.legend.set_scale(scale)
+        for title, _ in self._column_titles:
+            title.setStyleSheet(self._title_style())
+        self._relayout()
+
+    def scale(self) -> float:
+        """The zoom the canvas draws at (1.0 = 100 %)."""
+        return self._scale
+
+    def name_box(self, index: int) -> QRectF | None:
+        """Input `index`'s name as drawn, in pixels of the graphics view (None when hidden)."""
+        if not 0 <= index < len(self._name_items) or not self._name_items[index].isVisible():
+            return None
+        item = self._name_items[index]
+        scene = item.mapRectToScene(item.boundingRect())
+        return QRectF(self.view.mapFromScene(scene).boundingRect())
+
+    def set_neuron_states(self, states: tuple[np.ndarray, ...]) -> None:
+        """Mark hidden neurons that stopped learning: states[l] (units,) for hidden layer l+1,
+        each neuron_health.HEALTHY, SATURATED (a "flat" badge) or DEAD (a "dead" badge)."""
+        if len(states) == len(self._neuron_states) and all(
+            np.array_equal(a, b) for a, b in zip(states, self._neuron_states, strict=True)
+        ):
+            return
+        self._neuron_states = tuple(np.array(s, copy=True) for s in states)
+        self._draw_health_marks()
+
+    def neuron_marks(self) -> dict[tuple[int, int], str]:
+        """The marks on show: (column, unit) → "flat" or "dead"."""
+        return self._health.marks()
+
+    def _draw_health_marks(self) -> None:
+        g, snapshot = self._geometry, self._snapshot
+        marks = []
+        if g is not None and snapshot is not None:
+            hidden = len(snapshot.layer_sizes) - 2
+            for index, states in enumerate(self._neuron_states[:hidden]):
+                column = index + 1
+                if len(states) != snapshot.layer_sizes[column]:
+                    continue  # states of an architecture that has just changed
+                for unit in np.flatnonzero(states).tolist():
+                    word = {SATURATED: "flat", DEAD: "dead"}.get(int(states[unit]))
+                    if word:
+                        marks.append((column, unit, word))
+        self._health.show(marks, g, self._heatmaps)
+
+    def _view_size(self) -> tuple[float, float]:
+        """The canvas's size in view units: pixels divided by the zoom."""
+        rect = self.view_box.rect()
+        return (
+            max(rect.width() / self._scale, 50.0),
+            max(rect.height() / self._scale, 50.0),
+        )
 
     def set_selected_sample_label(self, text: str) -> None:
         """Show `text` (e.g. "sample 12: class 1") under the network, for the neuron colours."""
@@ -562,7 +632,7 @@ class NetworkCanvas(QWidget):
         for text, column in (("inputs", 0), ("output", layers)):
             title = QLabel(text, self.header)
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            title.setStyleSheet("color: #555555; font-size: 11px; font-weight: bold;")
+            title.setStyleSheet(self._title_style())
             self._header_widgets.append(title)
             self._column_titles.append((title, column))
         for widget in self._header_widgets:
@@ -609,8 +679,7 @@ class NetworkCanvas(QWidget):
         """Place every item for the current size; then redraw the data."""
         if self._snapshot is None:
             return
-        rect = self.view_box.rect()
-        width, height = max(rect.width(), 50.0), max(rect.height(), 50.0)
+        width, height = self._view_size()
         self.view_box.setRange(xRange=(0, width), yRange=(0, height), padding=0)
         geometry = self._compute_geometry(width, height)
         self._geometry = geometry
@@ -658,9 +727,10 @@ class NetworkCanvas(QWidget):
                 path.addRect(rect_f)
             self._borders.setPath(path)
         else:
+            # Sizes in screen pixels (pxMode), the positions in view units.
             self._neurons.setData(
                 pos=self._neuron_xy,
-                size=diameters,
+                size=diameters * self._scale,
                 pen=pg.mkPen(BORDER_COLOUR, width=1),
                 symbol="o",
             )
@@ -684,7 +754,9 @@ class NetworkCanvas(QWidget):
         offsets = np.concatenate([[0], np.cumsum(sizes[1:])])
         self._bias_flat = offsets[self._bias_ids[:, 0] - 1] + self._bias_ids[:, 1]
         self._biases.setData(
-            pos=self._bias_xy, size=np.array(bias_sizes), pen=pg.mkPen("#555555", width=1)
+            pos=self._bias_xy,
+            size=np.array(bias_sizes) * self._scale,
+            pen=pg.mkPen("#555555", width=1),
         )
 
         self._pair_budget = edge_budget(self._snapshot.layer_sizes, geometry)
@@ -696,7 +768,9 @@ class NetworkCanvas(QWidget):
             self._notice.setText("widen the canvas to read the weights on the edges")
         else:
             self._notice.setText("")
-        self._notice.setPos(width - self._notice.boundingRect().width() - 8, footer_y + 16)
+        self._notice.setPos(
+            max(width - self._notice.boundingRect().width() - 8, 2.0), footer_y + 16
+        )
 
         # Edge endpoints: from the right side of each source to the left side of each target.
         self._pair_x, self._pair_y0, self._pair_y1 = [], [], []
@@ -729,10 +803,14 @@ class NetworkCanvas(QWidget):
         self._label_cache = {}
         self._label_widths = {}
         self._draw_walk()
+        self._draw_health_marks()
         self._update_data()
 
     def _place_header(self, geometry: CanvasLayout) -> None:
-        xs, spacing = geometry.xs, geometry.spacing
+        # The header's widgets are in pixels: the columns' places and the sizes, zoomed.
+        k = self._scale
+        xs, spacing = geometry.xs * k, geometry.spacing * k
+        row, top, second = round(ROW_HEIGHT * k), round(3 * k), round(27 * k)
         # Layer buttons alternate with half a column apart: the long labels only where they fit.
         room = spacing / 2 - 4
         long_width = max(
@@ -747,26 +825,32 @@ class NetworkCanvas(QWidget):
             else:
                 x = xs[index + 1]
                 button.setText("− layer" if wide else "×")
-            w = long_width if wide else max(14, min(22, int(room)))
+            w = long_width if wide else max(round(14 * k), min(round(22 * k), int(room)))
             button.setFixedWidth(w)
-            button.move(round(x - w / 2), 3)
+            button.setFixedHeight(row)
+            button.move(round(x - w / 2), top)
+        small = round(20 * k)
         for minus, count, plus, index in self._neuron_rows:
             x = xs[index + 1]
             count_width = count.fontMetrics().horizontalAdvance(count.text()) + 6
-            show_count = 40 + count_width <= spacing - 6
+            show_count = 2 * small + count_width <= spacing - 6
             half = count_width / 2 if show_count else 1
-            minus.setFixedWidth(20)
-            plus.setFixedWidth(20)
-            minus.move(round(x - half - 20), 27)
-            plus.move(round(x + half), 27)
+            for button in (minus, plus):
+                button.setFixedWidth(small)
+                button.setFixedHeight(row)
+            minus.move(round(x - half - small), second)
+            plus.move(round(x + half), second)
             count.setVisible(show_count)
-            count.setGeometry(round(x - half), 27, round(2 * half), ROW_HEIGHT)
+            count.setGeometry(round(x - half), second, round(2 * half), row)
         for title, column in self._column_titles:
-            w = int(min(spacing, 80))
+            w = int(min(spacing, 80 * k))
             x = xs[column]
             # The input title may sit over the names: keep it inside the widget.
             left = int(min(max(x - w / 2, 2), self.width() - w - 2))
-            title.setGeometry(left, 27, w, ROW_HEIGHT)
+            title.setGeometry(left, second, w, row)
+
+    def _title_style(self) -> str:
+        return f"color: #555555; font-size: {round(11 * self._scale)}px; font-weight: bold;"
 
     # ----- per-snapshot updates ---------------------------------------------------------------
 
@@ -1115,7 +1199,7 @@ class NetworkCanvas(QWidget):
         if last is not None and last[0] == signature:
             placement = last[1]
         else:
-            width = float(self.view_box.rect().width())
+            width = self._view_size()[0]
             placement = labels.place_labels(
                 requests,
                 self._label_obstacles,
@@ -1161,7 +1245,7 @@ class NetworkCanvas(QWidget):
             # The note shares its line with the notice of undrawn weights: shorter where the two
             # would meet.
             notice = self._notice.boundingRect().width() if self._notice.text() else 0.0
-            room = self.view_box.rect().width() - notice - 24
+            room = self._view_size()[0] - notice - 24
             if self._walk_note.boundingRect().width() > room:
                 self._walk_note.setText(f"{hidden} number{plural} left out: hover a +N")
         else:

@@ -25,6 +25,8 @@ WALK_SHOTS = (
     ("backward", ("backward", 1), (1, 0, 1)),
     ("update", ("update", None), (2, 0, 1)),
 )
+# Projector mode: a preset at this zoom, in the normal size.
+ZOOMED = ("circle", 1.5)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
 
@@ -71,9 +73,13 @@ def _save(widget, path: Path) -> Path:
     return path
 
 
-def render(simulation, path: Path, size: tuple[int, int], app) -> Path:
-    """Open a main window on `simulation` at `size`, wait for its first picture, save a PNG."""
+def render(simulation, path: Path, size: tuple[int, int], app, zoom: float = 1.0) -> Path:
+    """Open a main window on `simulation` at `size` (and `zoom`, 1.0 = 100 %), wait for its
+    first picture, save a PNG."""
     with _opened_window(simulation, size, app) as window:
+        if zoom != 1.0:
+            window.set_zoom(zoom)
+            _settle_layouts(app, window)
         return _save(window, path)
 
 
@@ -158,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             render(preset(name), folder / f"{name}-{size_name}.png", size, app) for name in PRESETS
         )
         made.extend(render_walk(preset(WALK_PRESET, 0), folder, size_name, size, app))
+    name, zoom = ZOOMED
+    made.append(
+        render(preset(name, 40), folder / f"{name}-zoom-{zoom:.0%}.png", SIZES["normal"], app, zoom)
+    )
     for path in made:
         print(path)
     return 0

@@ -43,10 +43,14 @@ class WeightLegend(QLabel):
         )
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.setContentsMargins(8, 1, 8, 2)
-        font = self.font()
-        font.setPixelSize(LEGEND_PX)
-        self.setFont(font)
+        self.set_scale(1.0)
         self.setAutoFillBackground(True)
         colours = self.palette()
         colours.setColor(QPalette.ColorRole.Window, QColor("white"))
         self.setPalette(colours)
+
+    def set_scale(self, scale: float) -> None:
+        """Write the legend `scale` times its size (the window's zoom)."""
+        font = self.font()
+        font.setPixelSize(round(LEGEND_PX * scale))
+        self.setFont(font)
