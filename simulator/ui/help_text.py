@@ -110,6 +110,9 @@ classic ways training goes wrong. Each says what to try and what to watch.</p>
 stage</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>new from a preset</td></tr>
 <tr><td><b>Ctrl+O / Ctrl+S / Ctrl+Shift+S</b></td><td>open / save / save as</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo the last change</td></tr>
+<tr><td><b>Ctrl++ / Ctrl+− / Ctrl+0</b></td><td>zoom in / out / actual size (for a projector)</td></tr>
+<tr><td><b>F11</b></td><td>full screen</td></tr>
 <tr><td><b>F1</b></td><td>this help</td></tr>
 </table>
 
