@@ -39,7 +39,9 @@ newcomers:</p>
 <ul>
 <li><b>Speed</b> (toolbar): how fast training runs while it plays. A slow speed lets you watch
 each change of the picture and stop at the moment you want; the fastest trains flat out, which
-suits a long run but hides the story.</li>
+suits a long run but hides the story. Story presets set their own pace and pause where their
+story turns, with the sentence about that epoch highlighted; "Pause at epoch" beside the slider
+stops any scenario at the end of the epoch you choose.</li>
 <li><b>Discretize</b> (above the data): colours the plane by the predicted class alone, with a
 sharp border between the classes, instead of shading it by how sure the network is. Turn it on to
 see the decision boundary; turn it off to see where the network hesitates.</li>
