@@ -367,6 +367,14 @@ class TrainingController(QObject):
         """Take back the step of `walk`: weights, optimizer state and step count as before."""
         self._worker.post(functools.partial(_restore, checkpoint=walk.checkpoint))
 
+    def adopt_file(self, saved: Scenario) -> None:
+        """The scenario on show was just written as `saved`: later edits read its data from the
+        new file's folder (a CSV saved elsewhere was copied or its path rewritten there)."""
+        self.scenario = dataclasses.replace(
+            self.scenario, source_path=saved.source_path, data=saved.data
+        )
+        self._worker.post(functools.partial(_adopt_file, saved=saved))
+
     def mark_saved(self, step: int | None = None) -> None:
         """The scenario on show is saved; `step` is the training step the saved file holds, so
         that a report of that step still counts as unmodified."""
@@ -453,6 +461,14 @@ def _current_scenario(worker: TrainingWorker) -> Scenario:
 def _restore(worker: TrainingWorker, checkpoint: Checkpoint) -> None:
     worker.simulation.restore(checkpoint)
     worker.mark_changed()
+
+
+def _adopt_file(worker: TrainingWorker, saved: Scenario) -> None:
+    # The data arrays stay: the saved CSV holds the same rows, only its place changed.
+    simulation = worker.simulation
+    simulation.scenario = dataclasses.replace(
+        simulation.scenario, source_path=saved.source_path, data=saved.data
+    )
 
 
 def _replace(worker: TrainingWorker, simulation: Simulation) -> None:

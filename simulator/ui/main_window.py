@@ -1073,9 +1073,12 @@ class MainWindow(QMainWindow):
         error = answer.error
         if error is None:
             try:
-                save_scenario(answer.value, path)
+                saved = save_scenario(answer.value, path)
             except ScenarioError as exc:
                 error = str(exc)
+            else:
+                # From here on the scenario lives in the new file, its CSV where the save put it.
+                self.controller.adopt_file(saved)
         if error is not None:
             self._close_after_saves = False  # the window stays open with the unsaved work
             self.statusBar().clearMessage()

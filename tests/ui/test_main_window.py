@@ -573,3 +573,50 @@ def test_spin_and_combo_boxes_do_not_swallow_the_training_keys(qtbot, window, na
     qtbot.waitUntil(lambda: window.controller.playing, timeout=5000)
     qtbot.keyClick(widget, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not window.controller.playing, timeout=5000)
+
+
+def test_after_save_as_elsewhere_edits_read_the_data_from_the_new_folder(qtbot, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    rows = "a,b,y\n" + "".join(f"{i / 7!r},{(i * 3) % 5},{i % 2}\n" for i in range(30))
+    (first / "data.csv").write_text(rows, encoding="utf-8")
+    scenario = {
+        "format": "nnsim-scenario",
+        "version": 1,
+        "title": "Moved",
+        "network": {
+            "inputs": ["a", "b"],
+            "layers": [
+                {"units": 2, "activation": "tanh"},
+                {"units": 1, "activation": "sigmoid"},
+            ],
+        },
+        "training": {
+            "loss": "bce",
+            "optimizer": {"name": "sgd", "learning_rate": 0.1},
+            "batch_size": 4,
+        },
+        "data": {"csv": "data.csv", "targets": ["y"], "train_fraction": 0.7, "seed": 3},
+    }
+    (first / "moved.json").write_text(json.dumps(scenario), encoding="utf-8")
+    window = MainWindow(
+        Simulation(load_scenario(first / "moved.json")), Preferences(tmp_path / "prefs.ini")
+    )
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.snapshot is not None, timeout=10_000)
+    try:
+        target = second / "moved.json"
+        window.save_to(target)
+        qtbot.waitUntil(lambda: window.path == target, timeout=5000)
+        shutil.rmtree(first)  # the old folder is gone: only the saved copy of the data is left
+        window.controller.apply_edit(functools.partial(edits.set_optimizer, learning_rate=0.05))
+        qtbot.waitUntil(
+            lambda: window.controller.scenario.training.optimizer.learning_rate == 0.05,
+            timeout=5000,
+        )
+        assert window.controller.scenario.source_path == target.absolute()
+    finally:
+        window.ask_unsaved_changes = _discard
+        window.close()
+        window.deleteLater()
