@@ -1,5 +1,9 @@
 """The Help window (F1), written for someone meeting neural networks for the first time."""
 
+from .actions import key_table_html
+
+KEY_TABLE_MARK = "<!-- the key table -->"
+
 HELP_HTML = """
 <h2>nnsim — watch a neural network learn</h2>
 <p>A neural network is a stack of layers of <b>neurons</b>. Each neuron adds up its inputs, each
@@ -102,21 +106,7 @@ example, Playground's data sets, the symmetry lesson, real data (Iris, handwritt
 classic ways training goes wrong. Each says what to try and what to watch.</p>
 
 <h3>Keys</h3>
-<table cellpadding="3">
-<tr><td><b>Space</b></td><td>play / pause</td></tr>
-<tr><td><b>→</b></td><td>one step (one mini-batch)</td></tr>
-<tr><td><b>Shift+→</b></td><td>one epoch (every training sample once)</td></tr>
-<tr><td><b>R</b></td><td>reset to the initial weights (same seed, same weights)</td></tr>
-<tr><td><b>Shift+R</b></td><td>new initial weights</td></tr>
-<tr><td><b>T</b></td><td>step through one training step; then → / ← for the next / previous
-stage</td></tr>
-<tr><td><b>Ctrl+N</b></td><td>new from a preset</td></tr>
-<tr><td><b>Ctrl+O / Ctrl+S / Ctrl+Shift+S</b></td><td>open / save / save as</td></tr>
-<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo the last change</td></tr>
-<tr><td><b>Ctrl++ / Ctrl+− / Ctrl+0</b></td><td>zoom in / out / actual size (for a projector)</td></tr>
-<tr><td><b>F11</b></td><td>full screen</td></tr>
-<tr><td><b>F1</b></td><td>this help</td></tr>
-</table>
+<!-- the key table -->
 
 <h3>When training goes wrong</h3>
 <p>A step is kept only if the loss it leads to is finite. When a step makes the loss or a weight
@@ -125,3 +115,9 @@ step it undid; the loss chart marks the last finite point with a cross labelled
 "diverged — step N undone". The usual cause is a learning rate that is too large: each step
 overshoots the minimum by more than the last. Make it smaller and press Play again.</p>
 """
+
+
+def help_html() -> str:
+    """The help as shown: HELP_HTML with the key table made from the actions' declarations
+    (their standard keys are known only once a Qt application runs)."""
+    return HELP_HTML.replace(KEY_TABLE_MARK, key_table_html())

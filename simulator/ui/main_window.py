@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -39,9 +39,10 @@ from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
 from ..app.worker import Answer
 from ..resources import scenarios_dir
+from .actions import ACTIONS, MENUS, key_sequences, tooltip
 from .autosave import Autosaver
 from .data_view import DataView
-from .help_text import HELP_HTML
+from .help_text import help_html
 from .loss_plot import LossPlot
 from .network_canvas import VALUE_LABEL_EDGE_LIMIT, NetworkCanvas
 from .pacing_controls import PacingControls, StoryHighlight
@@ -290,161 +291,51 @@ class MainWindow(QMainWindow):
         self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.hint_label, 1)
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        self.play_action = self._action(
-            "Play", self._on_play_triggered, Qt.Key.Key_Space, "Train continuously (Space)"
-        )
-        self.step_action = self._action(
-            "Step", self._on_step_triggered, Qt.Key.Key_Right, "Train on one mini-batch (→)"
-        )
-        self.epoch_action = self._action(
-            "Step epoch",
-            self._on_step_epoch_triggered,
-            "Shift+Right",
-            "Train on every mini-batch once (Shift+→)",
-        )
-        self.reset_action = self._action(
-            "Reset",
-            self._on_reset_triggered,
-            Qt.Key.Key_R,
-            "Back to the initial weights, epoch 0 (R)",
-        )
-        self.new_weights_action = self._action(
-            "New weights",
-            self._on_new_weights_triggered,
-            "Shift+R",
-            "Draw fresh initial weights with a new seed (Shift+R)",
-        )
-        self.walk_action = self._action(
-            "Step through…",
-            self._on_walk_triggered,
-            Qt.Key.Key_T,
-            "Walk through one training step on the selected sample, stage by stage (T)",
-        )
-        # → and ← move through the stages while walking; the training step (→) is off then.
-        self.walk_next_action = self._action(
-            "Next stage", self.step_through.next_stage, Qt.Key.Key_Right, "Next stage (→)"
-        )
-        self.walk_previous_action = self._action(
-            "Previous stage", self.step_through.previous_stage, Qt.Key.Key_Left, "(←)"
-        )
+        """Make every action of ACTIONS (simulator/ui/actions.py) as `self.<name>_action`."""
+        for spec in ACTIONS:
+            action = QAction(spec.text, self)
+            action.setShortcuts(key_sequences(spec))
+            tip = tooltip(spec, edge_limit=VALUE_LABEL_EDGE_LIMIT)
+            if tip:
+                action.setToolTip(tip)
+                action.setStatusTip(tip)
+            action.setCheckable(spec.checkable)
+            slot = self
+            for part in spec.slot.split("."):
+                slot = getattr(slot, part)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            setattr(self, f"{spec.name}_action", action)
         self.walk_next_action.setEnabled(False)
         self.walk_previous_action.setEnabled(False)
-        self.preset_action = self._action(
-            "New from preset…",
-            self._on_preset_triggered,
-            QKeySequence.StandardKey.New,
-            "Choose a preset scenario to start from",
-        )
-        self.open_action = self._action(
-            "Open…", self._on_open_triggered, QKeySequence.StandardKey.Open
-        )
-        self.save_action = self._action(
-            "Save", self._on_save_triggered, QKeySequence.StandardKey.Save
-        )
-        self.save_as_action = self._action("Save as…", self._on_save_as_triggered, "Ctrl+Shift+S")
-        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self._action("Undo", self._on_undo_triggered, "Ctrl+Z")
-        self.redo_action = self._action("Redo", self._on_redo_triggered, "Ctrl+Shift+Z")
-        # Both of the usual redo keys: Ctrl+Y is what many learners know from office programs.
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self._update_undo_actions()
-        self.help_action = self._action("Help", self._on_help_triggered, Qt.Key.Key_F1)
-        self.weights_on_edges_action = self._action(
-            "Weights on edges",
-            self._on_weights_on_edges_toggled,
-            None,
-            f"Write every weight on its edge and every bias beside its neuron. Only on networks "
-            f"of at most {VALUE_LABEL_EDGE_LIMIT} weights: larger ones are not affected.",
-        )
-        self.weights_on_edges_action.setCheckable(True)
-        self.zoom_in_action = self._action(
-            "Zoom in", self._on_zoom_in_triggered, None, "Larger text, canvas and plots (Ctrl++)"
-        )
-        # Ctrl+= too: on most keyboards + needs Shift, and Ctrl+Shift+= is not always Ctrl++.
-        self.zoom_in_action.setShortcuts(
-            [QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")]
-        )
-        self.zoom_out_action = self._action(
-            "Zoom out",
-            self._on_zoom_out_triggered,
-            QKeySequence.StandardKey.ZoomOut,
-            "Smaller text, canvas and plots (Ctrl+−)",
-        )
-        self.zoom_reset_action = self._action(
-            "Actual size", self._on_zoom_reset_triggered, "Ctrl+0", "Back to 100 % (Ctrl+0)"
-        )
-        self.full_screen_action = self._action(
-            "Full screen",
-            self._on_full_screen_triggered,
-            Qt.Key.Key_F11,
-            "The window over the whole screen, for presenting (F11)",
-        )
-        self.full_screen_action.setCheckable(True)
         # The learner's choice, kept between scenarios and runs; on unless turned off.
         self.weights_on_edges_action.setChecked(self.preferences.weights_on_edges())
 
     def _build_menus_and_toolbar(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.preset_action)
-        menu.addAction(self.open_action)
-        self.recent_menu = menu.addMenu("Open recent")
-        self._fill_recent_menu()
-        menu.addSeparator()
-        menu.addAction(self.save_action)
-        menu.addAction(self.save_as_action)
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        self.edit_menu = edit_menu
-        training = self.menuBar().addMenu("&Training")
-        for action in (
-            self.play_action,
-            self.step_action,
-            self.epoch_action,
-            self.reset_action,
-            self.new_weights_action,
-        ):
-            training.addAction(action)
-        training.addSeparator()
-        training.addAction(self.walk_action)
-        view = self.menuBar().addMenu("&View")
-        view.setToolTipsVisible(True)
-        view.addAction(self.weights_on_edges_action)
-        view.addSeparator()
-        for action in (
-            self.zoom_in_action,
-            self.zoom_out_action,
-            self.zoom_reset_action,
-            self.full_screen_action,
-        ):
-            view.addAction(action)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.help_action)
-
+        menus = {}
+        for title in MENUS:
+            menus[title] = self.menuBar().addMenu(f"&{title}")
+        menus["View"].setToolTipsVisible(True)
+        self.edit_menu = menus["Edit"]
         toolbar = QToolBar("Training")
         toolbar.setObjectName("trainingToolbar")
         toolbar.setMovable(False)
-        for action in (self.play_action, self.step_action, self.epoch_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.reset_action)
-        toolbar.addAction(self.new_weights_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.walk_action)
+        for spec in ACTIONS:
+            action = getattr(self, f"{spec.name}_action")
+            if spec.menu is not None:
+                menu = menus[spec.menu]
+                if spec.group and menu.actions():
+                    menu.addSeparator()
+                menu.addAction(action)
+                if spec.name == "open":
+                    self.recent_menu = menu.addMenu("Open recent")
+                    self._fill_recent_menu()
+            if spec.toolbar:
+                if spec.toolbar_group:
+                    toolbar.addSeparator()
+                toolbar.addAction(action)
         toolbar.addSeparator()
         # The speed slider and the epoch Play pauses at; a lesson sets the speed it needs.
         self.pacing = PacingControls()
@@ -1239,7 +1130,7 @@ class MainWindow(QMainWindow):
         dialog.setWindowTitle("nnsim help")
         layout = QVBoxLayout(dialog)
         browser = QTextBrowser()
-        browser.setHtml(HELP_HTML)
+        browser.setHtml(help_html())
         layout.addWidget(browser)
         dialog.resize(620, 560)
         self.help_dialog = dialog

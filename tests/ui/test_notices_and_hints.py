@@ -120,7 +120,7 @@ def test_a_learning_rate_of_50_marks_saturated_neurons_and_says_so(qtbot, open_w
     assert "learning rate" in window.hint_label.text()
     # The step-by-step curve of the first epoch shows the jump.
     # The curve redraws at most ten times a second.
-    qtbot.waitUntil(lambda: len(window.loss_plot.first_epoch_curve.getData()[0]) >= 20)
+    qtbot.waitUntil(lambda: _first_epoch_points(window) >= 20, timeout=5000)
     _x, y = window.loss_plot.first_epoch_curve.getData()
     assert y.max() > 2 * y[0]
     # Reset: the marks and the hint go with the old weights.
@@ -141,3 +141,9 @@ def test_dead_relus_are_marked_dead(qtbot, open_window):
     assert set(marks.values()) == {"dead"}
     assert all(column == 1 for column, _ in marks)
     assert "leaky ReLU" in window.hint_label.text()
+
+
+def _first_epoch_points(window) -> int:
+    # An item not drawn yet holds no data at all (None), not an empty array.
+    xs, _ = window.loss_plot.first_epoch_curve.getData()
+    return 0 if xs is None else len(xs)
