@@ -165,9 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         made.extend(render_walk(preset(WALK_PRESET, 0), folder, size_name, size, app))
     name, zoom = ZOOMED
-    made.append(
-        render(preset(name, 40), folder / f"{name}-zoom-{zoom:.0%}.png", SIZES["normal"], app, zoom)
-    )
+    shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
+    made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))
     for path in made:
         print(path)
     return 0
