@@ -341,40 +341,19 @@ class Trainer:
                 # large that their sum overflows, which is divergence too).
                 weights_finite = math.isfinite(np.add.reduce(params))
         self.last_trace = None
-        if not loss_finite:
-            if trace:
-                self.last_trace = self._make_trace(
-                    x,
-                    y,
-                    ws,
-                    loss,
-                    penalty,
-                    gradient_record,
-                    penalty_grad,
-                    None,
-                    None,
-                    True,
-                    state_before,
-                )
-            return self._diverged_on_loss(loss, penalty, here, undo_before)
-        if not weights_finite:
+        weights_broke = loss_finite and not weights_finite
+        if weights_broke:  # the update made a weight non-finite: taken back at once
             np.copyto(params, before)
             self._rewind(here)
-            if trace:
+        if not loss_finite or weights_broke:
+            if trace:  # the forward pass's weights, and no update
                 self.last_trace = self._make_trace(
-                    x,
-                    y,
-                    ws,
-                    loss,
-                    penalty,
-                    gradient_record,
-                    penalty_grad,
-                    None,
-                    None,
-                    True,
+                    x, y, ws, loss, penalty, gradient_record, penalty_grad, None, None, True,
                     state_before,
-                )
-            return self._diverged_record(loss, penalty, self.step_count + 1, DIVERGED_WEIGHTS)
+                )  # fmt: skip
+            if weights_broke:
+                return self._diverged_record(loss, penalty, self.step_count + 1, DIVERGED_WEIGHTS)
+            return self._diverged_on_loss(loss, penalty, here, undo_before)
         self.optimizer.commit()
         self.step_count += 1
         self._before_last_step = here
