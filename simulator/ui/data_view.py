@@ -251,7 +251,10 @@ class DataView(QWidget):
         self.value_spin.setToolTip("Target value of the points a click on the plane adds")
         self.set_combo = QComboBox()
         self.set_combo.addItems(["Training data", "Test data"])
-        self.set_combo.setToolTip("Which samples the confusion matrix counts")
+        self.set_combo.setToolTip(
+            "Which samples the images show and the confusion matrix counts; a training image "
+            "can be clicked to step through it"
+        )
         self.set_combo.currentIndexChanged.connect(self._on_set_combo_changed)
         self.test_check = QCheckBox("Test data")
         self.test_check.setToolTip("Show test data (outlined in dark)")
@@ -451,6 +454,12 @@ class DataView(QWidget):
             self._mode = self.PLANE
         elif self._image_shape is not None:
             self._mode = self.IMAGES
+            if previous is None or previous.raw_names != picture.raw_names:
+                # New image data opens on the test images (how well it generalises); the set
+                # chooser above shows the training images, which a click steps through.
+                self.set_combo.blockSignals(True)
+                self.set_combo.setCurrentIndex(1 if len(picture.test_raw) else 0)
+                self.set_combo.blockSignals(False)
         elif picture.task == "classification":
             self._mode = self.MATRIX
         else:
@@ -813,8 +822,9 @@ class DataView(QWidget):
     # ----- images -----------------------------------------------------------------------------
 
     def _set_image_data(self, picture: DataPicture) -> None:
-        """The first IMAGE_COUNT test samples (training samples when there is no test set)."""
-        test = len(picture.test_raw) > 0
+        """The first IMAGE_COUNT samples of the set chosen above the view (training samples when
+        there is no test set)."""
+        test = self.set_combo.currentIndex() == 1 and len(picture.test_raw) > 0
         raw = picture.test_raw if test else picture.train_raw
         truth = picture.test_classes if test else picture.train_classes
         count = min(IMAGE_COUNT, len(raw))
@@ -938,7 +948,7 @@ class DataView(QWidget):
         self.class_combo.setVisible(adding and classification)
         self.value_label.setVisible(adding and not classification)
         self.value_spin.setVisible(adding and not classification)
-        self.set_combo.setVisible(matrix)
+        self.set_combo.setVisible(matrix or mode == self.IMAGES)
         self.test_check.setVisible(mode in (self.PLANE, self.SCATTER))
         self.discretize_check.setVisible(mode == self.PLANE)
         self.legend.setVisible(plane)
@@ -974,5 +984,9 @@ class DataView(QWidget):
     @Slot(int)
     def _on_set_combo_changed(self, _index: int) -> None:
         self._counts = None
+        if self._picture is not None and self._mode == self.IMAGES:
+            self._set_image_data(self._picture)
+            if self._snapshot is not None:
+                self._draw_images(self._snapshot)
         if self._snapshot is not None and self._picture is not None and self._matrix_shown():
             self._draw_matrix(self._picture, self._snapshot)

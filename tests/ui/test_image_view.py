@@ -142,10 +142,11 @@ def test_confusion_matrix_is_a_tab_away(qtbot, image_scenario):
     simulation.train_epochs(1)
     snapshot = take_snapshot(simulation)
     view = _view(qtbot, simulation, snapshot)
-    assert not view.set_combo.isVisible()
+    assert view.set_combo.isVisible()  # the images follow the set chooser too
     view.show_view_tab(DataView.MATRIX_TAB)
     assert view.stack.currentWidget() is view.matrix_page
     assert view.set_combo.isVisible()
+    view.set_combo.setCurrentIndex(0)  # training data
     picture = data_picture(simulation)
     expected = np.zeros((3, 3), dtype=int)
     np.add.at(expected, (picture.train_classes, snapshot.train_predicted_classes), 1)
@@ -297,3 +298,24 @@ def _image_scenario_without_test_set(tmp_path, pixels, labels):
     path = tmp_path / "train.json"
     path.write_text(json.dumps(scenario))
     return path
+
+
+def test_image_data_opens_on_the_test_images_and_the_chooser_shows_the_training_ones(
+    qtbot, image_scenario
+):
+    simulation = Simulation(load_scenario(image_scenario))
+    picture = data_picture(simulation)
+    view = _view(qtbot, simulation, take_snapshot(simulation))
+    grid = view.image_grid
+    count = grid.count()
+    assert [_parse(c)[0] for c in grid.captions()][:count] == [
+        CLASSES[k] for k in picture.test_classes[:count]
+    ]
+    view.set_combo.setCurrentIndex(0)  # "Training data": images a click can step through
+    count = grid.count()
+    assert [_parse(c)[0] for c in grid.captions()][:count] == [
+        CLASSES[k] for k in picture.train_classes[:count]
+    ]
+    with qtbot.waitSignal(grid.training_sample_clicked) as blocker:
+        qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.image_rect(2).center())
+    assert blocker.args == [2]
