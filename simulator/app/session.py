@@ -170,6 +170,12 @@ class Simulation:
             evaluate(self.network, loss, data.test_inputs, data.test_targets, self.classification),
         )
 
+    def network_inputs(self, raw: np.ndarray) -> np.ndarray:
+        """Turn rows in the data's raw columns (n, len(data.raw_names)) into the network's input
+        features (n, inputs) the same way `load_dataset` made the training inputs, so that a new
+        input is asked of the network in the terms it was trained on."""
+        return features.build_inputs(raw, self.data.feature_plan)
+
     def trace_sample(self, index: int) -> tuple[StepRecord, StepTrace]:
         """Take one training step on training sample `index` alone (a batch of one) and return
         its record and trace; the network and optimizer move on as in training."""
