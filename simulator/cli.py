@@ -1,6 +1,6 @@
-"""The headless command line: train, trace, validate, gradcheck and bench scenarios without Qt,
-and list the shipped presets. Every failure is one line on stderr; every --json output is strict
-JSON (a number that is not finite is written as null)."""
+"""The headless command line: train, trace, validate, gradcheck, bench and ask (predict)
+scenarios without Qt, and list the shipped presets. Every failure is one line on stderr; every
+--json output is strict JSON (a number that is not finite is written as null)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--peers",
         action="store_true",
         help="also measure a plain NumPy loop, PyTorch and scikit-learn (where installed)",
+    )
+    predict = commands.add_parser(
+        "predict",
+        help="ask the network about new inputs: its outputs, class and probability",
+        description="Ask a scenario's network, with the weights the file holds (train it first "
+        "with nnsim train FILE --epochs N --out FILE), about new inputs. Values are in the "
+        "data's raw units and in the order of its raw columns (cat-vs-dog: size, tail length; "
+        "X1, X2 for generated data); the scenario's features (and any scaling) are applied as to "
+        "the training data. A wrong count of values says which columns are expected. Prints "
+        "a table of the inputs, the output layer's activations and, for classification, the "
+        "class and its probability (the sigmoid output or 1 minus it for one unit, the softmax "
+        "value for several; — where the output is not a probability).",
+    )
+    predict.add_argument("file", help=SCENARIO_HELP)
+    predict.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="VALUES",
+        help="one input: its raw values separated by commas, as 0.24,0.31 (repeat for more; "
+        "write --input=-0.5,1 when the first value is negative)",
+    )
+    predict.add_argument(
+        "--csv",
+        metavar="TABLE",
+        help="a CSV file of inputs, one per row, whose header names the raw columns (other "
+        "columns are ignored); predicted after any --input",
+    )
+    predict.add_argument(
+        "--json",
+        action="store_true",
+        help='print a JSON list, one object per input: "input", "output" and for '
+        'classification "class" and "probability" (null where the output is not a '
+        "probability; a number that is not finite is written as null)",
     )
     presets = commands.add_parser("presets", help="list the shipped presets (name and title)")
     presets.add_argument("--json", action="store_true", help="print a JSON list")
@@ -364,6 +398,34 @@ def command_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_predict(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .app.predict import PredictError, format_table, parse_input, predict, read_input_table
+
+    if not args.input and args.csv is None:
+        raise CommandError("predict needs inputs: --input VALUES (repeatable) or --csv TABLE")
+    simulation = _load(args.file)
+    raw_names = simulation.data.raw_names
+    try:
+        rows = [parse_input(text, raw_names) for text in args.input]
+        if args.csv is not None:
+            rows.extend(read_input_table(args.csv, raw_names))
+    except PredictError as exc:
+        raise CommandError(str(exc)) from None
+    prediction = predict(simulation, np.array(rows).reshape(len(rows), len(raw_names)))
+    if args.json:
+        print_json(prediction.records())
+        return EXIT_OK
+    sys.stdout.write(format_table(prediction, raw_names))
+    if simulation.trainer.step_count == 0:
+        print(
+            "(an untrained network: its initial weights; train it first with "
+            "nnsim train FILE --epochs N --out trained.json)"
+        )
+    return EXIT_OK
+
+
 def command_presets(args: argparse.Namespace) -> int:
     from .resources import shipped_presets
 
@@ -383,6 +445,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": command_validate,
     "gradcheck": command_gradcheck,
     "bench": command_bench,
+    "predict": command_predict,
     "presets": command_presets,
 }
 
