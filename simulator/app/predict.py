@@ -6,23 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.tabular import detect_delimiter, is_number, quoted_cell
 from ..engine.trainer import predicted_classes
 from .files.read import open_regular_file
 from .session import MAX_CSV_BYTES, Simulation
 
-# Only plain decimal numbers, as a data file takes them: float() alone would also take "nan",
-# "inf", "1_000" and non-ASCII digits, none of which a learner means as an input value.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_DELIMITERS = (",", ";", "\t")  # in order of preference when a header splits equally well
 # Beyond this many raw columns a message or table names the first and last few, not every one
 # (the digits have 64 pixels).
 _NAMES_SHOWN = 8
-_SHOWN_CELL_LENGTH = 40
 
 
 class PredictError(ValueError):
@@ -115,7 +110,7 @@ def parse_input(text: str, raw_names) -> np.ndarray:
     for position, (cell, name) in enumerate(zip(cells, raw_names, strict=True)):
         number = _number(cell)
         if number is None:
-            raise PredictError(f"--input {text}: {name}: {_quoted(cell)} is not a number")
+            raise PredictError(f"--input {text}: {name}: {quoted_cell(cell)} is not a number")
         values[position] = number
     return values
 
@@ -139,7 +134,7 @@ def read_input_table(path, raw_names) -> np.ndarray:
     except UnicodeDecodeError as exc:
         raise PredictError(f"cannot read {name}: not UTF-8 text ({exc.reason})") from None
     reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True
+        io.StringIO(text, newline=""), delimiter=detect_delimiter(text), skipinitialspace=True
     )
     header: list[str] | None = None
     columns: list[int] = []
@@ -164,9 +159,11 @@ def read_input_table(path, raw_names) -> np.ndarray:
                 number = _number(cells[column])
                 if number is None:
                     cell = cells[column]
-                    problem = f"{_quoted(cell)} is not a number" if cell else "the cell is empty"
+                    problem = (
+                        f"{quoted_cell(cell)} is not a number" if cell else "the cell is empty"
+                    )
                     raise PredictError(
-                        f"{name}: line {start}, column {_quoted(header[column])}: {problem}"
+                        f"{name}: line {start}, column {quoted_cell(header[column])}: {problem}"
                     )
                 row.append(number)
             rows.append(row)
@@ -189,35 +186,12 @@ def _raw_columns(name: str, header: list[str], raw_names) -> list[int]:
     return [header.index(raw) for raw in raw_names]
 
 
-def _delimiter(text: str) -> str:
-    """Pick the delimiter that splits the first non-blank line into the most cells."""
-    header = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
-    best, best_count = ",", 0
-    for candidate in _DELIMITERS:
-        try:
-            cells = next(csv.reader([header], delimiter=candidate, skipinitialspace=True), [])
-        except csv.Error:
-            continue
-        if len(cells) > best_count:
-            best, best_count = candidate, len(cells)
-    return best
-
-
 def _number(cell: str) -> float | None:
-    if _NUMBER.fullmatch(cell) is None:
-        return None
-    value = float(cell)
-    return value if math.isfinite(value) else None
+    return float(cell) if is_number(cell) else None
 
 
 def _values(count: int) -> str:
     return "1 value" if count == 1 else f"{count} values"
-
-
-def _quoted(text: str) -> str:
-    if len(text) > _SHOWN_CELL_LENGTH:
-        text = text[: _SHOWN_CELL_LENGTH - 3] + "..."
-    return f'"{text}"'
 
 
 def format_table(prediction: Prediction, raw_names, digits: int = 6) -> str:

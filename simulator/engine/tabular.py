@@ -44,7 +44,7 @@ class Table:
     classes: list[str] | None
 
 
-def _quoted(text: str) -> str:
+def quoted_cell(text: str) -> str:
     if len(text) > _SHOWN_CELL_LENGTH:
         text = text[: _SHOWN_CELL_LENGTH - 3] + "..."
     return f'"{text}"'
@@ -55,12 +55,13 @@ def _error(detail: str, line: int | None = None, column: str | None = None) -> T
     if line is not None:
         where.append(f"line {line}")
     if column is not None:
-        where.append(f"column {_quoted(column)}")
+        where.append(f"column {quoted_cell(column)}")
     prefix = ", ".join(where)
     return TabularError(f"{prefix}: {detail}" if prefix else detail, line, column)
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """Whether a CSV cell is a finite number as nnsim reads one (no "nan", "inf" or 1_000)."""
     return _NUMBER.fullmatch(cell) is not None and math.isfinite(float(cell))
 
 
@@ -68,10 +69,10 @@ def _number(cell: str, line: int, column: str) -> float:
     if not cell:
         raise _error("the cell is empty, a number is needed", line, column)
     if _NUMBER.fullmatch(cell) is None:
-        raise _error(f"{_quoted(cell)} is not a number", line, column)
+        raise _error(f"{quoted_cell(cell)} is not a number", line, column)
     value = float(cell)
     if not math.isfinite(value):
-        raise _error(f"{_quoted(cell)} is too large a number", line, column)
+        raise _error(f"{quoted_cell(cell)} is too large a number", line, column)
     return value
 
 
@@ -100,7 +101,7 @@ def _numbers(
     raise AssertionError("a column failed the fast check but every cell passed the slow one")
 
 
-def _delimiter(text: str) -> str:
+def detect_delimiter(text: str) -> str:
     """Pick the delimiter that splits the first non-blank line into the most cells."""
     for line in io.StringIO(text, newline=""):
         if line.strip():
@@ -147,7 +148,7 @@ def _check_header(names: list[str], line: int) -> None:
 
 
 def _class_order(labels: set[str]) -> list[str]:
-    if all(_is_number(label) for label in labels):
+    if all(is_number(label) for label in labels):
         return sorted(labels, key=lambda label: (float(label), label))
     return sorted(labels)
 
@@ -170,7 +171,7 @@ def parse_csv(
     text = text.removeprefix("\ufeff")  # spreadsheet programs often start UTF-8 files with a BOM
     # skipinitialspace lets hand-written files quote after a space: `a, "b, c"`.
     reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True
+        io.StringIO(text, newline=""), delimiter=detect_delimiter(text), skipinitialspace=True
     )
 
     header: list[str] | None = None
@@ -209,7 +210,7 @@ def parse_csv(
     target_columns = []
     for name in targets:
         if name not in header:
-            listed = ", ".join(_quoted(column) for column in header)
+            listed = ", ".join(quoted_cell(column) for column in header)
             raise _error(f"there is no such column; the columns are {listed}", None, name)
         if header.index(name) in target_columns:
             raise _error("chosen as a target twice", None, name)
@@ -248,7 +249,7 @@ def parse_csv(
     labels = [cells[column] for cells in rows]
     classes = _class_order(set(labels))
     if len(classes) < 2:
-        only = _quoted(classes[0])
+        only = quoted_cell(classes[0])
         raise _error(f"needs at least 2 classes, found only {only}{why}", None, name)
     if len(classes) > MAX_CLASSES:
         raise _error(f"{len(classes)} classes, at most {MAX_CLASSES} are allowed{why}", None, name)
