@@ -112,6 +112,21 @@ class TrainingSpec:
 
 
 @dataclass(frozen=True)
+class DataScaling:
+    """How the raw input columns are scaled before they feed the network (engine/scaling.py).
+
+    `method` is "none", "standardize" or "min_max" for every raw column, or a tuple with one of
+    these per column. `center` and `scale` (one number per raw column) are statistics the author
+    fixed; None means "measured on the training split when the scenario is first built", and a
+    saved scenario keeps the measured ones in its state (TrainingState.scaling).
+    """
+
+    method: str | tuple[str, ...]
+    center: tuple[float, ...] | None = None
+    scale: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
 class InlineData:
     """Samples written in the file: rows of d inputs and rows of (output units) targets.
 
@@ -125,6 +140,7 @@ class InlineData:
     test_targets: Matrix = ()
     columns: tuple[str, ...] | None = None
     classes: tuple[str, ...] | None = None
+    scaling: DataScaling | None = None
 
     kind: ClassVar[str] = "inline"
 
@@ -153,6 +169,7 @@ class GeneratorData:
     noise: float
     train_fraction: float
     seed: int
+    scaling: DataScaling | None = None
 
     kind: ClassVar[str] = "generator"
 
@@ -179,6 +196,7 @@ class CsvData:
     train_fraction: float
     seed: int
     image_shape: tuple[int, int] | None = None
+    scaling: DataScaling | None = None
 
     kind: ClassVar[str] = "csv"
 
@@ -195,6 +213,15 @@ class LayerParams:
 
 
 @dataclass(frozen=True)
+class ScalingStatistics:
+    """The scaling statistics a simulation measured, one number per raw column each: scaled =
+    (raw − center) / scale. Saved so that a reloaded scenario uses exactly the same numbers."""
+
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class TrainingState:
     """Everything needed to continue training bit for bit.
 
@@ -203,6 +230,8 @@ class TrainingState:
     HISTORY_KEYS that are present to tuples of numbers (None where a value is missing) or None;
     it is stored in that form whatever sequences are passed in.
     `initial_layers` are the parameters a Reset returns to, one LayerParams per layer.
+    `scaling` holds the statistics the data's scaling measured on the training split (None when
+    no column is scaled, or the data gives its own).
     """
 
     epoch: int
@@ -212,6 +241,7 @@ class TrainingState:
     optimizer: dict | None = None
     history: dict = field(default_factory=dict)
     initial_layers: tuple[LayerParams, ...] | None = None
+    scaling: ScalingStatistics | None = None
 
     def __post_init__(self) -> None:
         # The history is small; holding it in one form (tuples of int/float/None) makes states
@@ -392,6 +422,35 @@ def _training_to_dict(spec: TrainingSpec) -> dict:
 
 
 def _data_to_dict(data: DataSpec) -> dict:
+    out = _data_form_to_dict(data)
+    if data.scaling is not None:
+        out["scaling"] = _scaling_to_dict(data.scaling)
+    return out
+
+
+def _scaling_to_dict(scaling: DataScaling) -> dict:
+    method = scaling.method
+    out: dict[str, Any] = {"method": method if isinstance(method, str) else list(method)}
+    if scaling.center is not None:
+        out["center"] = [float(v) for v in scaling.center]
+    if scaling.scale is not None:
+        out["scale"] = [float(v) for v in scaling.scale]
+    return out
+
+
+def _scaling_from_dict(obj: dict | None) -> DataScaling | None:
+    if obj is None:
+        return None
+    method = obj["method"]
+    center, scale = obj.get("center"), obj.get("scale")
+    return DataScaling(
+        method=method if isinstance(method, str) else tuple(method),
+        center=None if center is None else tuple(float(v) for v in center),
+        scale=None if scale is None else tuple(float(v) for v in scale),
+    )
+
+
+def _data_form_to_dict(data: DataSpec) -> dict:
     if isinstance(data, InlineData):
         out: dict[str, Any] = {
             "train": {"inputs": _rows(data.train_inputs), "targets": _rows(data.train_targets)},
@@ -438,6 +497,11 @@ def _state_to_dict(state: TrainingState) -> dict:
     }
     if state.initial_layers is not None:
         out["initial_layers"] = [_layer_params_to_dict(p) for p in state.initial_layers]
+    if state.scaling is not None:
+        out["scaling"] = {
+            "center": [float(v) for v in state.scaling.center],
+            "scale": [float(v) for v in state.scaling.scale],
+        }
     return out
 
 
@@ -553,6 +617,7 @@ def _data_from_dict(obj: dict) -> DataSpec:
             noise=float(obj["noise"]),
             train_fraction=float(obj["train_fraction"]),
             seed=obj["seed"],
+            scaling=_scaling_from_dict(obj.get("scaling")),
         )
     if "csv" in obj:
         return CsvData(
@@ -562,6 +627,7 @@ def _data_from_dict(obj: dict) -> DataSpec:
             train_fraction=float(obj["train_fraction"]),
             seed=obj["seed"],
             image_shape=tuple(obj["image_shape"]) if "image_shape" in obj else None,
+            scaling=_scaling_from_dict(obj.get("scaling")),
         )
     test = obj.get("test", {"inputs": [], "targets": []})
     columns = obj.get("columns")
@@ -573,12 +639,19 @@ def _data_from_dict(obj: dict) -> DataSpec:
         test_targets=_matrix(test["targets"]),
         columns=None if columns is None else tuple(columns),
         classes=None if classes is None else tuple(classes),
+        scaling=_scaling_from_dict(obj.get("scaling")),
     )
 
 
 def _state_from_dict(obj: dict) -> TrainingState:
     initial = obj.get("initial_layers")
+    scaling = obj.get("scaling")
     return TrainingState(
+        scaling=None
+        if scaling is None
+        else ScalingStatistics(
+            tuple(float(v) for v in scaling["center"]), tuple(float(v) for v in scaling["scale"])
+        ),
         epoch=obj["epoch"],
         step=obj["step"],
         batch_in_epoch=obj["batch_in_epoch"],

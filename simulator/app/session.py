@@ -14,6 +14,7 @@ import numpy as np
 from ..engine import datasets, features, tabular
 from ..engine.network import Network
 from ..engine.optimizers import make_optimizer
+from ..engine.scaling import Scaling, ScalingError, expand_methods, fit, stored
 from ..engine.trace import StepTrace
 from ..engine.trainer import (
     DIVERGED_WEIGHTS,
@@ -29,9 +30,11 @@ from .history import DivergenceMark, History
 from .scenario import (
     SHIPPED_PREFIX,
     CsvData,
+    DataSpec,
     GeneratorData,
     InlineData,
     LayerParams,
+    ScalingStatistics,
     Scenario,
     TrainingState,
     derived_task,
@@ -44,8 +47,9 @@ MAX_CSV_BYTES = 200 * 1024 * 1024
 @dataclass(frozen=True)
 class Dataset:
     """The data a scenario trains on. raw_* hold the data's own columns (n, d) named by
-    raw_names; inputs_* the features that feed the network (n, inputs); targets_* (n, outputs).
-    classes names the output classes for classification (None for regression)."""
+    raw_names; inputs_* the features that feed the network (n, inputs), made from the raw
+    columns once `scaling` has scaled them; targets_* (n, outputs). classes names the output
+    classes for classification (None for regression)."""
 
     raw_names: tuple[str, ...]
     train_raw: np.ndarray
@@ -57,6 +61,7 @@ class Dataset:
     task: str
     classes: tuple[str, ...] | None
     feature_plan: features.FeaturePlan
+    scaling: Scaling
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,8 @@ class Simulation:
         """Turn rows in the data's raw columns (n, len(data.raw_names)) into the network's input
         features (n, inputs) the same way `load_dataset` made the training inputs, so that a new
         input is asked of the network in the terms it was trained on."""
-        return features.build_inputs(raw, self.data.feature_plan)
+        scaled = self.data.scaling.apply(np.asarray(raw, dtype=np.float64))
+        return features.build_inputs(scaled, self.data.feature_plan)
 
     def trace_sample(self, index: int) -> tuple[StepRecord, StepTrace]:
         """Take one training step on training sample `index` alone (a batch of one) and return
@@ -249,6 +255,7 @@ class Simulation:
                 LayerParams(weights=_nested(w), biases=_nested(b))
                 for w, b in zip(*self.initial_parameters, strict=True)
             ),
+            scaling=_measured_statistics(scenario.data, self.data.scaling),
         )
         return dataclasses.replace(
             scenario,
@@ -334,6 +341,7 @@ def load_dataset(scenario: Scenario) -> Dataset:
         plan = features.resolve_features(list(raw_names), list(scenario.network.inputs))
     except features.FeatureError as exc:
         raise _error(scenario, "network.inputs", str(exc)) from None
+    scaling = _scaling(scenario, train_raw, len(raw_names))
     task = derived_task(scenario, csv_one_hot=csv_one_hot)
     if task == "classification" and classes is None:
         classes = tuple(f"class {i}" for i in range(max(2, output_units)))
@@ -341,14 +349,49 @@ def load_dataset(scenario: Scenario) -> Dataset:
         raw_names=raw_names,
         train_raw=train_raw,
         test_raw=test_raw,
-        train_inputs=features.build_inputs(train_raw, plan),
-        test_inputs=features.build_inputs(test_raw, plan),
+        train_inputs=features.build_inputs(scaling.apply(train_raw), plan),
+        test_inputs=features.build_inputs(scaling.apply(test_raw), plan),
         train_targets=np.ascontiguousarray(train_targets),
         test_targets=np.ascontiguousarray(test_targets),
         task=task,
         classes=classes,
         feature_plan=plan,
+        scaling=scaling,
     )
+
+
+def _scaling(scenario: Scenario, train_raw: np.ndarray, columns: int) -> Scaling:
+    """The scenario's scaling of its `columns` raw columns, with the statistics the data gives,
+    else those its saved state kept, else those of the training rows `train_raw` (n, columns)
+    measured now. No scaling field means "none" for every column."""
+    spec = scenario.data.scaling
+    if spec is None:
+        return fit(np.zeros((0, columns)), ("none",) * columns)
+    try:
+        methods = expand_methods(spec.method, columns)
+    except ScalingError as exc:
+        raise _error(scenario, "data.scaling.method", str(exc)) from None
+    if spec.center is not None and spec.scale is not None:
+        where, center, scale = "data.scaling", spec.center, spec.scale
+    elif scenario.state is not None and scenario.state.scaling is not None:
+        kept = scenario.state.scaling
+        where, center, scale = "state.scaling", kept.center, kept.scale
+    else:
+        return fit(train_raw, methods)
+    try:
+        return stored(methods, center, scale)
+    except ScalingError as exc:
+        field = f"{where}.center" if "center" in str(exc) else f"{where}.scale"
+        raise _error(scenario, field, str(exc)) from None
+
+
+def _measured_statistics(data: DataSpec, scaling: Scaling) -> ScalingStatistics | None:
+    """The statistics to save in the state, so that a reloaded scenario scales new inputs with
+    exactly these numbers rather than measuring them again; None when the data gives its own or
+    no column is scaled (zeros and ones would only lengthen the file)."""
+    if data.scaling is None or data.scaling.center is not None or scaling.identity:
+        return None
+    return ScalingStatistics(tuple(scaling.center.tolist()), tuple(scaling.scale.tolist()))
 
 
 def check_memory(scenario: Scenario, shape: memory.DataShape) -> memory.MemoryEstimate:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import features, probe
+from ..engine import probe
 from ..engine.network import Network, rows_per_chunk
 from ..engine.trainer import predicted_classes
 from .neuron_health import flat_counts
@@ -138,12 +138,16 @@ def take_snapshot(
     bounds = plane_bounds(simulation)
     neuron_maps = output_map = output_class_map = None
     if with_maps and bounds is not None:
-        neuron_maps = tuple(probe.plane_maps(network, plan, bounds, NEURON_MAP_RESOLUTION))
+        # The plane is in raw units (the data view's axes); its points are scaled as the
+        # training data was before they reach the network.
+        neuron_maps = tuple(
+            probe.plane_maps(network, plan, bounds, NEURON_MAP_RESOLUTION, data.scaling)
+        )
         # The output alone, in chunks: a wide layer over the fine grid would otherwise need a
         # (points × units) array per layer at once.
         grid = probe.plane_grid(bounds, OUTPUT_MAP_RESOLUTION)
         with np.errstate(all="ignore"):
-            fine = network.predict(features.build_inputs(grid, plan))
+            fine = network.predict(simulation.network_inputs(grid))
         r = OUTPUT_MAP_RESOLUTION
         output_map = fine.reshape(r, r, -1)
         if classification:
@@ -151,7 +155,9 @@ def take_snapshot(
     sample_outputs = None
     if sample_index is not None and 0 <= sample_index < len(data.train_raw):
         rows = data.train_raw[sample_index : sample_index + 1]
-        sample_outputs = tuple(v[0].copy() for v in probe.layer_outputs(network, plan, rows))
+        sample_outputs = tuple(
+            v[0].copy() for v in probe.layer_outputs(network, plan, rows, data.scaling)
+        )
     with np.errstate(all="ignore"):
         train_predictions, flat_shares = _outputs_and_flat_shares(network, data.train_inputs)
         test_predictions = (

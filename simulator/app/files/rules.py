@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -47,8 +48,21 @@ def check_rules(scenario: Scenario, base_dir: Path | None) -> None:
         _check_csv_path(data.csv, base_dir)
     if not isinstance(data, CsvData):  # a CSV's columns are known only once it is read
         _check_features(network.inputs, data.raw_columns)
+    columns = None if isinstance(data, CsvData) else len(data.raw_columns)
+    if data.scaling is not None:
+        method = data.scaling.method
+        _check_scaling(
+            "data.scaling",
+            None if isinstance(method, str) else method,
+            data.scaling.center,
+            data.scaling.scale,
+            columns,
+        )
     if scenario.state is not None:
         _check_state(scenario.state, network, training)
+        kept = scenario.state.scaling
+        if kept is not None:
+            _check_scaling("state.scaling", None, kept.center, kept.scale, columns)
     if scenario.outcome is not None:
         _check_outcome(scenario.outcome)
     if scenario.lesson is not None:
@@ -165,6 +179,46 @@ def _check_inline(data: InlineData, outputs: int) -> None:
             f"{count(len(data.classes), 'name')}, expected {expected_classes} for an output "
             f"layer of {count(outputs, 'unit')}",
         )
+
+
+def _check_scaling(
+    where: str,
+    methods: Sequence[str] | None,
+    center: Sequence[float] | None,
+    scale: Sequence[float] | None,
+    columns: int | None,
+) -> None:
+    """One method or statistic per raw column (`columns`, None for a CSV not yet read: then the
+    lists need only agree with each other, and reading the CSV checks the rest); a scale of 0
+    would divide by zero, which is why a constant column is stored with scale 1. `where` is the
+    field holding them ("data.scaling" or "state.scaling")."""
+    if (center is None) != (scale is None):
+        missing = "scale" if scale is None else "center"
+        raise Invalid(f"{where}.{missing}", "center and scale are given together or not at all")
+    lengths = {
+        name: len(values)
+        for name, values in (("method", methods), ("center", center), ("scale", scale))
+        if values is not None
+    }
+    for name, length in lengths.items():
+        if columns is not None and length != columns:
+            raise Invalid(
+                f"{where}.{name}",
+                f"{count(length, 'value')} for {count(columns, 'raw input column')}",
+            )
+        first, first_length = next(iter(lengths.items()))
+        if length != first_length:
+            raise Invalid(
+                f"{where}.{name}",
+                f"{count(length, 'value')}, but {where}.{first} has {first_length}",
+            )
+    for index, value in enumerate(scale or ()):
+        if value == 0:
+            raise Invalid(
+                f"{where}.scale[{index}]",
+                "is 0, which would divide by zero (a column whose training values are all "
+                "equal is stored with scale 1)",
+            )
 
 
 def _check_generator(data: GeneratorData, network: NetworkSpec) -> None:
