@@ -591,3 +591,29 @@ def test_the_format_pages_first_example_is_the_symmetry_lesson(tmp_path):
     preset = _scenario("symmetry")
     assert load_scenario(path).network.layers == preset.network.layers
     assert load_scenario(path).data.train_inputs == preset.data.train_inputs
+
+
+def test_iris_left_unscaled_and_what_standardizing_would_cost():
+    scenario = _scenario("iris")
+    text = _text("iris")
+    match = re.search(r"gets (\w+) test flowers wrong instead of (\w+)", text)
+    assert match, "the iris text names what standardizing changes"
+    with_standardize, unscaled = (
+        0 if group == "none" else _number(group) for group in match.groups()
+    )
+    assert scenario.data.scaling.method == "none"
+    epochs = scenario.outcome.epochs
+    test_count = len(Simulation(scenario).data.test_targets)
+
+    def wrong(simulation: Simulation) -> int:
+        return round((1 - simulation.evaluate()[1].accuracy) * test_count)
+
+    plain = _trained(scenario, epochs)
+    scaled_data = dataclasses.replace(
+        scenario.data, scaling=dataclasses.replace(scenario.data.scaling, method="standardize")
+    )
+    scaled = _trained(dataclasses.replace(scenario, data=scaled_data), epochs)
+    assert wrong(plain) == unscaled
+    assert wrong(scaled) == with_standardize
+    # "fits its training flowers faster": a lower training loss after the same epochs.
+    assert scaled.evaluate()[0].loss < plain.evaluate()[0].loss
