@@ -64,15 +64,6 @@ TOOLTIP_SHOW_MS = 3_600_000
 # Class names beside the output values keep at most this share of the canvas's width.
 MAX_CLASS_NAME_SHARE = 0.2
 
-# Step-through colours: the flow in near-black (the edges are blue and orange), the item the
-# calculation panel explains in purple, a changed weight on a pale yellow plate.
-WALK_FLOW = "#222222"
-WALK_FOCUS = "#7B3FA0"
-WALK_CHANGED = "#7B3FA0"
-WALK_LABEL_BACKGROUND = "#FFFFFF"
-WALK_CHANGED_BACKGROUND = "#FFF1B8"
-WALK_LOCKED_BACKGROUND = "#E4E4E4"
-WALK_LABEL_BORDER = "#B8B8B8"
 # The step-through's numbers grow with the canvas, to stay legible on a projector.
 WALK_LABEL_PX_RANGE = (12, 20)
 WALK_LABEL_PX_PER_PIXEL = 1 / 40  # of the canvas's shorter side
@@ -1094,13 +1085,12 @@ class NetworkCanvas(QWidget):
         if self._walk is None or self._geometry is None or self._snapshot is None:
             return
         annotations, focus = self._walk
-        flow = QColor(WALK_FLOW)
+        flow = QColor(palette.WALK_FLOW)
         edges = sorted(annotations.lit_edges | annotations.changed_edges)
         for layer, unit, source in edges:
             x0, y0, x1, y1 = self._edge_ends(layer, unit, source)
-            colour = (
-                QColor(WALK_CHANGED) if (layer, unit, source) in annotations.changed_edges else flow
-            )
+            changed = (layer, unit, source) in annotations.changed_edges
+            colour = QColor(palette.WALK_CHANGED) if changed else flow
             self._add_walk_item(self._walk_line(x0, y0, x1, y1, colour, 2.5))
             # The arrow shows which way the numbers travel: right in the forward pass, left in
             # the backward pass.
@@ -1109,15 +1099,16 @@ class NetworkCanvas(QWidget):
             elif (layer, unit, source) in annotations.lit_edges:
                 self._add_walk_item(self._arrow_head(x0, y0, x1, y1, colour))
         for column, unit in sorted(annotations.lit_neurons):
-            self._add_walk_item(self._ring(column, unit, QColor(WALK_FLOW), 2.5, 3.0))
+            self._add_walk_item(self._ring(column, unit, QColor(palette.WALK_FLOW), 2.5, 3.0))
         if focus is not None:
             if focus.source is None:
                 self._add_walk_item(
-                    self._ring(focus.column, focus.neuron, QColor(WALK_FOCUS), 3.5, 6.0)
+                    self._ring(focus.column, focus.neuron, QColor(palette.WALK_FOCUS), 3.5, 6.0)
                 )
             else:
                 x0, y0, x1, y1 = self._edge_ends(focus.column, focus.neuron, focus.source)
-                self._add_walk_item(self._walk_line(x0, y0, x1, y1, QColor(WALK_FOCUS), 4.0))
+                focus_colour = QColor(palette.WALK_FOCUS)
+                self._add_walk_item(self._walk_line(x0, y0, x1, y1, focus_colour, 4.0))
 
     # ----- labels -----------------------------------------------------------------------------
 
@@ -1419,12 +1410,12 @@ class NetworkCanvas(QWidget):
         columns = len(g.xs)
         requests = []
         for _, is_edge, key, text in candidates:
-            background = WALK_LABEL_BACKGROUND
+            background = palette.WALK_LABEL_BACKGROUND
             if is_edge:
                 if key in annotations.changed_edges:
-                    background = WALK_CHANGED_BACKGROUND
+                    background = palette.WALK_CHANGED_BACKGROUND
                 elif key in annotations.locked_edges:
-                    background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
+                    background, text = palette.WALK_LOCKED_BACKGROUND, f"{text} (locked)"
                 # Towards the target end first: labels of edges that cross do not land on one
                 # another there; further back along the edge when that spot is taken.
                 spots = self._edge_spots(*key, EDGE_LABEL_SPOTS)
@@ -1444,7 +1435,7 @@ class NetworkCanvas(QWidget):
                     spots,
                     group=group,
                     detail=f"{name}: {text.replace(chr(10), ', ')}",
-                    style=LabelStyle(background, WALK_LABEL_BORDER, TEXT_COLOUR.name(), px),
+                    style=LabelStyle(background, palette.WALK_LABEL_BORDER, TEXT_COLOUR.name(), px),
                     line=line_of.get(key, -1) if is_edge else -1,
                 )
             )

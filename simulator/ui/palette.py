@@ -234,3 +234,14 @@ def class_confidence_colours(classes: int, steps: int = CONFIDENCE_STEPS) -> np.
     t = np.linspace(0.0, CLASS_BACKGROUND_STRENGTH, steps)
     rows = [blend(neutral, hex_rgb(class_colour(c)), t) for c in range(classes)]
     return np.round(np.concatenate(rows)).astype(np.uint8)
+
+# Step-through colours: the flow in near-black (the edges are blue and orange), the item the
+# calculation panel explains in purple, a changed weight on a pale yellow plate. The focus purple
+# is near class 0's; its thick ring, drawn only in the step-through, tells it apart.
+WALK_FLOW = "#222222"
+WALK_FOCUS = "#7B3FA0"
+WALK_CHANGED = "#7B3FA0"
+WALK_LABEL_BACKGROUND = "#FFFFFF"
+WALK_CHANGED_BACKGROUND = "#FFF1B8"
+WALK_LOCKED_BACKGROUND = "#E4E4E4"
+WALK_LABEL_BORDER = "#B8B8B8"
