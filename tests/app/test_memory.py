@@ -6,6 +6,7 @@ import time
 import tracemalloc
 
 import pytest
+from wide_scenario import wide_scenario
 
 from simulator.app import memory
 from simulator.app.scenario import scenario_from_dict
@@ -14,28 +15,7 @@ from simulator.app.storage import ScenarioError, load_scenario
 from simulator.engine.network import CHUNK_CELLS
 from simulator.resources import scenarios_dir
 
-# 2 inputs, one hidden layer of 4,096 ReLU units, 100,000 generated samples.
-WIDE = {
-    "format": "nnsim-scenario",
-    "version": 1,
-    "title": "Wide",
-    "network": {
-        "inputs": ["X1", "X2"],
-        "layers": [{"units": 4096, "activation": "relu"}, {"units": 1, "activation": "sigmoid"}],
-    },
-    "training": {
-        "loss": "bce",
-        "optimizer": {"name": "sgd", "learning_rate": 0.01},
-        "batch_size": 10,
-    },
-    "data": {
-        "generator": "circle",
-        "samples": 100000,
-        "noise": 0,
-        "train_fraction": 0.8,
-        "seed": 1,
-    },
-}
+WIDE = wide_scenario(batch_size=10)
 
 
 def _wide(tmp_path, batch_size=10):

@@ -6,31 +6,12 @@ import sys
 
 import pytest
 from cli_helpers import environment
+from wide_scenario import wide_scenario
 
 from simulator.app import memory
 from simulator.app.storage import load_scenario
 
-WIDE = {
-    "format": "nnsim-scenario",
-    "version": 1,
-    "title": "Wide",
-    "network": {
-        "inputs": ["X1", "X2"],
-        "layers": [{"units": 4096, "activation": "relu"}, {"units": 1, "activation": "sigmoid"}],
-    },
-    "training": {
-        "loss": "bce",
-        "optimizer": {"name": "sgd", "learning_rate": 0.01},
-        "batch_size": 100000,
-    },
-    "data": {
-        "generator": "circle",
-        "samples": 100000,
-        "noise": 0,
-        "train_fraction": 0.8,
-        "seed": 1,
-    },
-}
+WIDE = wide_scenario(batch_size=100_000)
 
 
 def _limit_address_space():

@@ -3,9 +3,10 @@ infinity is undone exactly, and training after the undo equals training that nev
 
 import numpy as np
 import pytest
+from linear_problem import linear_problem
 
 from simulator.engine.network import Network
-from simulator.engine.optimizers import SGD, make_optimizer
+from simulator.engine.optimizers import make_optimizer
 from simulator.engine.trainer import DIVERGED_LOSS, DIVERGED_WEIGHTS, Trainer
 
 OPTIMIZERS = {
@@ -146,26 +147,11 @@ def test_training_after_an_undo_equals_training_that_never_took_the_step(name, u
     _assert_same_state(undone, _state(never))
 
 
-def _linear(x_value: float, learning_rate: float) -> Trainer:
-    """ŷ = w·x with w = 1, target 0, MSE: each step multiplies w by (1 − 2·rate·x²)."""
-    network = Network(1, [1], ["linear"])
-    network.set_parameters([[[1.0]]], [[0.0]])
-    return Trainer(
-        network,
-        "mse",
-        SGD(2, learning_rate),
-        np.array([[x_value]]),
-        np.array([[0.0]]),
-        1,
-        shuffle=False,
-    )
-
-
 def test_step_whose_loss_overflows_is_undone_and_named():
     # w and b grow by a factor of about 1e60 a step (1e120 → 1e180); the loss (w + b)² first
     # overflows at the fourth forward pass while the weights are still finite: step 3 led
     # there and is the one undone.
-    trainer = _linear(1.0, 1e60)
+    trainer = linear_problem(1.0, 1e60)
     records = []
     for _ in range(3):
         after_two = trainer.network.parameters.copy()
@@ -187,7 +173,7 @@ def test_step_whose_loss_overflows_is_undone_and_named():
 
 def test_step_that_makes_a_weight_infinite_is_named_as_such():
     # loss = (1e150)² = 1e300 is finite; the gradient 2e300 times the rate 1e10 is not.
-    trainer = _linear(1e150, 1e10)
+    trainer = linear_problem(1e150, 1e10)
     before = trainer.network.parameters.copy()
     record = trainer.step()
     assert record.diverged

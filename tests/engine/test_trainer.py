@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from linear_problem import linear_problem
 
 from simulator.engine import losses
 from simulator.engine import network as network_module
@@ -202,23 +203,9 @@ def test_l2_adds_rate_times_weight_to_the_gradient_and_reports_penalty_apart():
     )
 
 
-def _linear_problem(x_value, learning_rate):
-    network = Network(1, [1], ["linear"])
-    network.set_parameters([[[1.0]]], [[0.0]])
-    return Trainer(
-        network,
-        "mse",
-        SGD(2, learning_rate),
-        np.array([[x_value]]),
-        np.array([[0.0]]),
-        1,
-        shuffle=False,
-    )
-
-
 def test_step_that_would_make_a_weight_infinite_is_reported_and_undone():
     # loss = (1e150)² = 1e300 is finite; the gradient 2e300 times the rate 1e10 is not.
-    trainer = _linear_problem(1e150, 1e10)
+    trainer = linear_problem(1e150, 1e10)
     before = trainer.network.parameters.copy()
     record = trainer.step(trace=True)
     assert np.isfinite(record.loss)
