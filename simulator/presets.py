@@ -51,6 +51,8 @@ PRESET_ORDER = (
     "three-classes",
     "iris",
     "digits",
+    "penguins",
+    "auto-mpg",
     "learning-rate-too-high",
     "learning-rate-too-small",
     "dead-relu",

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import features
 from ..engine.network import Network
+from ..engine.scaling import METHODS as SCALING_METHODS
 from .scenario import (
     ACTIVATIONS,
     CLASSIFICATION_GENERATORS,
@@ -22,6 +23,7 @@ from .scenario import (
     REGRESSION_GENERATORS,
     REGULARIZATIONS,
     CsvData,
+    DataScaling,
     DataSpec,
     GeneratorData,
     InitSpec,
@@ -304,6 +306,27 @@ def set_shuffle(s: Scenario, on: bool) -> Scenario:
     if on == s.training.shuffle:
         return s
     return _restart_epoch(replace(s, training=replace(s.training, shuffle=on)))
+
+
+def set_scaling(s: Scenario, method: str) -> Scenario:
+    """Return `s` with every raw input column scaled by `method` ("none", "standardize" or
+    "min_max"); the weights are kept.
+
+    Statistics fixed by hand in the file and those measured before are dropped, so the next
+    build measures them on the training split: numbers of another method would scale wrongly.
+    The inputs the network saw this epoch are no longer the ones it sees, so the position goes
+    back to the start of the epoch.
+    """
+    _check_choice(method, SCALING_METHODS, "scaling method")
+    current = s.data.scaling
+    if current is not None and current.method == method and current.center is None:
+        return s
+    if current is None and method == "none":
+        return s
+    changed = replace(s, data=replace(s.data, scaling=DataScaling(method)))
+    if changed.state is not None and changed.state.scaling is not None:
+        changed = replace(changed, state=replace(changed.state, scaling=None))
+    return _restart_epoch(changed)
 
 
 def set_initialization(s: Scenario, scheme: str | None = None, seed: int | None = None) -> Scenario:

@@ -72,7 +72,20 @@ LEARNING_RATES = (
 REGULARIZATION_RATES = ("0", *LEARNING_RATES[1:])
 THUMBNAIL = 28
 # Each setting's tooltip: what it does, in one sentence, then one thing to try.
+SCALING_LABELS = {
+    "none": "None (raw values)",
+    "standardize": "Standardize (z-score)",
+    "min_max": "Min–max to [−1, 1]",
+}
+# Shown while the file gives each column its own method; choosing another applies it to all.
+PER_COLUMN_SCALING = "Per column, as the file says"
+
 SETTING_TIPS = {
+    "scaling": (
+        "How each raw input column is scaled before the network sees it, with statistics "
+        "measured on the training split. Columns in very different units (grams beside "
+        "millimetres) saturate the neurons unscaled. Try None on the penguins and Reset."
+    ),
     "generator": (
         "The pattern of points the network learns to separate or to fit. "
         "Try Spiral once Circle is easy: it needs more neurons, or the sin features."
@@ -188,6 +201,11 @@ class SettingsPanel(QWidget):
         self.data_source = QLabel()
         self.data_source.setWordWrap(True)
         form.addRow(self.data_source)
+        self.scaling = QComboBox()
+        for name, label in SCALING_LABELS.items():
+            self.scaling.addItem(label, name)
+        self.scaling.currentIndexChanged.connect(self._on_scaling_changed)
+        form.addRow("Scaling", self.scaling)
         self.generator = QComboBox()
         for name, label in GENERATOR_LABELS.items():
             self.generator.addItem(label, name)
@@ -372,8 +390,22 @@ class SettingsPanel(QWidget):
         elif isinstance(spec, CsvData):
             self.data_source.setText(f"Data from {spec.csv}")
             self.train_share.setValue(round(spec.train_fraction * 100))
+        self._show_scaling(scenario)
         self._on_noise_moved(self.noise.value())
         self._on_train_share_moved(self.train_share.value())
+
+    def _show_scaling(self, scenario: Scenario) -> None:
+        method = "none" if scenario.data.scaling is None else scenario.data.scaling.method
+        per_column = self.scaling.findData(None)
+        if isinstance(method, str):
+            if per_column >= 0:
+                self.scaling.removeItem(per_column)
+            self.scaling.setCurrentIndex(self.scaling.findData(method))
+            return
+        if per_column < 0:
+            self.scaling.addItem(PER_COLUMN_SCALING, None)
+            per_column = self.scaling.count() - 1
+        self.scaling.setCurrentIndex(per_column)
 
     def _show_training(self, scenario: Scenario) -> None:
         training = scenario.training
@@ -433,6 +465,12 @@ class SettingsPanel(QWidget):
     def _emit(self, edit) -> None:
         if not self._updating and self._scenario is not None:
             self.edit_requested.emit(edit)
+
+    @Slot(int)
+    def _on_scaling_changed(self, index: int) -> None:
+        method = self.scaling.itemData(index)
+        if method is not None:
+            self._emit(functools.partial(edits.set_scaling, method=method))
 
     @Slot(int)
     def _on_generator_changed(self, index: int) -> None:

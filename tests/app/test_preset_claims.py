@@ -617,3 +617,92 @@ def test_iris_left_unscaled_and_what_standardizing_would_cost():
     assert wrong(scaled) == with_standardize
     # "fits its training flowers faster": a lower training loss after the same epochs.
     assert scaled.evaluate()[0].loss < plain.evaluate()[0].loss
+
+
+# ----- penguins and auto-mpg: what standardizing buys --------------------------------------
+
+
+def _unscaled(scenario: Scenario) -> Scenario:
+    return edits.set_scaling(scenario, "none")
+
+
+def test_penguins_one_test_bird_wrong_standardized_all_adelie_unscaled():
+    scenario = _scenario("penguins")
+    (count,) = _claim("penguins", r"Real field data: (\d+) penguins")
+    wrong_word, test_count = _claim("penguins", r"gets (\w+) of the (\d+) test penguins wrong")
+    true_name, taken_for = _claim("penguins", r"an (\w+) it takes for an? (\w+)\.")
+    (share,) = _claim("penguins", r"with the same (\d+) % for each")
+    (majority,) = _claim("penguins", r"calls every penguin an (\w+), the commonest species")
+    assert scenario.data.scaling.method == "standardize"
+    epochs = scenario.outcome.epochs
+
+    scaled = _trained(scenario, epochs)
+    data = scaled.data
+    assert len(data.train_targets) + len(data.test_targets) == int(count)
+    assert len(data.test_targets) == int(test_count)
+    truth = data.test_targets.argmax(axis=1)
+    guessed = scaled.network.predict(data.test_inputs).argmax(axis=1)
+    wrong = np.flatnonzero(guessed != truth)
+    assert len(wrong) == _number(wrong_word)
+    assert [data.classes[truth[i]] for i in wrong] == [true_name] * len(wrong)
+    assert [data.classes[guessed[i]] for i in wrong] == [taken_for] * len(wrong)
+    counts = Counter(
+        data.classes[k] for k in np.concatenate([data.train_targets.argmax(axis=1), truth])
+    )
+    assert counts.most_common(1)[0][0] == majority
+    # "a body mass near 4,000 beside a bill depth near 17"
+    mass, depth = _claim("penguins", r"a body mass near ([\d,]+) beside a bill depth near (\d+)")
+    means = data.train_raw.mean(axis=0)
+    assert abs(means[3] - _number(mass)) < 500
+    assert abs(means[1] - _number(depth)) < 1
+
+    plain = _trained(_unscaled(scenario), epochs)
+    outputs = plain.network.predict(plain.data.test_inputs)
+    assert set(outputs.argmax(axis=1)) == {data.classes.index(majority)}
+    adelie = outputs[:, data.classes.index(majority)]
+    assert np.ptp(adelie) < 0.005  # "the same … for each"
+    assert round(float(adelie.mean()) * 100) == int(share)
+
+
+def test_auto_mpg_error_standardized_and_unscaled_as_stated():
+    scenario = _scenario("auto-mpg")
+    (count,) = _claim("auto-mpg", r"(\d+) cars from the 1970s")
+    (scaled_error,) = _claim("auto-mpg", r"off by ([\d.]+) miles per gallon \(root mean square\)")
+    constant, plain_error = _claim(
+        "auto-mpg",
+        r"answers (\d+) miles per gallon for every car, and its guesses are off by "
+        r"([\d.]+), as bad as always guessing the training cars' average",
+    )
+    assert scenario.data.scaling.method == "standardize"
+    epochs = scenario.outcome.epochs
+
+    def test_error(simulation: Simulation) -> float:
+        guesses = simulation.network.predict(simulation.data.test_inputs)[:, 0]
+        return math.sqrt(np.mean((guesses - simulation.data.test_targets[:, 0]) ** 2))
+
+    scaled = _trained(scenario, epochs)
+    data = scaled.data
+    assert len(data.train_targets) + len(data.test_targets) == int(count)
+    assert round(test_error(scaled), 1) == float(scaled_error)
+
+    plain = _trained(_unscaled(scenario), epochs)
+    guesses = plain.network.predict(plain.data.test_inputs)[:, 0]
+    assert np.ptp(guesses) < 0.01
+    assert round(float(guesses.mean())) == int(constant)
+    assert round(test_error(plain), 1) == float(plain_error)
+    average = data.train_targets[:, 0].mean()
+    always_average = math.sqrt(np.mean((average - data.test_targets[:, 0]) ** 2))
+    assert round(always_average, 1) == float(plain_error)
+
+
+def test_auto_mpg_heavy_powerful_cars_drink_more():
+    _claim("auto-mpg", r"heavy, powerful cars drink more")
+    scenario = _scenario("auto-mpg")
+    simulation = _trained(scenario, scenario.outcome.epochs)
+    raw = simulation.data.train_raw
+    light_weak = raw.min(axis=0)
+    heavy_strong = raw.max(axis=0)
+    mpg = simulation.network.predict(
+        simulation.network_inputs(np.array([light_weak, heavy_strong]))
+    )
+    assert mpg[0, 0] > mpg[1, 0] + 10
