@@ -235,6 +235,7 @@ def class_confidence_colours(classes: int, steps: int = CONFIDENCE_STEPS) -> np.
     rows = [blend(neutral, hex_rgb(class_colour(c)), t) for c in range(classes)]
     return np.round(np.concatenate(rows)).astype(np.uint8)
 
+
 # Step-through colours: the flow in near-black (the edges are blue and orange), the item the
 # calculation panel explains in purple, a changed weight on a pale yellow plate. The focus purple
 # is near class 0's; its thick ring, drawn only in the step-through, tells it apart.
