@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ..app.snapshot import DataPicture, Snapshot
 from . import palette
 from .image_view import ARROW, WRONG_MARK, ImageGrid, pixel_range
-from .palette import CONFIDENCE_STEPS, LUT_SIZE, value_range
+from .palette import CONFIDENCE_STEPS, LUT_SIZE, target_range
 
 POINT_SIZE = 7
 MIN_POINT_SIZE = 5
@@ -123,9 +123,9 @@ def _is_dark(rgb: np.ndarray) -> bool:
 
 def output_levels(activation: str, targets: np.ndarray) -> tuple[float, float]:
     """Return the value range the diverging map spans for one output unit: the activation's range
-    for sigmoid and tanh; for unbounded outputs ±the largest |target|, so that zero stays the
-    neutral middle and the points' colours share the surface's scale."""
-    return value_range(activation, targets[:, :1] if targets.ndim == 2 else targets)
+    for sigmoid and tanh; for unbounded outputs the targets' range (palette.target_range), which
+    the points' colours share with the surface."""
+    return target_range(activation, targets[:, :1] if targets.ndim == 2 else targets)
 
 
 def _color_icon(color: QColor) -> QIcon:

@@ -126,6 +126,23 @@ def value_range(activation: str, values: np.ndarray | None = None) -> tuple[floa
     return -top, top
 
 
+def target_range(activation: str, targets: np.ndarray) -> tuple[float, float]:
+    """Return the (lo, hi) colour range for regression targets and the outputs that chase them.
+
+    As value_range, except that targets of one sign under an unbounded output span their own
+    [min, max]: miles per gallon from 9 to 47 on ±47 would use only the blue half of the map and
+    show every car alike, while signed targets keep zero neutral.
+    """
+    finite = np.asarray(targets, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if activation in ("tanh", "softmax", "sigmoid") or finite.size == 0:
+        return value_range(activation, targets)
+    low, high = float(finite.min()), float(finite.max())
+    if (low >= 0.0 or high <= 0.0) and high - low > 1e-12:
+        return low, high
+    return value_range(activation, targets)
+
+
 # The names the rest of the app reads the weight pair by: a blue edge is a positive weight, an
 # orange one a negative weight. Neuron pictures and feature thumbnails show values on the same
 # scale (orange below the middle, blue above), so blue and orange always mean a sign or a value.

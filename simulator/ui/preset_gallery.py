@@ -44,7 +44,7 @@ from ..app.storage import load_scenario
 from ..presets import PRESET_ORDER
 from .data_view import class_color
 from .image_view import grey_image, pixel_range
-from .palette import heatmap_rgba, value_range
+from .palette import heatmap_rgba, target_range
 
 THUMBNAIL = 112
 # Points a thumbnail draws at most: enough to show the data's shape, cheap to paint.
@@ -282,7 +282,7 @@ def _scatter(picture: DataPicture, output_activation: str, size: int) -> QImage:
         # Values near zero are near-white: a grey outline keeps those points visible.
         outline = QColor("#a0a0a0")
         values = targets[:, 0] if targets.shape[1] else np.zeros(len(raw))
-        lo, hi = value_range(output_activation, values)
+        lo, hi = target_range(output_activation, values)
         colors = [QColor(int(r), int(g), int(b)) for r, g, b, _ in heatmap_rgba(values, lo, hi)]
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     radius = 2.6 if len(raw) > 150 else 3.2

@@ -111,3 +111,13 @@ def test_canvas_has_a_legend_for_the_edge_colours(qtbot):
     for colour in (palette.WEIGHT_POSITIVE, palette.WEIGHT_NEGATIVE):
         nearest = np.abs(strip - palette.hex_rgb(colour)).max(axis=1).min()
         assert nearest <= 2, colour
+
+
+def test_targets_of_one_sign_span_their_own_range_and_signed_ones_keep_zero_neutral():
+    miles_per_gallon = np.array([9.0, 23.5, 46.6])
+    assert palette.target_range("linear", miles_per_gallon) == (9.0, 46.6)
+    assert palette.target_range("relu", -miles_per_gallon) == (-46.6, -9.0)
+    assert palette.target_range("linear", np.array([-0.5, 2.0])) == (-2.0, 2.0)
+    # Bounded outputs keep their activation's range; a constant target falls back to ±|value|.
+    assert palette.target_range("sigmoid", miles_per_gallon) == (0.0, 1.0)
+    assert palette.target_range("linear", np.array([3.0, 3.0])) == (-3.0, 3.0)
