@@ -36,13 +36,10 @@ class TrainingKeys(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
+        # A child of the window, so it dies with it, and Qt drops a deleted filter from the
+        # application's list by itself. (A slot on the window's `destroyed` would run after
+        # the window's children, this filter among them, were gone.)
         QApplication.instance().installEventFilter(self)
-        window.destroyed.connect(self._on_window_destroyed)
-
-    def _on_window_destroyed(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
