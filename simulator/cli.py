@@ -64,6 +64,43 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON object (a loss that is not finite is written as null)",
     )
+    train.add_argument(
+        "--checkpoints",
+        type=int,
+        metavar="EVERY",
+        help="keep a checkpoint every EVERY epochs in the --out file (nnsim rewind goes back "
+        "to one); at most 2,000 or 64 MB of them, thinned evenly beyond that",
+    )
+
+    rewind = commands.add_parser(
+        "rewind",
+        help="go back to a checkpoint kept in a file",
+        description="Write the training state at the checkpoint of epoch E (kept by nnsim train "
+        "--checkpoints or the app's Save with training history) to OUT, with the checkpoints "
+        "before it. Training OUT on for N epochs gives the same bits as the original run did "
+        "from there.",
+    )
+    rewind.add_argument("file", help=SCENARIO_HELP)
+    rewind.add_argument("--epoch", type=int, required=True, help="the checkpoint's epoch")
+    rewind.add_argument("--out", required=True, help="write the rewound scenario here")
+
+    compare = commands.add_parser(
+        "compare",
+        help="train variants of a scenario that differ in chosen fields",
+        description="Train one variant per combination of the --vary values for N epochs and "
+        "report each, as nnsim train would for the file with those fields set.",
+    )
+    compare.add_argument("file", help=SCENARIO_HELP)
+    compare.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="PATH=V1,V2,...",
+        help="a field path as error messages write it (training.optimizer.learning_rate, "
+        "network.layers[0].activation) and its values; repeatable",
+    )
+    compare.add_argument("--epochs", type=int, required=True, help="epochs to train each")
+    compare.add_argument("--json", action="store_true", help="print a JSON list")
 
     trace = commands.add_parser("trace", help="one training step on one sample, every number")
     trace.add_argument("file", help=SCENARIO_HELP)
@@ -236,7 +273,14 @@ def command_train(args: argparse.Namespace) -> int:
         raise CommandError("--epochs must be at least 1")
     if args.out is not None and not args.out.strip():
         raise CommandError("--out needs a file name (it was empty)")
+    if args.checkpoints is not None:
+        if args.checkpoints < 1:
+            raise CommandError("--checkpoints must be at least 1 (epochs between checkpoints)")
+        if args.out is None:
+            raise CommandError("--checkpoints keeps them in the --out file; give --out too")
     simulation = _load(args.file)
+    if args.checkpoints is not None:
+        _keep_checkpoints_every(simulation, args.checkpoints)
     trainer = simulation.trainer
     progress = None
     if not args.json and sys.stderr.isatty():
@@ -255,7 +299,15 @@ def command_train(args: argparse.Namespace) -> int:
     if args.out and saveable:
         from .app.storage import save_scenario
 
-        save_scenario(simulation.to_scenario(), Path(args.out))
+        with_checkpoints = args.checkpoints is not None
+        save_scenario(simulation.to_scenario(with_checkpoints=with_checkpoints), Path(args.out))
+        store = simulation.checkpoints
+        if with_checkpoints and store.stride > store.every and not args.json:
+            print(
+                f"(checkpoints thinned to every {store.stride} epochs to stay within the "
+                "memory bound)",
+                file=sys.stderr,
+            )
     diverged = record is not None and record.diverged
     if args.json:
         result = {
@@ -294,6 +346,80 @@ def command_train(args: argparse.Namespace) -> int:
     if args.out and not saveable:
         print(f"nnsim: {args.out} not written: the training loss is not finite", file=sys.stderr)
     return EXIT_FAILURE if diverged or not saveable else EXIT_OK
+
+
+def _keep_checkpoints_every(simulation, every: int) -> None:
+    """Keep checkpoints every `every` epochs from where the file stands, the ones it already
+    holds included."""
+    from .app.experiments.checkpoints import CheckpointStore
+
+    store = CheckpointStore(every=every)
+    store.adopt(list(simulation.checkpoints), stride=every)
+    if simulation.trainer.batch_in_epoch == 0 and store.wants(simulation.trainer.epoch):
+        store.offer(simulation._kept_state())
+    simulation.checkpoints = store
+
+
+def command_rewind(args: argparse.Namespace) -> int:
+    if not args.out.strip():
+        raise CommandError("--out needs a file name (it was empty)")
+    simulation = _load(args.file)
+    try:
+        checkpoint = simulation.rewind(args.epoch)
+    except KeyError as exc:
+        raise CommandError(f"{Path(args.file).name}: {exc.args[0]}") from None
+    from .app.storage import save_scenario
+
+    save_scenario(simulation.to_scenario(with_checkpoints=True), Path(args.out))
+    print(f"epoch {checkpoint.epoch}, step {checkpoint.step}: saved {args.out}")
+    return EXIT_OK
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    from .app.experiments.variants import VariantError, make_variants, parse_vary
+    from .app.session import Simulation
+    from .app.storage import read_scenario_object
+
+    if args.epochs < 1:
+        raise CommandError("--epochs must be at least 1")
+    path = scenario_path(args.file)
+    if not path.exists() and _looks_like_a_name(args.file):
+        raise CommandError(
+            f"{args.file}: no such file, and no preset of that name (nnsim presets lists them)"
+        )
+    obj = read_scenario_object(path)
+    try:
+        varies = [parse_vary(text) for text in args.vary]
+        variants = make_variants(obj, varies, file=path.name, base_dir=path.parent)
+    except VariantError as exc:
+        raise CommandError(str(exc)) from None
+    results = []
+    for variant in variants:
+        simulation = Simulation(variant.scenario)
+        record = simulation.train_epochs(args.epochs)
+        train, test = simulation.evaluate()
+        result = {
+            "vary": variant.vary,
+            "epochs": simulation.trainer.epoch,
+            "train_loss": _json_number(train.loss),
+            "test_loss": _json_number(test.loss),
+            "train_accuracy": train.accuracy if simulation.classification else None,
+            "test_accuracy": test.accuracy if simulation.classification else None,
+            "diverged": record is not None and record.diverged,
+            "history": simulation.history.to_dict(),
+        }
+        results.append(result)
+        if not args.json:
+            line = f"{variant.label}: epoch {result['epochs']}, "
+            line += _metrics_line("train", train.loss, result["train_accuracy"])
+            if test.loss is not None:
+                line += "; " + _metrics_line("test", test.loss, result["test_accuracy"])
+            if result["diverged"]:
+                line += " (diverged; the kept state)"
+            print(line)
+    if args.json:
+        print_json(results)
+    return EXIT_OK
 
 
 def _json_number(value):
@@ -446,6 +572,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "gradcheck": command_gradcheck,
     "bench": command_bench,
     "predict": command_predict,
+    "rewind": command_rewind,
+    "compare": command_compare,
     "presets": command_presets,
 }
 

@@ -72,6 +72,19 @@ class History:
             self.stride *= 2
         return True
 
+    def cut_after(self, epoch: int) -> None:
+        """Forget every point after `epoch` (and the divergence mark): the run went back there.
+        The stride stays, so the points kept from there on are those the run kept."""
+        epochs = self._columns["epoch"]
+        keep = len(epochs)
+        while keep and epochs[keep - 1] > epoch:
+            keep -= 1
+        for key in HISTORY_KEYS:
+            del self._columns[key][keep:]
+        self.divergence = None
+        if epoch < 1:
+            self.first_epoch_steps.clear()
+
     def column(self, key: str) -> np.ndarray:
         """Return one series as a float array (NaN where a value is missing)."""
         return np.array([np.nan if v is None else v for v in self._columns[key]], dtype=float)

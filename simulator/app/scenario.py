@@ -222,6 +222,22 @@ class ScalingStatistics:
 
 
 @dataclass(frozen=True)
+class SavedCheckpoint:
+    """One earlier moment of a run, kept so that it can be rewound to (state.checkpoints).
+
+    The same fields as TrainingState's position and optimizer, plus the parameters then, one
+    LayerParams per layer; the history up to `epoch` is the state's own history cut there.
+    """
+
+    epoch: int
+    step: int
+    batch_in_epoch: int
+    layers: tuple[LayerParams, ...]
+    shuffle_rng: dict | None = None
+    optimizer: dict | None = None
+
+
+@dataclass(frozen=True)
 class TrainingState:
     """Everything needed to continue training bit for bit.
 
@@ -242,6 +258,8 @@ class TrainingState:
     history: dict = field(default_factory=dict)
     initial_layers: tuple[LayerParams, ...] | None = None
     scaling: ScalingStatistics | None = None
+    # Earlier moments to rewind to, oldest first; empty unless saved "with training history".
+    checkpoints: tuple[SavedCheckpoint, ...] = ()
 
     def __post_init__(self) -> None:
         # The history is small; holding it in one form (tuples of int/float/None) makes states
@@ -502,7 +520,37 @@ def _state_to_dict(state: TrainingState) -> dict:
             "center": [float(v) for v in state.scaling.center],
             "scale": [float(v) for v in state.scaling.scale],
         }
+    if state.checkpoints:
+        out["checkpoints"] = [_checkpoint_to_dict(kept) for kept in state.checkpoints]
     return out
+
+
+def _checkpoint_to_dict(kept: SavedCheckpoint) -> dict:
+    out: dict[str, Any] = {
+        "epoch": int(kept.epoch),
+        "step": int(kept.step),
+        "batch_in_epoch": int(kept.batch_in_epoch),
+    }
+    if kept.shuffle_rng is not None:
+        out["shuffle_rng"] = _plain(kept.shuffle_rng)
+    if kept.optimizer is not None:
+        out["optimizer"] = _plain(kept.optimizer)
+    out["layers"] = [_layer_params_to_dict(p) for p in kept.layers]
+    return out
+
+
+def _checkpoint_from_dict(obj: dict) -> SavedCheckpoint:
+    return SavedCheckpoint(
+        epoch=obj["epoch"],
+        step=obj["step"],
+        batch_in_epoch=obj["batch_in_epoch"],
+        layers=tuple(
+            LayerParams(weights=_matrix(p["weights"]), biases=_vector(p["biases"]))
+            for p in obj["layers"]
+        ),
+        shuffle_rng=obj.get("shuffle_rng"),
+        optimizer=obj.get("optimizer"),
+    )
 
 
 def scenario_to_dict(scenario: Scenario) -> dict:
@@ -658,6 +706,7 @@ def _state_from_dict(obj: dict) -> TrainingState:
         shuffle_rng=obj.get("shuffle_rng"),
         optimizer=obj.get("optimizer"),
         history=obj.get("history", {}),
+        checkpoints=tuple(_checkpoint_from_dict(kept) for kept in obj.get("checkpoints", ())),
         initial_layers=None
         if initial is None
         else tuple(

@@ -7,7 +7,6 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from ..engine.trainer import (
     evaluate,
 )
 from . import memory
+from .experiments.checkpoints import CheckpointStore, RunCheckpoint
 from .files.errors import sizes
 from .history import DivergenceMark, History
 from .scenario import (
@@ -34,6 +34,7 @@ from .scenario import (
     GeneratorData,
     InlineData,
     LayerParams,
+    SavedCheckpoint,
     ScalingStatistics,
     Scenario,
     TrainingState,
@@ -73,14 +74,6 @@ class Checkpoint:
     step: int
 
 
-class _KeptState(NamedTuple):
-    """A whole training state to fall back on: parameters, optimizer state, trainer position."""
-
-    parameters: np.ndarray
-    optimizer: dict
-    position: dict
-
-
 class Simulation:
     """Owns the engine objects of one open scenario. Not thread-safe: one thread drives it."""
 
@@ -96,6 +89,8 @@ class Simulation:
         self.initial_parameters = _initial_parameters(scenario, self.network)
         self.trainer = _build_trainer(scenario, self.network, self.data)
         self.history = History()
+        # Epoch ends to rewind to (and branch from); GUI and CLI alike keep them.
+        self.checkpoints = CheckpointStore()
         state = scenario.state
         if state is not None:
             _restore_state(self, state)
@@ -104,6 +99,8 @@ class Simulation:
         # The state to go back to should undoing a step not make the losses finite: the last
         # epoch end whose losses were measured finite, or the state the simulation began in.
         self._fallback = self._kept_state()
+        if self.trainer.batch_in_epoch == 0:
+            self.checkpoints.offer(self._fallback)
 
     @property
     def classification(self) -> bool:
@@ -144,7 +141,30 @@ class Simulation:
         point = (self.trainer.epoch, train.loss, test.loss, train.accuracy, test.accuracy)
         self.history.append(*point)
         self._fallback = self._kept_state()
+        if self.checkpoints.wants(self.trainer.epoch):
+            self.checkpoints.offer(self._fallback)
         return point
+
+    def rewind(self, epoch: int) -> RunCheckpoint:
+        """Go back to the checkpoint at the end of `epoch` and forget what came after it (the
+        history's later points and checkpoints): training on from here is a new branch, and
+        goes exactly as the run went from there when nothing was changed. Raises KeyError
+        naming the nearest kept epochs when there is no checkpoint at `epoch`."""
+        checkpoint = self.checkpoints.at(epoch)
+        if checkpoint is None:
+            nearest = " and ".join(str(kept) for kept in self.checkpoints.nearest(epoch))
+            raise KeyError(
+                f"no checkpoint at epoch {epoch}; the nearest are at epochs {nearest}"
+                if nearest
+                else f"no checkpoint at epoch {epoch}: none are kept"
+            )
+        self._go_back(checkpoint)
+        self.trainer.forget_last_step()
+        self.history.cut_after(epoch)
+        self.checkpoints.forget_after(epoch)
+        self.divergence = None
+        self._fallback = checkpoint
+        return checkpoint
 
     def settle_divergence(self, record: StepRecord) -> StepRecord:
         """After a diverged `record` (the trainer has undone the step that led there), make sure
@@ -213,13 +233,13 @@ class Simulation:
         self.trainer.step_count = checkpoint.step
         self.trainer.forget_last_step()
 
-    def _kept_state(self) -> _KeptState:
+    def _kept_state(self) -> RunCheckpoint:
         trainer = self.trainer
-        return _KeptState(
+        return RunCheckpoint(
             self.network.parameters.copy(), trainer.optimizer.state(), trainer.position()
         )
 
-    def _go_back(self, kept: _KeptState) -> None:
+    def _go_back(self, kept: RunCheckpoint) -> None:
         np.copyto(self.network.parameters, kept.parameters)
         self.trainer.optimizer.load_state(kept.optimizer)
         self.trainer.restore_position(kept.position)
@@ -230,9 +250,11 @@ class Simulation:
 
     # ----- back to a scenario ----------------------------------------------------------------
 
-    def to_scenario(self) -> Scenario:
+    def to_scenario(self, *, with_checkpoints: bool = False) -> Scenario:
         """Return the scenario with the current weights and the whole training state, ready to
-        be saved; the original description, data and settings are kept."""
+        be saved; the original description, data and settings are kept. `with_checkpoints`
+        adds the kept checkpoints before the current epoch (state.checkpoints), so that the
+        file can be rewound as the run could."""
         scenario = self.scenario
         network = self.network
         layers = tuple(
@@ -256,12 +278,55 @@ class Simulation:
                 for w, b in zip(*self.initial_parameters, strict=True)
             ),
             scaling=_measured_statistics(scenario.data, self.data.scaling),
+            checkpoints=self._saved_checkpoints() if with_checkpoints else (),
         )
         return dataclasses.replace(
             scenario,
             network=dataclasses.replace(scenario.network, layers=layers),
             state=state,
         )
+
+    def _saved_checkpoints(self) -> tuple[SavedCheckpoint, ...]:
+        position = self.trainer.position()
+        now = (position["epoch"], position["step"])
+        return tuple(
+            _saved_checkpoint(self, kept)
+            for kept in self.checkpoints
+            if (kept.epoch, kept.step) < now
+        )
+
+
+def _saved_checkpoint(simulation: Simulation, kept: RunCheckpoint) -> SavedCheckpoint:
+    network = simulation.network
+    weights, biases = network.split(kept.parameters)
+    position = kept.position
+    return SavedCheckpoint(
+        epoch=int(position["epoch"]),
+        step=int(position["step"]),
+        batch_in_epoch=int(position["batch_in_epoch"]),
+        layers=tuple(
+            LayerParams(weights=_nested(w), biases=_nested(b))
+            for w, b in zip(weights, biases, strict=True)
+        ),
+        shuffle_rng=_numpy_rng_state(position["shuffle_rng"]),
+        optimizer=_optimizer_file_state(simulation, kept.optimizer),
+    )
+
+
+def _run_checkpoint(simulation: Simulation, saved: SavedCheckpoint, where: str) -> RunCheckpoint:
+    """The in-memory checkpoint of a `saved` one (at field `where`), checked against the run."""
+    network = simulation.network
+    layers = [{"weights": p.weights, "biases": p.biases} for p in saved.layers]
+    return RunCheckpoint(
+        parameters=_flatten(network, layers),
+        optimizer=_engine_optimizer_state(simulation, saved.optimizer, where),
+        position={
+            "step": saved.step,
+            "epoch": saved.epoch,
+            "batch_in_epoch": saved.batch_in_epoch,
+            "shuffle_rng": _numpy_rng_state(saved.shuffle_rng),
+        },
+    )
 
 
 def divergence_message(record: StepRecord) -> str:
@@ -534,7 +599,6 @@ def _build_trainer(scenario: Scenario, network: Network, data: Dataset) -> Train
 
 def _restore_state(simulation: Simulation, state: TrainingState) -> None:
     trainer = simulation.trainer
-    network = simulation.network
     if state.batch_in_epoch >= trainer.steps_per_epoch:
         raise _error(
             simulation.scenario,
@@ -550,29 +614,45 @@ def _restore_state(simulation: Simulation, state: TrainingState) -> None:
             "shuffle_rng": _numpy_rng_state(state.shuffle_rng),
         }
     )
-    optimizer_state = state.optimizer
-    if optimizer_state:
-        if optimizer_state.get("name") != trainer.optimizer.name:
-            raise _error(
-                simulation.scenario,
-                "state.optimizer.name",
-                f"the saved state is for {optimizer_state.get('name')}, "
-                f"the scenario uses {trainer.optimizer.name}",
-            )
-        if trainer.optimizer.name == "adam":
-            trainer.optimizer.load_state(
-                {
-                    "t": optimizer_state["t"],
-                    "m": _flatten(network, optimizer_state["m"]),
-                    "v": _flatten(network, optimizer_state["v"]),
-                }
-            )
-        else:
-            velocity = optimizer_state.get("velocity")
-            trainer.optimizer.load_state(
-                {"velocity": None if velocity is None else _flatten(network, velocity)}
-            )
+    if state.optimizer:
+        trainer.optimizer.load_state(
+            _engine_optimizer_state(simulation, state.optimizer, "state.optimizer")
+        )
     simulation.history = History.from_dict(state.history)
+    if state.checkpoints:
+        simulation.checkpoints.adopt(
+            [
+                _run_checkpoint(simulation, saved, f"state.checkpoints[{i}]")
+                for i, saved in enumerate(state.checkpoints)
+            ]
+        )
+
+
+def _engine_optimizer_state(simulation: Simulation, saved: dict | None, where: str) -> dict:
+    """The optimizer's own state from its file form `saved` (at field `where`); a fresh
+    optimizer's state when the file has none."""
+    optimizer = simulation.trainer.optimizer
+    network = simulation.network
+    if not saved:
+        # Before any step: what a new optimizer of this kind starts from.
+        if optimizer.name == "adam":
+            zeros = np.zeros_like(network.parameters)
+            return {"t": 0, "m": zeros, "v": zeros.copy()}
+        return {"velocity": None}
+    if saved.get("name") != optimizer.name:
+        raise _error(
+            simulation.scenario,
+            f"{where}.name",
+            f"the saved state is for {saved.get('name')}, the scenario uses {optimizer.name}",
+        )
+    if optimizer.name == "adam":
+        return {
+            "t": saved["t"],
+            "m": _flatten(network, saved["m"]),
+            "v": _flatten(network, saved["v"]),
+        }
+    velocity = saved.get("velocity")
+    return {"velocity": None if velocity is None else _flatten(network, velocity)}
 
 
 def _flatten(network: Network, layers) -> np.ndarray:
@@ -593,9 +673,13 @@ def _per_layer(network: Network, flat: np.ndarray) -> list[dict]:
 
 
 def _optimizer_state(simulation: Simulation) -> dict:
+    return _optimizer_file_state(simulation, simulation.trainer.optimizer.state())
+
+
+def _optimizer_file_state(simulation: Simulation, state: dict) -> dict:
+    """The file form (per-layer lists) of the optimizer's own `state`."""
     optimizer = simulation.trainer.optimizer
     network = simulation.network
-    state = optimizer.state()
     if optimizer.name == "adam":
         return {
             "name": "adam",

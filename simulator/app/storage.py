@@ -51,6 +51,7 @@ __all__ = [
     "csv_path",
     "load_scenario",
     "open_regular_file",
+    "read_scenario_object",
     "save_scenario",
     "scenario_schema",
     "scenario_summary",
@@ -72,6 +73,22 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         return _validate(obj, base_dir=path.parent, source=path.absolute())
     except Invalid as problem:
         raise problem.scenario_error(file) from None
+
+
+def read_scenario_object(path: str | os.PathLike) -> dict:
+    """Read the scenario file at `path` as its JSON object, upgraded to the current format
+    version but not yet checked against the schema and rules (for callers that change fields
+    before `validate_scenario_dict`). Raises ScenarioError."""
+    path = Path(path)
+    try:
+        obj = read.parse_json(read.read_scenario_bytes(path))
+        if not isinstance(obj, dict):
+            raise Invalid(
+                "", f"expected a JSON object {{...}} at the top level, got {describe(obj)}"
+            )
+        return migrate.upgrade(obj, migrate.check_header(obj))
+    except Invalid as problem:
+        raise problem.scenario_error(path.name or str(path)) from None
 
 
 def validate_scenario_dict(obj: Any, *, file: str, base_dir: Path | None = None) -> Scenario:

@@ -323,26 +323,12 @@ def _check_state(state: TrainingState, network: NetworkSpec, training: TrainingS
     shapes = [
         (layer.units, fan_in) for layer, fan_in in zip(network.layers, network.fan_ins, strict=True)
     ]
-    if state.optimizer is not None:
-        name = state.optimizer["name"]
-        if name != training.optimizer.name:
-            raise Invalid(
-                "state.optimizer.name",
-                f"the saved state is for {name}, but training.optimizer.name is "
-                f"{training.optimizer.name}",
-            )
-        for key in ("velocity",) if name == "sgd" else ("m", "v"):
-            entries = state.optimizer.get(key)
-            if entries is not None:
-                _check_params(
-                    f"state.optimizer.{key}",
-                    [(entry["weights"], entry["biases"]) for entry in entries],
-                    shapes,
-                )
+    _check_optimizer_state("state.optimizer", state.optimizer, shapes, training)
     if state.initial_layers is not None:
         _check_params(
             "state.initial_layers", [(p.weights, p.biases) for p in state.initial_layers], shapes
         )
+    _check_checkpoints(state, shapes, training)
     lengths = [
         (key, len(state.history[key])) for key in HISTORY_KEYS if state.history.get(key) is not None
     ]
@@ -354,6 +340,51 @@ def _check_state(state: TrainingState, network: NetworkSpec, training: TrainingS
                 f"has {count(length, 'value')}, expected {first_length} like "
                 f"state.history.{first_key}",
             )
+
+
+def _check_optimizer_state(
+    field: str, optimizer: dict | None, shapes: list[tuple[int, int]], training: TrainingSpec
+) -> None:
+    if optimizer is None:
+        return
+    name = optimizer["name"]
+    if name != training.optimizer.name:
+        raise Invalid(
+            f"{field}.name",
+            f"the saved state is for {name}, but training.optimizer.name is "
+            f"{training.optimizer.name}",
+        )
+    for key in ("velocity",) if name == "sgd" else ("m", "v"):
+        entries = optimizer.get(key)
+        if entries is not None:
+            _check_params(
+                f"{field}.{key}", [(entry["weights"], entry["biases"]) for entry in entries], shapes
+            )
+
+
+def _check_checkpoints(
+    state: TrainingState, shapes: list[tuple[int, int]], training: TrainingSpec
+) -> None:
+    """Each checkpoint fits the network and the optimizer, and they run forward in time up to
+    the state itself, so that rewinding to one and training on can reach the state again."""
+    previous = None
+    for i, kept in enumerate(state.checkpoints):
+        field = f"state.checkpoints[{i}]"
+        _check_params(f"{field}.layers", [(p.weights, p.biases) for p in kept.layers], shapes)
+        _check_optimizer_state(f"{field}.optimizer", kept.optimizer, shapes, training)
+        if previous is not None and kept.epoch <= previous.epoch:
+            raise Invalid(
+                f"{field}.epoch",
+                f"{kept.epoch} does not come after the checkpoint before it (epoch "
+                f"{previous.epoch}); checkpoints run oldest first",
+            )
+        if kept.epoch > state.epoch or kept.step > state.step:
+            raise Invalid(
+                f"{field}.epoch",
+                f"epoch {kept.epoch}, step {kept.step} lies after the state itself (epoch "
+                f"{state.epoch}, step {state.step})",
+            )
+        previous = kept
 
 
 def _check_params(
