@@ -147,7 +147,8 @@ def test_a_normal_walk_keeps_the_raw_rows_of_the_data(qtbot, count):
         with qtbot.waitSignal(controller.answered, timeout=10_000) as blocker:
             controller.request_probe_walk(np.array([0.5, 0.2]))
         probe = blocker.args[0].value
-        assert probe.forward_only and probe.checkpoint is None
+        assert probe.forward_only
+        assert probe.checkpoint is None
         assert probe.answer.records()[0]["input"] == [0.5, 0.2]
         assert [s.kind for s in walk.stages(probe.trace)] == ["input", "forward", "forward"]
     finally:

@@ -62,5 +62,5 @@ def test_recording_changes_no_weight_and_keeps_copies():
 
 def test_a_row_of_the_wrong_width_is_refused():
     network = _network(("tanh", "sigmoid"), sizes=(2, 4, 1))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reshape"):
         trace_forward(network, np.array([1.0, 2.0, 3.0]))
