@@ -166,6 +166,9 @@ CONFIDENCE_STEPS = 16
 # the yellow side where the purple is on the blue side), and always with a mark (✗) as well, so
 # that colour is never the only sign.
 WRONG_PREDICTION = "#A50026"
+# The point asked about with Probe on: a white star outlined in the text colour, taken by no
+# class, its shape (no data point is a star) telling it apart even where colour cannot.
+PROBE_MARK = "#FFFFFF"
 # The confusion matrix: right counts (the diagonal) shade towards a neutral mid grey, wrong ones
 # towards the wrong-prediction red (a darker grey would meet that red's lightness under
 # deuteranopia); counts are written dark on light cells, light on dark ones.
@@ -234,6 +237,7 @@ def class_confidence_colours(classes: int, steps: int = CONFIDENCE_STEPS) -> np.
     t = np.linspace(0.0, CLASS_BACKGROUND_STRENGTH, steps)
     rows = [blend(neutral, hex_rgb(class_colour(c)), t) for c in range(classes)]
     return np.round(np.concatenate(rows)).astype(np.uint8)
+
 
 # Step-through colours: the flow in near-black (the edges are blue and orange), the item the
 # calculation panel explains in purple, a changed weight on a pale yellow plate. The focus purple
