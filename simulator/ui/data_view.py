@@ -244,6 +244,7 @@ class DataView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(self.toolbar)
+        layout.addLayout(self.toolbar_second_row)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.legend)
         self.setMinimumSize(240, 200)
@@ -324,6 +325,12 @@ class DataView(QWidget):
         self.toolbar.addStretch(1)
         self.toolbar.addWidget(self.test_check)
         self.toolbar.addWidget(self.discretize_check)
+        # The check boxes move here when the toolbar's row is too narrow for everything (a small
+        # window, or one with Ask the network open), rather than every label being cut short.
+        self.toolbar_second_row = QHBoxLayout()
+        self.toolbar_second_row.setContentsMargins(4, 0, 4, 0)
+        self.toolbar_second_row.setSpacing(6)
+        self._checks_wrapped = False
 
     def _new_plot(self) -> pg.PlotWidget:
         base = self.palette().color(QPalette.ColorRole.Base)
@@ -1013,6 +1020,36 @@ class DataView(QWidget):
 
     # ----- toolbar ----------------------------------------------------------------------------
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange_toolbar()
+
+    def _arrange_toolbar(self) -> None:
+        """The check boxes on the first row when everything fits there, else on a second."""
+        toolbar = self.toolbar
+        shown = [
+            toolbar.itemAt(i).widget()
+            for i in range(toolbar.count())
+            if toolbar.itemAt(i).widget() is not None
+        ]
+        shown += [self.test_check, self.discretize_check]
+        shown = [w for w in shown if not w.isHidden()]
+        needed = sum(w.sizeHint().width() for w in shown) + toolbar.spacing() * len(shown) + 8
+        wrap = needed > self.width()
+        if wrap == self._checks_wrapped:
+            return
+        self._checks_wrapped = wrap
+        target = self.toolbar_second_row if wrap else self.toolbar
+        for check in (self.test_check, self.discretize_check):
+            self.toolbar.removeWidget(check)
+            self.toolbar_second_row.removeWidget(check)
+            target.addWidget(check)
+        if wrap:
+            self.toolbar_second_row.addStretch(1)
+        else:
+            while self.toolbar_second_row.count():
+                self.toolbar_second_row.takeAt(0)
+
     def _show_mode(self) -> None:
         picture = self._picture
         mode = self._mode
@@ -1032,6 +1069,7 @@ class DataView(QWidget):
         self.test_check.setVisible(mode in (self.PLANE, self.SCATTER))
         self.discretize_check.setVisible(mode == self.PLANE)
         self.legend.setVisible(plane)
+        self._arrange_toolbar()
 
     def _matrix_shown(self) -> bool:
         return self._mode == self.MATRIX or (
