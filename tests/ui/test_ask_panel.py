@@ -279,3 +279,41 @@ def test_data_with_many_inputs_is_asked_by_picking_a_sample(qtbot, open_window, 
     expected = predict(simulation, raw.reshape(1, -1))
     assert panel.prediction.records() == expected.records()
     assert panel.shown_answer() == answer_text(expected)
+
+
+def test_the_input_stage_of_scaled_data_shows_raw_to_scaled(qtbot, open_window, tmp_path):
+    scenario = json.loads(CAT_VS_DOG.read_text())
+    scenario["data"]["scaling"] = {"method": "standardize"}
+    path = tmp_path / "scaled.json"
+    path.write_text(json.dumps(scenario))
+    window = open_window(path)
+    simulation = Simulation(load_scenario(path))
+    scaling = simulation.data.scaling
+    # A training step's walk: the raw value comes from the data.
+    window.walk_action.trigger()
+    qtbot.waitUntil(lambda: window.walk is not None, timeout=10_000)
+    steps = window.step_through
+    assert steps.stage.kind == "input"
+    raw_size = simulation.data.train_raw[0, 0]
+    digits = steps.digits
+    lines = steps.calculation_panel.shown_lines()
+    assert lines[0] == f"raw size = {walk.number(raw_size, digits)}"
+    scaled = simulation.data.train_inputs[0, 0]
+    assert lines[1] == (
+        f"scaled size = (raw − center) / scale = ({walk.number(raw_size, digits)} − "
+        f"{walk.factor(scaling.center[0], digits)}) / {walk.factor(scaling.scale[0], digits)} "
+        f"= {walk.number(scaled, digits)}"
+    )
+    window.leave_walk(keep=False)
+    qtbot.waitUntil(lambda: window.walk is None)
+    # The probe's walk: the raw value is the one typed.
+    _open_ask(qtbot, window)
+    window.ask_panel.set_input([0.4, 0.2])
+    _wait_for_answer(qtbot, window, [0.4, 0.2])
+    qtbot.mouseClick(window.ask_panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.walk is not None and window.walk.forward_only, timeout=10_000)
+    lines = window.step_through.calculation_panel.shown_lines()
+    assert lines[0] == f"raw size = {walk.number(0.4, digits)}"
+    assert lines[1].startswith("scaled size = (raw − center) / scale = (0.4 − ")
+    expected = predict(simulation, np.array([[0.4, 0.2]]))
+    assert window.ask_panel.shown_answer() == answer_text(expected)
