@@ -14,14 +14,17 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..engine.trace import StepTrace
+from ..engine.trace import ForwardTrace, StepTrace
+from ..engine.trainer import trace_forward
 from . import edits, undo
 from .frame_budget import FrameBudget
 from .history import History
+from .predict import Prediction, predict
 from .scenario import Scenario, scenario_to_dict
 from .session import Checkpoint, Simulation
 from .snapshot import DataPicture, Snapshot
 from .storage import ScenarioError, validate_scenario_dict
+from .walk_stages import RawInputs
 from .worker import EMIT_INTERVAL, Answer, Progress, TrainingWorker
 
 FRAME_INTERVAL_MS = 16
@@ -33,6 +36,7 @@ Edit = Callable[[Scenario], Scenario]
 SCENARIO_REQUEST = "scenario"  # the scenario with the current weights and training state
 WALK_REQUEST = "walk"  # one traced step for the step-through
 EDIT_REQUEST = "edit"  # a change of the scenario
+PROBE_WALK_REQUEST = "probe walk"  # the forward pass alone on an input asked about
 
 # Every controller made in this process, so that tests (and the app at exit) can check that no
 # training thread outlives its window.
@@ -64,6 +68,8 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.history = History.from_dict(simulation.history.to_dict())
         self.snapshot: Snapshot | None = None
+        # The raw input(s) the learner asks the network about (see set_probe).
+        self.probe: np.ndarray | None = None
         self.data: DataPicture | None = None
         self.scenario: Scenario = simulation.scenario
         self.playing = False
@@ -171,6 +177,7 @@ class TrainingController(QObject):
             if purpose is not None:
                 self.edit_history_changed.emit()
             return
+        # A probe walk changes nothing, so it does not count as a move.
         if answer.kind == WALK_REQUEST and answer.error is None and not answer.value.trace.diverged:
             self._note_moved()
         was_busy = self.busy
@@ -342,6 +349,20 @@ class TrainingController(QObject):
         walk = functools.partial(_walk_step, samples=list(samples))
         return self._ask(WALK_REQUEST, walk, expected=(IndexError, ValueError))
 
+    def request_probe_walk(self, raw: np.ndarray) -> int:
+        """Ask the worker to pause, then run the forward pass alone on `raw` (d,), one input in
+        the data's raw columns, for the step-through. Nothing is trained or changed. Returns the
+        request's number; `answered` brings a Walk whose trace is a ForwardTrace, or the error."""
+        walk = functools.partial(_probe_walk, raw=np.array(raw, dtype=np.float64))
+        return self._ask(PROBE_WALK_REQUEST, walk, expected=(ValueError,))
+
+    def set_probe(self, raw: np.ndarray | None) -> None:
+        """Ask the network about `raw` (n, d), rows in the data's raw columns, from now on:
+        every snapshot carries its answer as `probe` (None: stop asking). A paused network
+        answers with the next frame."""
+        self.probe = None if raw is None else np.array(raw, dtype=np.float64)
+        self._worker.post(functools.partial(TrainingWorker.set_probe, raw=self.probe))
+
     def _ask(
         self, kind: str, function, expected: tuple[type[Exception], ...] = (), busy: bool = True
     ) -> int:
@@ -364,7 +385,10 @@ class TrainingController(QObject):
             raise TimeoutError("the training thread did not answer in time") from None
 
     def undo_walk(self, walk: Walk) -> None:
-        """Take back the step of `walk`: weights, optimizer state and step count as before."""
+        """Take back the step of `walk`: weights, optimizer state and step count as before. A
+        probe walk took no step: nothing to take back."""
+        if walk.checkpoint is None:
+            return
         self._worker.post(functools.partial(_restore, checkpoint=walk.checkpoint))
 
     def adopt_file(self, saved: Scenario) -> None:
@@ -429,12 +453,22 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> tuple[Scenario,
 @dataclasses.dataclass(frozen=True)
 class Walk:
     """A step taken for the step-through: its trace, the samples (training indices) it used,
-    every training sample's prediction before the step, and the checkpoint to go back to."""
+    every training sample's prediction before the step, and the checkpoint to go back to;
+    `raw_inputs` the batch's raw values, from the data, and the data's scaling.
+
+    A probe walk (an input asked about, no target) has a ForwardTrace, no samples, no
+    checkpoint (nothing changed), and `answer`, the engine's Prediction for that input."""
 
     samples: tuple[int, ...]
-    trace: StepTrace
+    trace: StepTrace | ForwardTrace
     predictions: np.ndarray
-    checkpoint: Checkpoint
+    checkpoint: Checkpoint | None
+    raw_inputs: RawInputs | None = None
+    answer: Prediction | None = None
+
+    @property
+    def forward_only(self) -> bool:
+        return self.checkpoint is None
 
 
 def _walk_step(worker: TrainingWorker, samples: list[int]) -> Walk:
@@ -450,7 +484,35 @@ def _walk_step(worker: TrainingWorker, samples: list[int]) -> Walk:
         simulation.restore(checkpoint)  # a step that broke half-way leaves nothing behind
         raise
     worker.mark_changed()
-    return Walk(tuple(samples), trace, predictions, checkpoint)
+    data = simulation.data
+    raw = RawInputs(data.raw_names, data.train_raw[list(samples)].copy(), data.scaling)
+    return Walk(tuple(samples), trace, predictions, checkpoint, raw)
+
+
+def _probe_walk(worker: TrainingWorker, raw: np.ndarray) -> Walk:
+    """Runs on the worker thread: the forward pass alone on one raw input; the network and
+    the training state stay as they are. A ValueError (a wrong number of values) goes to the
+    GUI."""
+    worker.pause()
+    simulation = worker.simulation
+    data = simulation.data
+    if raw.size != len(data.raw_names):
+        raise ValueError(
+            f"the network takes {len(data.raw_names)} raw values, {raw.size} were given"
+        )
+    row = raw.reshape(1, -1)
+    with np.errstate(all="ignore"):
+        trace = trace_forward(simulation.network, simulation.network_inputs(row))
+        answer = predict(simulation, row)
+    outputs = simulation.network.sizes[-1]
+    return Walk(
+        (),
+        trace,
+        np.zeros((0, outputs)),
+        None,
+        RawInputs(data.raw_names, row, data.scaling),
+        answer,
+    )
 
 
 def _current_scenario(worker: TrainingWorker) -> Scenario:

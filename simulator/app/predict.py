@@ -229,3 +229,30 @@ def format_table(prediction: Prediction, raw_names, digits: int = 6) -> str:
 
 def _format(value: float, digits: int) -> str:
     return f"{value:.{digits}g}" if math.isfinite(value) else "—"
+
+
+def answer_text(prediction: Prediction, row: int = 0, digits: int = 4) -> str:
+    """The answer to input `row` as a learner reads it: "cat, 87 %" (the class and its
+    probability), "class 2, score 0.43" when the output is no probability, or the output
+    value(s) for regression ("1.234", "0.5, 2.1")."""
+    outputs = prediction.outputs[row]
+    if prediction.classes is None:
+        return ", ".join(_format(float(v), digits) for v in outputs)
+    name = prediction.class_names[prediction.classes[row]]
+    if prediction.probabilities is None:
+        chosen = outputs[prediction.classes[row]] if len(outputs) > 1 else outputs[0]
+        return f"{name}, score {_format(float(chosen), digits)}"
+    return f"{name}, {percent(float(prediction.probabilities[row]))}"
+
+
+def percent(probability: float) -> str:
+    """A probability as a percentage, "87 %"; one decimal where whole percents would say a
+    certainty (100 %, 0 %) the network does not have."""
+    if not math.isfinite(probability):
+        return "—"
+    text = f"{probability * 100:.0f}"
+    if text in ("0", "100") and 0.0 < probability < 1.0:
+        text = f"{probability * 100:.1f}"
+        if text in ("0.0", "100.0"):
+            return "< 0.1 %" if probability < 0.5 else "> 99.9 %"
+    return f"{text} %"

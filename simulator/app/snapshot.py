@@ -11,6 +11,7 @@ from ..engine import probe
 from ..engine.network import Network, rows_per_chunk
 from ..engine.trainer import predicted_classes
 from .neuron_health import flat_counts
+from .predict import Prediction, predict
 from .session import Simulation
 
 # Neuron thumbnails are small (Playground draws 10×10); the data view's output map is finer.
@@ -53,7 +54,8 @@ class Snapshot:
     selected training sample. *_predictions (n, K): the network's outputs on each set, and
     *_predicted_classes (n,) for classification. flat_shares: per hidden layer, each neuron's
     share of training samples in its activation's flat part (units,) (see neuron_health), None
-    for an activation without one.
+    for an activation without one. probe: the network's answer to the input the learner asks
+    about ("Ask the network"), None when nothing is asked.
     """
 
     step: int
@@ -81,6 +83,7 @@ class Snapshot:
     train_predicted_classes: np.ndarray | None
     test_predicted_classes: np.ndarray | None
     flat_shares: tuple[np.ndarray | None, ...] = ()
+    probe: Prediction | None = None
 
 
 def plane_bounds(simulation: Simulation) -> tuple[float, float, float, float] | None:
@@ -125,9 +128,14 @@ def data_picture(simulation: Simulation) -> DataPicture:
 
 
 def take_snapshot(
-    simulation: Simulation, sample_index: int | None = None, *, with_maps: bool = True
+    simulation: Simulation,
+    sample_index: int | None = None,
+    *,
+    with_maps: bool = True,
+    asked: np.ndarray | None = None,
 ) -> Snapshot:
-    """Return a Snapshot of `simulation` now. `with_maps` computes the plane maps (2-D data)."""
+    """Return a Snapshot of `simulation` now. `with_maps` computes the plane maps (2-D data);
+    `asked` (n, d) rows in the data's raw columns are asked of the network (see predict)."""
     network = simulation.network
     data = simulation.data
     plan = data.feature_plan
@@ -195,7 +203,16 @@ def take_snapshot(
         if classification
         else None,
         flat_shares=flat_shares,
+        probe=_answer(simulation, asked),
     )
+
+
+def _answer(simulation: Simulation, asked: np.ndarray | None) -> Prediction | None:
+    # Rows of another scenario's width (asked just before a new one opened) have no answer.
+    if asked is None or np.shape(asked)[-1] != len(simulation.data.raw_names):
+        return None
+    with np.errstate(all="ignore"):
+        return predict(simulation, asked)
 
 
 def _outputs_and_flat_shares(

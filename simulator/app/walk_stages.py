@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ..engine.trace import StepTrace
+import numpy as np
+
+from ..engine.scaling import Scaling
+from ..engine.trace import ForwardTrace, StepTrace
 from ..engine.trainer import predicted_classes
 from .walk_texts import STAGE_TITLES
 
@@ -34,6 +37,22 @@ class Stage:
     kind: str
     column: int | None = None
     neuron: int | None = None
+
+
+@dataclass(frozen=True)
+class RawInputs:
+    """The raw values behind a walk's inputs, for the input stage to show how they were scaled:
+    `names` the data's columns (d), `values` (n, d) one row per row of the trace's batch, taken
+    from the data (or as the learner typed them), and `scaling` the data's own Scaling."""
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    scaling: Scaling
+
+
+def forward_only(trace: StepTrace | ForwardTrace) -> bool:
+    """Whether `trace` is a forward pass alone (an input asked about, without a target)."""
+    return trace.targets is None
 
 
 @dataclass(frozen=True)
@@ -91,9 +110,10 @@ def signed_sum(terms: list[str]) -> str:
 # Stages
 
 
-def stages(trace: StepTrace, granularity: str = "layer") -> list[Stage]:
+def stages(trace: StepTrace | ForwardTrace, granularity: str = "layer") -> list[Stage]:
     """Return the walk's stages in order: input, forward (per layer or per neuron), loss,
-    backward from the output layer to the first, update."""
+    backward from the output layer to the first, update. A forward pass alone (no target) has
+    the input and forward stages only: without a target there is no loss and no update."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
     count = len(trace.layers)
@@ -104,13 +124,15 @@ def stages(trace: StepTrace, granularity: str = "layer") -> list[Stage]:
             walk += [Stage("forward", column, j) for j in range(units)]
         else:
             walk.append(Stage("forward", column))
+    if forward_only(trace):
+        return walk
     walk.append(Stage("loss"))
     walk += [Stage("backward", column) for column in range(count, 0, -1)]
     walk.append(Stage("update"))
     return walk
 
 
-def stage_title(stage: Stage, trace: StepTrace) -> str:
+def stage_title(stage: Stage, trace: StepTrace | ForwardTrace) -> str:
     layer = "" if stage.column is None else layer_name(stage.column, len(trace.layers))
     neuron = "" if stage.neuron is None else f", neuron {stage.neuron + 1}"
     return STAGE_TITLES[stage.kind].format(layer=layer, neuron=neuron)
@@ -132,10 +154,17 @@ def default_focus(stage: Stage, trace: StepTrace) -> Focus:
 
 
 def annotations(
-    trace: StepTrace, stage: Stage, focus: Focus, sample: int = 0, digits: int = DEFAULT_DIGITS
+    trace: StepTrace | ForwardTrace,
+    stage: Stage,
+    focus: Focus,
+    sample: int = 0,
+    digits: int = DEFAULT_DIGITS,
+    class_names: tuple[str, ...] | None = None,
 ) -> Annotations:
     """Return what the canvas shows at `stage`: inputs once shown stay shown, z and a stay beside
-    neurons the forward pass has reached, δ beside those the backward pass has reached."""
+    neurons the forward pass has reached, δ beside those the backward pass has reached. A
+    forward pass alone ends on its answer beside the output neuron, named from `class_names`
+    when given."""
     layers = trace.layers
     count = len(layers)
     n = lambda v: number(v, digits)  # noqa: E731 - a local shorthand keeps lines readable
@@ -163,6 +192,11 @@ def annotations(
             if not (reached or current) or not _labelled(column, j, trace, focus):
                 continue
             neuron_text[(column, j)] = f"z {n(layer.z[sample, j])}\na {n(layer.a[sample, j])}"
+            if column == count and forward_only(trace):
+                # No loss stage follows to show the answer: the output layer's stage does.
+                answer = output_answer(trace, sample, class_names)
+                if answer is not None and answer.neuron == j:
+                    neuron_text[(column, j)] += f"\nanswer {answer.label}"
             if current:
                 lit_neurons.add((column, j))
                 lit_edges.update(_incoming(column, j, trace))
@@ -235,16 +269,20 @@ class Answer(NamedTuple):
     label: str
 
 
-def output_answer(trace: StepTrace, sample: int) -> Answer | None:
+def output_answer(
+    trace: StepTrace | ForwardTrace, sample: int, class_names: tuple[str, ...] | None = None
+) -> Answer | None:
     """How the output becomes an answer, as the engine's accuracy reads it
     (trainer.predicted_classes): one sigmoid output says 1 when ŷ > 0.5, else 0; several
     sigmoid or softmax outputs name the largest (argmax). None for linear and tanh outputs,
-    which are not read as classes here."""
+    which are not read as classes here. With `class_names` the answer is the class's name."""
     activation = trace.activation_names[-1]
     if activation not in ("sigmoid", "softmax"):
         return None
     outputs = trace.layers[-1].a[sample : sample + 1]
     chosen = int(predicted_classes(outputs, activation)[0])
+    if class_names is not None and chosen < len(class_names):
+        return Answer(0 if outputs.shape[1] == 1 else chosen, class_names[chosen])
     if outputs.shape[1] == 1:
         return Answer(0, str(chosen))
     return Answer(chosen, f"class {chosen}")

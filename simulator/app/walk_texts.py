@@ -19,6 +19,16 @@ EXPLAIN = {
         "The sample's feature values are placed on the input neurons. Nothing is computed yet: "
         "the inputs simply hold the numbers that describe this one example."
     ),
+    "input_asked": (
+        "The values you asked about are placed on the input neurons. They are no training "
+        "sample: there is no target to compare the answer with, so this walk is the forward "
+        "pass alone, ending with the network's answer. No loss, no backward pass, no update: "
+        "the network stays exactly as it was."
+    ),
+    "no_target": (
+        "This input has no target, so the walk ends here: without a target there is no loss "
+        "to measure, nothing to send back, and no weight changes."
+    ),
     "forward": (
         "Each neuron multiplies every incoming value by the weight of its edge, adds them up "
         "together with its bias, and gets z. Then it passes z through its activation function "
@@ -95,6 +105,18 @@ EXPLAIN = {
         "iteration. An epoch is as many steps as it takes to use every training sample once: "
         "with 100 samples in batches of 10, one epoch is 10 steps."
     ),
+}
+
+# The input stage of scaled data: how a raw value became the number the network takes in.
+EXPLAIN_SCALING = {
+    "scaled": (
+        "Before the network sees the data, each raw value is scaled: scaled = (raw − center) "
+        "/ scale. The center and scale were measured once on the training data (the mean and "
+        "standard deviation for standardize, the midpoint and half the range for min_max) and "
+        "every input, training, test or asked, is scaled with the same two numbers, so that "
+        "columns in very different units reach the network on a similar scale."
+    ),
+    "none": "{name} is not scaled: its raw value goes in as it is",
 }
 
 EXPLAIN_ACTIVATION = {

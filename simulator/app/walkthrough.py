@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import activations, losses
-from ..engine.trace import StepTrace
+from ..engine.trace import ForwardTrace, StepTrace
 from .walk_stages import (
     DEFAULT_DIGITS,
     GRANULARITIES,
@@ -26,10 +26,12 @@ from .walk_stages import (
     STAGE_KINDS,
     Annotations,
     Focus,
+    RawInputs,
     Stage,
     annotations,
     default_focus,
     factor,
+    forward_only,
     neuron_name,
     number,
     output_answer,
@@ -47,6 +49,7 @@ from .walk_texts import (
     EXPLAIN_OPTIMIZER,
     EXPLAIN_OUTPUT_ACTIVATION,
     EXPLAIN_PENALTY,
+    EXPLAIN_SCALING,
     SLOPE_RULES,
 )
 
@@ -60,12 +63,14 @@ __all__ = [
     "Calculation",
     "Focus",
     "Line",
+    "RawInputs",
     "Stage",
     "activation_slope",
     "annotations",
     "calculation",
     "default_focus",
     "factor",
+    "forward_only",
     "loss_lines",
     "neuron_name",
     "number",
@@ -103,36 +108,86 @@ class Calculation:
 
 
 def calculation(
-    trace: StepTrace,
+    trace: StepTrace | ForwardTrace,
     stage: Stage,
     focus: Focus,
     names: list[str],
     sample: int = 0,
     digits: int = DEFAULT_DIGITS,
+    raw: RawInputs | None = None,
+    class_names: tuple[str, ...] | None = None,
 ) -> Calculation:
     """Return the calculation of `focus` at `stage`, numbers at `digits` significant digits.
 
     `names` are the input features' names; `sample` the row of the batch shown (the walk of a
-    mini-batch shows one sample's forward and backward numbers at a time)."""
+    mini-batch shows one sample's forward and backward numbers at a time). With `raw`, the
+    inputs of scaled data show how each raw value became the scaled one; with `class_names`,
+    the output's answer is named."""
     if stage.kind == "input":
         shown = focus if focus.column == 0 else Focus(0, 0)
-        return _input_calculation(trace, shown, names, sample, digits)
+        return _input_calculation(trace, shown, names, sample, digits, raw)
     if stage.kind == "loss":
         return _loss_calculation(trace, sample, digits)
     if focus.column == 0:
-        return _input_calculation(trace, focus, names, sample, digits)
+        return _input_calculation(trace, focus, names, sample, digits, raw)
     if stage.kind == "forward":
-        return _forward_calculation(trace, focus, names, sample, digits)
+        return _forward_calculation(trace, focus, names, sample, digits, class_names)
     if stage.kind == "backward":
         return _backward_calculation(trace, focus, names, sample, digits)
     return _update_calculation(trace, focus, names, digits)
 
 
-def _input_calculation(trace, focus, names, sample, digits) -> Calculation:
+def _input_calculation(trace, focus, names, sample, digits, raw=None) -> Calculation:
     i = focus.neuron
     value = float(trace.inputs[sample, i])
     line = Line("input", f"{names[i]} = {number(value, digits)}", value)
-    return Calculation(f"Input {names[i]}", (line,), EXPLAIN["input"])
+    explanation = EXPLAIN["input_asked" if forward_only(trace) else "input"]
+    if raw is None or raw.scaling.identity:
+        return Calculation(f"Input {names[i]}", (line,), explanation)
+    lines = [*scaling_lines(raw, sample, _raw_columns_of(names[i], raw.names), digits), line]
+    return Calculation(
+        f"Input {names[i]}", tuple(lines), explanation + " " + EXPLAIN_SCALING["scaled"]
+    )
+
+
+# A feature made of every raw column (x1·x2, say) shows at most this many columns' scaling.
+MAX_SCALING_LINES = 8
+
+
+def _raw_columns_of(feature: str, raw_names: tuple[str, ...]) -> list[int]:
+    """The raw columns an input feature is made from: its own column, else (a feature such as
+    x1² or x1·x2) every column, the first MAX_SCALING_LINES of many."""
+    if feature in raw_names:
+        return [raw_names.index(feature)]
+    return list(range(min(len(raw_names), MAX_SCALING_LINES)))
+
+
+def scaling_lines(raw: RawInputs, sample: int, columns: list[int], digits: int) -> list[Line]:
+    """Per raw column in `columns`: the raw value (from the data, or as typed) and, for a scaled
+    column, scaled = (raw − center) / scale with the numbers put in. The scaled value is the
+    engine's Scaling.apply of the raw row, the very step that made the network's inputs."""
+    n = lambda v: number(v, digits)  # noqa: E731
+    f = lambda v: factor(v, digits)  # noqa: E731
+    row = raw.values[sample : sample + 1]
+    scaled = raw.scaling.apply(row)[0]
+    lines = []
+    for column in columns:
+        name = raw.names[column]
+        value = float(row[0, column])
+        method = raw.scaling.methods[column]
+        lines.append(Line("raw", f"raw {name} = {n(value)}", value))
+        if method == "none":
+            lines.append(Line("not scaled", EXPLAIN_SCALING["none"].format(name=name)))
+            continue
+        center = float(raw.scaling.center[column])
+        scale = float(raw.scaling.scale[column])
+        result = float(scaled[column])
+        text = (
+            f"scaled {name} = (raw − center) / scale = ({n(value)} − {f(center)}) / "
+            f"{f(scale)} = {n(result)}"
+        )
+        lines.append(Line("scaled", text, result, worked=True))
+    return lines
 
 
 def _below_values(trace: StepTrace, column: int, sample: int) -> np.ndarray:
@@ -149,7 +204,7 @@ def _value_name(column: int, below_name: str) -> str:
     return below_name if column == 1 else f"a({below_name})"
 
 
-def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
+def _forward_calculation(trace, focus, names, sample, digits, class_names=None) -> Calculation:
     n = lambda v: number(v, digits)  # noqa: E731
     f = lambda v: factor(v, digits)  # noqa: E731
     count = len(trace.layers)
@@ -191,29 +246,37 @@ def _forward_calculation(trace, focus, names, sample, digits) -> Calculation:
     explanation = EXPLAIN["forward"] + " " + EXPLAIN_ACTIVATION[activation]
     if output and activation in EXPLAIN_OUTPUT_ACTIVATION:
         explanation += " " + EXPLAIN_OUTPUT_ACTIVATION[activation]
-    decision = _decision_line(trace, sample, n) if output else None
+    decision = _decision_line(trace, sample, n, class_names) if output else None
     if decision is not None:
         lines.append(decision)
         several = "several outputs" if layer.a.shape[1] > 1 else "one output"
         explanation += " " + EXPLAIN_DECISION[several]
+    if output and forward_only(trace):
+        explanation += " " + EXPLAIN["no_target"]
     return Calculation(f"Forward: {who}", tuple(lines), explanation)
 
 
-def _decision_line(trace: StepTrace, sample: int, n) -> Line | None:
-    """The answer the output gives (see output_answer), with the number it rests on."""
+def _decision_line(trace, sample: int, n, class_names=None) -> Line | None:
+    """The answer the output gives (see output_answer), with the number it rests on; named
+    after its class when `class_names` are given."""
     answer = output_answer(trace, sample)
     if answer is None:
         return None
     predicted = trace.layers[-1].a[sample]
     if len(predicted) == 1:
         key = "above" if answer.label == "1" else "not above"
-        return Line("decision", DECISION[key].format(a=n(predicted[0])))
-    count = len(trace.layers)
-    text = DECISION["largest"].format(
-        who=neuron_name(count, answer.neuron, count, []),
-        a=n(predicted[answer.neuron]),
-        k=answer.neuron,
-    )
+        text = DECISION[key].format(a=n(predicted[0]))
+        chosen = int(answer.label)
+    else:
+        count = len(trace.layers)
+        text = DECISION["largest"].format(
+            who=neuron_name(count, answer.neuron, count, []),
+            a=n(predicted[answer.neuron]),
+            k=answer.neuron,
+        )
+        chosen = answer.neuron
+    if class_names is not None and chosen < len(class_names):
+        text += f": {class_names[chosen]}"
     return Line("decision", text)
 
 

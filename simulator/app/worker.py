@@ -123,6 +123,8 @@ class TrainingWorker(QObject):
         self._stops = stop_epochs(simulation.scenario.lesson, None)
         self._stopped_at: int | None = None
         self.sample_index: int | None = 0
+        # Raw rows (n, d) the learner asks the network about; every report answers them.
+        self.probe: np.ndarray | None = None
         self._pending_steps = 0
         self._pending_epochs = 0
         self._history_points: list[tuple] = []
@@ -369,7 +371,7 @@ class TrainingWorker(QObject):
         replaced = self._replaced
         try:
             progress = Progress(
-                snapshot=take_snapshot(simulation, self.sample_index),
+                snapshot=take_snapshot(simulation, self.sample_index, asked=self.probe),
                 history_points=tuple(self._history_points),
                 steps_per_second=rate,
                 playing=self.playing,
@@ -443,6 +445,12 @@ class TrainingWorker(QObject):
 
     def select_sample(self, index: int | None) -> None:
         self.sample_index = index
+        self._dirty = True
+
+    def set_probe(self, raw: np.ndarray | None) -> None:
+        """Ask the network about `raw` (n, d) in every report from now on (None: stop asking);
+        the next report comes as soon as one may, so a paused network answers at once."""
+        self.probe = raw
         self._dirty = True
 
     def replace_simulation(self, simulation: Simulation, message: str | None = None) -> None:

@@ -70,3 +70,31 @@ class StepTrace:
     activation_names: tuple[str, ...]
     layers: tuple[LayerTrace, ...]
     diverged: bool
+
+
+@dataclass(frozen=True)
+class ForwardLayer:
+    """One layer's forward numbers for n inputs: z and a (n, units), the weights (units, fan_in)
+    and biases (units,) that made them; named as LayerTrace names them (the weights "before"
+    a step that never comes), so that the step-through reads both kinds of trace alike."""
+
+    z: np.ndarray
+    a: np.ndarray
+    weights_before: np.ndarray
+    biases_before: np.ndarray
+    # For a softmax layer, Σ_j e^(z_j − max z) per input (n,), as in LayerTrace.
+    softmax_sum: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    """The record of a forward pass alone, for inputs that have no target ("ask the network"):
+    no loss, no backward pass, no update, and the network is left as it was. inputs (n,
+    inputs) are the network's input features; layers[0] is the first layer after them."""
+
+    inputs: np.ndarray
+    activation_names: tuple[str, ...]
+    layers: tuple[ForwardLayer, ...]
+    # Read by code that walks either kind of trace: a forward pass alone has neither.
+    targets: None = None
+    diverged: bool = False

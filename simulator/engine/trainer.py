@@ -13,7 +13,7 @@ import numpy as np
 from . import losses
 from .network import Network, Workspace, backward_into, forward_into, rows_per_chunk
 from .optimizers import Optimizer
-from .trace import SAMPLE_GRADIENT_LIMIT, LayerTrace, StepTrace
+from .trace import SAMPLE_GRADIENT_LIMIT, ForwardLayer, ForwardTrace, LayerTrace, StepTrace
 
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
 
@@ -487,6 +487,31 @@ class Trainer:
             layers=tuple(layers),
             diverged=diverged,
         )
+
+
+def trace_forward(network: Network, x: np.ndarray) -> ForwardTrace:
+    """Run inputs x (n, inputs) through `network` and keep what every layer computed, for the
+    step-through of an input without a target. The pass is Network.forward, the one
+    Network.predict runs, so the last layer's a is bit for bit what predict answers for the same
+    rows; nothing of the network changes (copies of its weights go into the record)."""
+    x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, network.sizes[0])
+    layers = tuple(
+        ForwardLayer(
+            z=z,
+            a=a,
+            weights_before=w.copy(),
+            biases_before=b.copy(),
+            softmax_sum=_softmax_sum(z) if name == "softmax" else None,
+        )
+        for (z, a), w, b, name in zip(
+            network.forward(x),
+            network.weights,
+            network.biases,
+            network.activation_names,
+            strict=True,
+        )
+    )
+    return ForwardTrace(inputs=x.copy(), activation_names=network.activation_names, layers=layers)
 
 
 def _softmax_sum(z: np.ndarray) -> np.ndarray:

@@ -172,6 +172,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         menu="View",
         checkable=True,
     ),
+    ActionSpec(
+        "ask",
+        "Ask the network",
+        "_on_ask_triggered",
+        ("A",),
+        "Type or pick a value for each input and read the network's answer at once",
+        menu="View",
+        checkable=True,
+        help="show / hide Ask the network",
+    ),
     # Ctrl+= too: on most keyboards + needs Shift, and Ctrl+Shift+= is not always Ctrl++.
     ActionSpec(
         "zoom_in",

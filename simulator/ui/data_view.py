@@ -53,6 +53,12 @@ ADD_POINTS_TIP = (
     "chosen target value) and a right-click on a training point removes it; the axes stay put. "
     "Off, a click only picks a sample. Edit → Undo takes a point back."
 )
+PROBE_TIP = (
+    "Probe: while on, a click on the plane asks the network about that point (its size and "
+    "tail length, say) in the Ask the network panel, which opens if it is hidden; a star marks "
+    "the point asked about. Nothing is added to the data."
+)
+PROBE_SIZE = 18
 SCATTER_HELP = "Shift+click a training point: follow it in the step-through"
 # Image data: how many samples the image grid shows (the first ones of the test set).
 IMAGE_COUNT = 36
@@ -159,6 +165,18 @@ def _fitting_shape(picture: DataPicture, shape) -> tuple[int, int] | None:
     return (rows, columns) if rows * columns == len(picture.raw_names) else None
 
 
+def _rounded_to_pixel(x: float, y: float, pixel) -> tuple[float, float]:
+    """A clicked point to the digits a pixel can tell apart: 0.31 rather than 0.3102847561, so
+    that the input asked about reads as if typed (the value itself is what is asked, not a
+    result shown)."""
+    rounded = []
+    for value, size in zip((x, y), pixel, strict=True):
+        size = abs(float(size))
+        decimals = max(0, math.ceil(-math.log10(size))) if size > 0 else 6
+        rounded.append(round(float(value), decimals) + 0.0)
+    return rounded[0], rounded[1]
+
+
 def _nearest(points: np.ndarray, x: float, y: float, pixel: tuple[float, float]) -> tuple:
     """Return (index, distance in pixels) of the point (n, 2) nearest to (x, y); pixel is the
     size of one screen pixel in data units along x and y."""
@@ -189,6 +207,8 @@ class DataView(QWidget):
     point_added_value = Signal(float, float, float)
     point_removed = Signal(int)
     sample_selected = Signal(int)
+    # (x, y) in the plane's raw units, clicked with Probe on: ask the network about it.
+    probe_clicked = Signal(float, float)
 
     PLANE, MATRIX, SCATTER, IMAGES = range(4)
     # The tabs above image data: the images, then the confusion matrix.
@@ -224,6 +244,7 @@ class DataView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(self.toolbar)
+        layout.addLayout(self.toolbar_second_row)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.legend)
         self.setMinimumSize(240, 200)
@@ -239,6 +260,13 @@ class DataView(QWidget):
         self.add_points_button = QToolButton()
         self.add_points_button.setDefaultAction(self.add_points_action)
         self.add_points_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.probe_action = QAction("Probe", self)
+        self.probe_action.setCheckable(True)
+        self.probe_action.setToolTip(PROBE_TIP)
+        self.probe_action.toggled.connect(self._on_probe_toggled)
+        self.probe_button = QToolButton()
+        self.probe_button.setDefaultAction(self.probe_action)
+        self.probe_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.class_combo = QComboBox()
         self.class_combo.setToolTip("Class of the points a click on the plane adds")
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -287,6 +315,7 @@ class DataView(QWidget):
         for widget in (
             self.view_tabs,
             self.add_points_button,
+            self.probe_button,
             self.class_combo,
             self.value_label,
             self.value_spin,
@@ -296,6 +325,12 @@ class DataView(QWidget):
         self.toolbar.addStretch(1)
         self.toolbar.addWidget(self.test_check)
         self.toolbar.addWidget(self.discretize_check)
+        # The check boxes move here when the toolbar's row is too narrow for everything (a small
+        # window, or one with Ask the network open), rather than every label being cut short.
+        self.toolbar_second_row = QHBoxLayout()
+        self.toolbar_second_row.setContentsMargins(4, 0, 4, 0)
+        self.toolbar_second_row.setSpacing(6)
+        self._checks_wrapped = False
 
     def _new_plot(self) -> pg.PlotWidget:
         base = self.palette().color(QPalette.ColorRole.Base)
@@ -340,7 +375,20 @@ class DataView(QWidget):
             brush=None,
         )
         self._wrong_positions = np.zeros((0, 2))
-        plane_items = (self.train_points, self.test_points, self.wrong_marks, self.selection)
+        # The point asked about: a star, unlike any data point, above them all.
+        self.probe_mark = pg.ScatterPlotItem(
+            size=PROBE_SIZE,
+            symbol="star",
+            pen=pg.mkPen(text, width=1.5),
+            brush=pg.mkBrush(palette.PROBE_MARK),
+        )
+        plane_items = (
+            self.train_points,
+            self.test_points,
+            self.wrong_marks,
+            self.selection,
+            self.probe_mark,
+        )
         for z, points in enumerate(plane_items):
             points.setZValue(10 + z)
             item.addItem(points)
@@ -442,6 +490,11 @@ class DataView(QWidget):
             picture.bounds is None or previous is None or previous.raw_names != picture.raw_names
         ):
             self.set_adding_points(False)  # other data: there is nothing to keep adding to
+        if previous is None or previous.raw_names != picture.raw_names:
+            # Other columns: the point asked about belongs to the data before.
+            self.probe_mark.setData(pos=np.zeros((0, 2)))
+            if picture.bounds is None:
+                self.set_probing(False)
         self._image_shape = _fitting_shape(picture, image_shape)
         self._output_key = None
         self._counts = None
@@ -527,6 +580,8 @@ class DataView(QWidget):
     @Slot(bool)
     def _on_add_points_toggled(self, on: bool) -> None:
         view_box = self.plane.getPlotItem().getViewBox()
+        if on and self.probing():
+            self.set_probing(False)
         if on:
             # Each added point can move the data's extent, and with it the fitted axes: the
             # plane keeps its range while the learner places points, so none jumps away.
@@ -536,6 +591,34 @@ class DataView(QWidget):
             self._frozen_range = None
             if self._picture is not None and self._picture.bounds is not None:
                 self._fit_plane(self._picture)
+        self._show_mode()
+
+    def set_probing(self, on: bool) -> None:
+        """Turn the "Probe" mode on or off (as its toolbar button does)."""
+        self.probe_action.setChecked(on)
+
+    def probing(self) -> bool:
+        """Whether a click on the plane asks the network about the point clicked."""
+        return self.probe_action.isChecked()
+
+    def set_probe_point(self, point) -> None:
+        """Mark `point` (x, y) in raw units as the input asked about; None removes the mark.
+        Only the plane (two raw inputs) has a place for it."""
+        if point is None or self._picture is None or self._picture.bounds is None:
+            self.probe_mark.setData(pos=np.zeros((0, 2)))
+        else:
+            self.probe_mark.setData(pos=np.array([[float(point[0]), float(point[1])]]))
+
+    def probe_point(self) -> tuple[float, float] | None:
+        """The point marked as asked about, or None."""
+        x, y = self.probe_mark.getData()
+        return (float(x[0]), float(y[0])) if len(x) else None
+
+    @Slot(bool)
+    def _on_probe_toggled(self, on: bool) -> None:
+        # One click, one meaning: probing and adding points exclude each other.
+        if on and self.adding_points():
+            self.set_adding_points(False)
         self._show_mode()
 
     def set_current_class(self, index: int) -> None:
@@ -720,6 +803,9 @@ class DataView(QWidget):
         pixel = view_box.viewPixelSize()
         button = event.button()
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if self.probing() and button == Qt.MouseButton.LeftButton and not shift:
+            self.probe_clicked.emit(*_rounded_to_pixel(x, y, pixel))
+            return
         adding = self.adding_points() and not self.choosing_samples
         if not adding and button != Qt.MouseButton.LeftButton:
             return
@@ -934,6 +1020,36 @@ class DataView(QWidget):
 
     # ----- toolbar ----------------------------------------------------------------------------
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange_toolbar()
+
+    def _arrange_toolbar(self) -> None:
+        """The check boxes on the first row when everything fits there, else on a second."""
+        toolbar = self.toolbar
+        shown = [
+            toolbar.itemAt(i).widget()
+            for i in range(toolbar.count())
+            if toolbar.itemAt(i).widget() is not None
+        ]
+        shown += [self.test_check, self.discretize_check]
+        shown = [w for w in shown if not w.isHidden()]
+        needed = sum(w.sizeHint().width() for w in shown) + toolbar.spacing() * len(shown) + 8
+        wrap = needed > self.width()
+        if wrap == self._checks_wrapped:
+            return
+        self._checks_wrapped = wrap
+        target = self.toolbar_second_row if wrap else self.toolbar
+        for check in (self.test_check, self.discretize_check):
+            self.toolbar.removeWidget(check)
+            self.toolbar_second_row.removeWidget(check)
+            target.addWidget(check)
+        if wrap:
+            self.toolbar_second_row.addStretch(1)
+        else:
+            while self.toolbar_second_row.count():
+                self.toolbar_second_row.takeAt(0)
+
     def _show_mode(self) -> None:
         picture = self._picture
         mode = self._mode
@@ -944,6 +1060,7 @@ class DataView(QWidget):
         self.view_tabs.setVisible(mode == self.IMAGES)
         adding = plane and self.adding_points()
         self.add_points_button.setVisible(plane)
+        self.probe_button.setVisible(plane)
         # The class (or target) of the points to add: asked only while adding.
         self.class_combo.setVisible(adding and classification)
         self.value_label.setVisible(adding and not classification)
@@ -952,6 +1069,7 @@ class DataView(QWidget):
         self.test_check.setVisible(mode in (self.PLANE, self.SCATTER))
         self.discretize_check.setVisible(mode == self.PLANE)
         self.legend.setVisible(plane)
+        self._arrange_toolbar()
 
     def _matrix_shown(self) -> bool:
         return self._mode == self.MATRIX or (

@@ -69,6 +69,13 @@ calculation of any neuron or line you click, with the step's real numbers, and s
 stage does. Pick another sample in the table or by clicking a point; select several rows for a
 mini-batch. Leave with the updated weights, or undo the step.</p>
 
+<h3>Ask the network</h3>
+<p><b>View → Ask the network</b> (A) opens a panel with a field for each input, in the data's own
+units: type a size and a tail length and read the answer at once, "cat, 89 %", while the network
+trains. With <i>Probe</i> on above the plane, a click asks about that point. <b>Step through this
+input</b> walks the forward pass on it up to the answer; it has no target, so there is no loss and
+no update, and the network stays as it was.</p>
+
 <h3>Words you may have met elsewhere</h3>
 <p>Tutorials use some words a little differently. Here is how they map onto what nnsim shows.</p>
 <ul>

@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
+    QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -40,6 +41,7 @@ from ..app.storage import ScenarioError, load_scenario, save_scenario
 from ..app.worker import Answer
 from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
+from .ask_panel import AskPanel
 from .autosave import Autosaver
 from .data_view import DataView
 from .help_text import help_html
@@ -59,6 +61,7 @@ WALK_CENTRE_SHARE = 0.72
 WALK_DESCRIPTION_HEIGHT = 90
 # The zoom levels Ctrl++ and Ctrl+− step through (View menu), MIN_ZOOM to MAX_ZOOM.
 ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+ASK_DOCK_MIN_WIDTH = 170
 
 
 class StepCounter(QWidget):
@@ -209,6 +212,7 @@ class MainWindow(QMainWindow):
         self.training_keys = TrainingKeys(self)
         self._build_menus_and_toolbar()
         self._connect_controller()
+        self._build_ask_dock()
         self._build_loading_and_autosave()
         self.settings_panel.set_scenario(simulation.scenario)
         self._show_description(simulation.scenario)
@@ -391,6 +395,67 @@ class MainWindow(QMainWindow):
         self.canvas.set_digits(self.preferences.digits())
         self.step_through.digits_spin.valueChanged.connect(self.canvas.set_digits)
         self.canvas.set_values_shown(self.weights_on_edges_action.isChecked())
+
+    def _build_ask_dock(self) -> None:
+        """ "Ask the network" in a dock of its own, hidden until the View menu (or a probe click
+        on the data view) opens it. The network is asked only while the dock is open."""
+        self.ask_panel = AskPanel()
+        scroll = QScrollArea()
+        scroll.setWidget(self.ask_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.ask_dock = QDockWidget("Ask the network", self)
+        self.ask_dock.setObjectName("askDock")
+        self.ask_dock.setWidget(scroll)
+        # Narrow enough to open beside the rest of a small (1024-pixel) window.
+        self.ask_dock.setMinimumWidth(ASK_DOCK_MIN_WIDTH)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ask_dock)
+        self.ask_dock.hide()
+        self.ask_dock.visibilityChanged.connect(self._on_ask_dock_visibility_changed)
+        self.controller.data_changed.connect(self.ask_panel.set_data)
+        self.controller.snapshot_changed.connect(self.ask_panel.set_snapshot)
+        self.ask_panel.probe_changed.connect(self._on_ask_probe_changed)
+        self.ask_panel.step_through_requested.connect(self._on_ask_step_through_requested)
+        self.data_view.probe_clicked.connect(self._on_data_probe_clicked)
+
+    @Slot(bool)
+    def _on_ask_triggered(self, checked: bool) -> None:
+        self.ask_dock.setVisible(checked)
+
+    @Slot(bool)
+    def _on_ask_dock_visibility_changed(self, _visible: bool) -> None:
+        shown = not self.ask_dock.isHidden()
+        self.ask_action.setChecked(shown)
+        self._ask_about(self.ask_panel.raw() if shown else None)
+
+    @Slot(object)
+    def _on_ask_probe_changed(self, raw) -> None:
+        if not self.ask_dock.isHidden():
+            self._ask_about(raw)
+
+    def _ask_about(self, raw) -> None:
+        """Ask the network about `raw` (1, d) from now on (None: stop), marking it on the
+        plane when the plane shows the raw inputs."""
+        if raw is None and self.controller.probe is None:
+            return
+        self.controller.set_probe(raw)
+        self.data_view.set_probe_point(None if raw is None or raw.shape[1] != 2 else raw[0])
+
+    @Slot(float, float)
+    def _on_data_probe_clicked(self, x: float, y: float) -> None:
+        self.ask_dock.show()
+        self.ask_dock.raise_()
+        self.ask_panel.set_input([x, y])
+
+    @Slot(object)
+    def _on_ask_step_through_requested(self, raw) -> None:
+        """The forward pass alone on the input asked about, walked through like a step."""
+        if self._walk_request is not None:
+            return  # a walk is on its way; its answer comes first
+        if self.walk is not None:
+            self.controller.undo_walk(self.walk)
+        self._walk_request = self.controller.request_probe_walk(raw)
 
     # ----- what the controller reports ----------------------------------------------------
 

@@ -183,6 +183,9 @@ CONFIDENCE_STEPS = 16
 # the yellow side where the purple is on the blue side), and always with a mark (✗) as well, so
 # that colour is never the only sign.
 WRONG_PREDICTION = "#A50026"
+# The point asked about with Probe on: a white star outlined in the text colour, taken by no
+# class, its shape (no data point is a star) telling it apart even where colour cannot.
+PROBE_MARK = "#FFFFFF"
 # The confusion matrix: right counts (the diagonal) shade towards a neutral mid grey, wrong ones
 # towards the wrong-prediction red (a darker grey would meet that red's lightness under
 # deuteranopia); counts are written dark on light cells, light on dark ones.

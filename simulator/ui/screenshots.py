@@ -27,6 +27,10 @@ WALK_SHOTS = (
 )
 # Projector mode: a preset at this zoom, in the normal size.
 ZOOMED = ("circle", 1.5)
+# Ask the network: the cat-vs-dog story after its documented epochs, asked about a small animal
+# with a long tail (size, tail length in metres), with Probe on and the point marked.
+ASK_PRESET = "cat-vs-dog"
+ASK_INPUT = (0.27, 0.29)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
 
@@ -125,6 +129,29 @@ def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Pat
     return paths
 
 
+def render_ask(simulation, path: Path, size: tuple[int, int], app, timeout: float = 10.0) -> Path:
+    """Open Ask the network on `simulation` with Probe on, ask about ASK_INPUT and save the
+    window once the answer to it is shown."""
+    import numpy as np
+
+    with _opened_window(simulation, size, app) as window:
+        window.data_view.set_probing(True)
+        window.ask_action.trigger()
+        window.ask_panel.set_input(ASK_INPUT)
+        deadline = time.monotonic() + timeout
+        # The answer comes with a snapshot from the training thread.
+        while True:
+            app.processEvents()
+            window.controller.flush()
+            shown = window.ask_panel.prediction
+            if shown is not None and np.array_equal(shown.raw, [ASK_INPUT]):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the network's answer did not come in time")
+        _settle_layouts(app, window)
+        return _save(window, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render every screenshot into the folder given (or resources/screenshots)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -164,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
             render(preset(name), folder / f"{name}-{size_name}.png", size, app) for name in PRESETS
         )
         made.extend(render_walk(preset(WALK_PRESET, 0), folder, size_name, size, app))
+    made.append(
+        render_ask(preset(ASK_PRESET), folder / "ask-the-network.png", SIZES["normal"], app)
+    )
     name, zoom = ZOOMED
     shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
     made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))

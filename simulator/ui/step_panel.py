@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..app import walkthrough as walk
 from ..app.controller import Walk
+from ..app.predict import answer_text
 from ..app.snapshot import DataPicture, Snapshot
 from .calculation_panel import CalculationPanel
 
@@ -130,7 +131,7 @@ class StepThroughPanel(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         outer.addWidget(scroll, 3)
 
-        hint = QLabel(
+        self.hint = hint = QLabel(
             "Click a neuron or an edge on the canvas to see its calculation. Double-click a "
             "sample below, or click a point or a training image in the data view, to step on "
             "it; select several rows for a mini-batch."
@@ -192,7 +193,18 @@ class StepThroughPanel(QWidget):
         self.batch_spin.setSuffix(f" of {batch}")
         self.batch_spin.blockSignals(False)
         self.batch_row.setVisible(batch > 1)
-        self._fill_table(picture, walk_taken)
+        asked = walk_taken.forward_only
+        # An input asked about has no samples to pick, no target and no step to keep or undo.
+        for widget in (self.hint, self.table, self.use_selection_button, self.discard_button):
+            widget.setVisible(not asked)
+        self.keep_button.setText("Leave" if asked else "Keep and leave")
+        self.keep_button.setToolTip(
+            "Back to training; nothing was changed"
+            if asked
+            else "Back to training, keeping the step's updated weights"
+        )
+        if not asked:
+            self._fill_table(picture, walk_taken)
         self._set_heading(picture, walk_taken)
         self.stages = walk.stages(trace, self.granularity)
         self._fill_stage_combo()
@@ -214,7 +226,7 @@ class StepThroughPanel(QWidget):
         step left (its weights and biases are the trace's, bit for bit): snapshots taken before
         the step was applied may still be on their way."""
         walk_taken = self.walk
-        if walk_taken is None or self._predictions_after is not None:
+        if walk_taken is None or walk_taken.forward_only or self._predictions_after is not None:
             return
         trace = walk_taken.trace
         if trace.diverged or len(snapshot.weights) != len(trace.layers):
@@ -254,8 +266,22 @@ class StepThroughPanel(QWidget):
     def calculation(self) -> walk.Calculation:
         trace = self.walk.trace
         return walk.calculation(
-            trace, self.stage, self.focus, self.names, self.batch_sample, self.digits
+            trace,
+            self.stage,
+            self.focus,
+            self.names,
+            self.batch_sample,
+            self.digits,
+            self.walk.raw_inputs,
+            self._class_names(),
         )
+
+    def _class_names(self) -> tuple[str, ...] | None:
+        """The classes' names for the answer of an input asked about (a training step's walk
+        keeps its 0 / 1 and class k, which its target is compared with)."""
+        if self.walk is None or not self.walk.forward_only or self._picture is None:
+            return None
+        return self._picture.classes
 
     @Slot()
     def next_stage(self) -> None:
@@ -299,7 +325,9 @@ class StepThroughPanel(QWidget):
         self.previous_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < len(self.stages) - 1)
         self.calculation_panel.show_calculation(self.calculation())
-        annotations = walk.annotations(trace, stage, self.focus, self.batch_sample, self.digits)
+        annotations = walk.annotations(
+            trace, stage, self.focus, self.batch_sample, self.digits, self._class_names()
+        )
         self.annotations_changed.emit(annotations, self.focus)
         self._show_predictions()
 
@@ -307,7 +335,7 @@ class StepThroughPanel(QWidget):
         """The table's prediction column: before the step until the update stage, after it from
         there on (once the network after the step has been reported)."""
         walk_taken, picture = self.walk, self._picture
-        if walk_taken is None or picture is None or not self.stages:
+        if walk_taken is None or picture is None or not self.stages or walk_taken.forward_only:
             return
         predictions, heading = walk_taken.predictions, PREDICTION_BEFORE
         if walk_taken.trace.diverged:
@@ -333,6 +361,21 @@ class StepThroughPanel(QWidget):
 
     def _set_heading(self, picture: DataPicture, walk_taken: Walk) -> None:
         samples = walk_taken.samples
+        if walk_taken.forward_only:
+            raw = walk_taken.raw_inputs
+            values = ", ".join(
+                f"{name} = {walk.number(value)}"
+                for name, value in zip(
+                    raw.names[:MAX_TABLE_INPUTS], raw.values[0][:MAX_TABLE_INPUTS], strict=False
+                )
+            )
+            more = " …" if len(raw.names) > MAX_TABLE_INPUTS else ""
+            answer = answer_text(walk_taken.answer) if walk_taken.answer is not None else ""
+            self.heading.setText(
+                f"Asking the network: {values}{more} → {answer}. No target: the forward pass "
+                "alone, no loss and no update."
+            )
+            return
         if len(samples) == 1:
             index = samples[0]
             values = ", ".join(
