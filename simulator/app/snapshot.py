@@ -11,6 +11,7 @@ from ..engine import probe
 from ..engine.network import Network, rows_per_chunk
 from ..engine.trainer import predicted_classes
 from .neuron_health import flat_counts
+from .predict import class_probabilities
 from .session import Simulation
 
 # Neuron thumbnails are small (Playground draws 10×10); the data view's output map is finer.
@@ -81,6 +82,20 @@ class Snapshot:
     train_predicted_classes: np.ndarray | None
     test_predicted_classes: np.ndarray | None
     flat_shares: tuple[np.ndarray | None, ...] = ()
+    samples: SampleAnswers | None = None
+
+
+@dataclass(frozen=True)
+class SampleAnswers:
+    """What the samples table adds to a snapshot's per-sample outputs, computed only while it
+    is shown. For classification *_probabilities (n,) is the chosen class's probability, None
+    when the output layer gives scores, not probabilities (see predict.class_probabilities);
+    for regression *_errors (n, K) is the prediction minus the target."""
+
+    train_probabilities: np.ndarray | None
+    test_probabilities: np.ndarray | None
+    train_errors: np.ndarray | None
+    test_errors: np.ndarray | None
 
 
 def plane_bounds(simulation: Simulation) -> tuple[float, float, float, float] | None:
@@ -125,9 +140,14 @@ def data_picture(simulation: Simulation) -> DataPicture:
 
 
 def take_snapshot(
-    simulation: Simulation, sample_index: int | None = None, *, with_maps: bool = True
+    simulation: Simulation,
+    sample_index: int | None = None,
+    *,
+    with_maps: bool = True,
+    with_samples: bool = False,
 ) -> Snapshot:
-    """Return a Snapshot of `simulation` now. `with_maps` computes the plane maps (2-D data)."""
+    """Return a Snapshot of `simulation` now. `with_maps` computes the plane maps (2-D data),
+    `with_samples` the samples table's answers (SampleAnswers)."""
     network = simulation.network
     data = simulation.data
     plan = data.feature_plan
@@ -165,6 +185,13 @@ def take_snapshot(
             if len(data.test_inputs)
             else np.zeros((0, network.sizes[-1]))
         )
+    train_classes = predicted_classes(train_predictions, output) if classification else None
+    test_classes = predicted_classes(test_predictions, output) if classification else None
+    samples = None
+    if with_samples:
+        samples = _sample_answers(
+            simulation, train_predictions, test_predictions, train_classes, test_classes
+        )
     return Snapshot(
         step=trainer.step_count,
         epoch=trainer.epoch,
@@ -188,14 +215,35 @@ def take_snapshot(
         sample_outputs=sample_outputs,
         train_predictions=train_predictions,
         test_predictions=test_predictions,
-        train_predicted_classes=predicted_classes(train_predictions, output)
-        if classification
-        else None,
-        test_predicted_classes=predicted_classes(test_predictions, output)
-        if classification
-        else None,
+        train_predicted_classes=train_classes,
+        test_predicted_classes=test_classes,
         flat_shares=flat_shares,
+        samples=samples,
     )
+
+
+def _sample_answers(
+    simulation: Simulation,
+    train_outputs: np.ndarray,
+    test_outputs: np.ndarray,
+    train_classes: np.ndarray | None,
+    test_classes: np.ndarray | None,
+) -> SampleAnswers:
+    """The probabilities (classification) or errors (regression) of every sample, from the
+    outputs the snapshot already holds: a few vector operations, no forward pass."""
+    data = simulation.data
+    if simulation.classification:
+        activation = simulation.network.activation_names[-1]
+        return SampleAnswers(
+            class_probabilities(train_outputs, train_classes, activation),
+            class_probabilities(test_outputs, test_classes, activation),
+            None,
+            None,
+        )
+    with np.errstate(all="ignore"):
+        return SampleAnswers(
+            None, None, train_outputs - data.train_targets, test_outputs - data.test_targets
+        )
 
 
 def _outputs_and_flat_shares(

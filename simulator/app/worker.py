@@ -123,6 +123,8 @@ class TrainingWorker(QObject):
         self._stops = stop_epochs(simulation.scenario.lesson, None)
         self._stopped_at: int | None = None
         self.sample_index: int | None = 0
+        # Whether the reports carry the samples table's answers (only while it is shown).
+        self.samples_wanted = False
         self._pending_steps = 0
         self._pending_epochs = 0
         self._history_points: list[tuple] = []
@@ -369,7 +371,9 @@ class TrainingWorker(QObject):
         replaced = self._replaced
         try:
             progress = Progress(
-                snapshot=take_snapshot(simulation, self.sample_index),
+                snapshot=take_snapshot(
+                    simulation, self.sample_index, with_samples=self.samples_wanted
+                ),
                 history_points=tuple(self._history_points),
                 steps_per_second=rate,
                 playing=self.playing,
@@ -443,6 +447,11 @@ class TrainingWorker(QObject):
 
     def select_sample(self, index: int | None) -> None:
         self.sample_index = index
+        self._dirty = True
+
+    def want_samples(self, on: bool) -> None:
+        """Add (or stop adding) the samples table's answers to the reports."""
+        self.samples_wanted = on
         self._dirty = True
 
     def replace_simulation(self, simulation: Simulation, message: str | None = None) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
+    QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -41,6 +42,7 @@ from ..app.worker import Answer
 from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
 from .autosave import Autosaver
+from .data_table import DataTable
 from .data_view import DataView
 from .help_text import help_html
 from .loss_plot import LossPlot
@@ -208,6 +210,7 @@ class MainWindow(QMainWindow):
         # Space, R, →, T train wherever the focus is, unless a text field is being typed into.
         self.training_keys = TrainingKeys(self)
         self._build_menus_and_toolbar()
+        self._build_samples_dock()
         self._connect_controller()
         self._build_loading_and_autosave()
         self.settings_panel.set_scenario(simulation.scenario)
@@ -344,6 +347,54 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.pacing)
         self.addToolBar(toolbar)
 
+    def _build_samples_dock(self) -> None:
+        """The samples table, docked below everything and hidden until View → Samples table."""
+        self.data_table = DataTable()
+        dock = QDockWidget("Samples", self)
+        dock.setObjectName("samplesDock")
+        dock.setWidget(self.data_table)
+        dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        self.samples_dock = dock
+        dock.visibilityChanged.connect(self._on_samples_dock_visibility_changed)
+        self.data_table.sample_highlighted.connect(self._on_data_table_sample_highlighted)
+        self.data_view.point_clicked.connect(self._on_data_view_point_clicked)
+        self.data_view.image_grid.training_sample_clicked.connect(self._on_training_image_clicked)
+
+    @Slot(bool)
+    def _on_samples_toggled(self, shown: bool) -> None:
+        self.samples_dock.setVisible(shown)
+
+    @Slot(bool)
+    def _on_samples_dock_visibility_changed(self, _visible: bool) -> None:
+        # visibilityChanged also fires when a tabbed dock is covered; what counts is whether the
+        # dock is open, which its close button or the menu decide.
+        shown = not self.samples_dock.isHidden()
+        self.samples_action.setChecked(shown)
+        # The worker works out the table's probabilities and errors only while it is open.
+        self.controller.set_samples_wanted(shown)
+        if shown and self.controller.data is not None:
+            self.data_table.set_data(self.controller.data)
+            if self.controller.snapshot is not None:
+                self.data_table.set_snapshot(self.controller.snapshot)
+
+    @Slot(str, int)
+    def _on_data_table_sample_highlighted(self, set_name: str, index: int) -> None:
+        self.data_view.highlight_sample(set_name or None, index)
+
+    @Slot(str, int)
+    def _on_data_view_point_clicked(self, set_name: str, index: int) -> None:
+        if not self.samples_dock.isHidden():
+            self.data_table.select_sample(set_name, index)
+            self.data_view.highlight_sample(set_name, index)
+
+    @Slot(int)
+    def _on_training_image_clicked(self, index: int) -> None:
+        self._on_data_view_point_clicked("train", index)
+
     def _connect_controller(self) -> None:
         controller = self.controller
         controller.snapshot_changed.connect(self._on_controller_snapshot_changed)
@@ -403,6 +454,8 @@ class MainWindow(QMainWindow):
             self.hint_label.setText(health.hint)
             self.hint_label.setToolTip(health.detail)
         self.data_view.set_snapshot(snapshot)
+        if not self.samples_dock.isHidden():
+            self.data_table.set_snapshot(snapshot)
         rate = self.controller.steps_per_second
         speed = f" · {rate:,.0f} steps/s" if self.controller.playing and rate else ""
         self.counter.setText(f"epoch {snapshot.epoch:,} · step {snapshot.step:,}{speed}")
@@ -410,6 +463,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_data_changed(self, picture) -> None:
         self.data_view.set_data(picture, _image_shape(self.controller.scenario))
+        if not self.samples_dock.isHidden():
+            self.data_table.set_data(picture)
         self.canvas.set_class_names(picture.classes)
         self.loss_plot.set_task(picture.task)
         self.settings_panel.set_scenario(self.controller.scenario, picture)
