@@ -173,6 +173,10 @@ class SampleTableModel(QAbstractTableModel):
         limit = n_train if set_name == TRAIN else len(self._is_test)
         return row if number >= 0 and row < limit else None
 
+    def answered(self) -> bool:
+        """Whether the answers only the table asks for (probabilities, errors) have come."""
+        return self._answered
+
     def wrong_count(self) -> int | None:
         """How many samples the network gets wrong (classification, once answers came)."""
         return None if self._predicted is None else int(self._wrong.sum())
@@ -296,8 +300,15 @@ class SampleFilter(QSortFilterProxyModel):
         self._choice = ALL
 
     def set_choice(self, choice: int) -> None:
-        self._choice = choice
-        self.invalidateFilter()
+        # Qt 6.10 says a filter changed with begin/endFilterChange and deprecates
+        # invalidateFilter, which the older Qt this app still runs on only knows.
+        if hasattr(self, "endFilterChange"):
+            self.beginFilterChange()
+            self._choice = choice
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - Qt before 6.10
+            self._choice = choice
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
         model: SampleTableModel = self.sourceModel()

@@ -59,6 +59,8 @@ from .value_dialog import ValueDialog
 WALK_CENTRE_SHARE = 0.72
 # The description shrinks to a few lines while walking: the canvas needs the height.
 WALK_DESCRIPTION_HEIGHT = 90
+# The share of the window's height the samples table takes when first opened.
+SAMPLES_DOCK_SHARE = 0.3
 # The zoom levels Ctrl++ and Ctrl+− step through (View menu), MIN_ZOOM to MAX_ZOOM.
 ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         dock.hide()
         self.samples_dock = dock
+        self._samples_dock_sized = False
         dock.visibilityChanged.connect(self._on_samples_dock_visibility_changed)
         self.data_table.sample_highlighted.connect(self._on_data_table_sample_highlighted)
         self.data_view.point_clicked.connect(self._on_data_view_point_clicked)
@@ -366,7 +369,13 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_samples_toggled(self, shown: bool) -> None:
+        first = shown and not self._samples_dock_sized
         self.samples_dock.setVisible(shown)
+        if first:
+            # A fixed share of the window at first: on a small screen the canvas keeps its room.
+            self._samples_dock_sized = True
+            height = max(160, int(self.height() * SAMPLES_DOCK_SHARE))
+            self.resizeDocks([self.samples_dock], [height], Qt.Orientation.Vertical)
 
     @Slot(bool)
     def _on_samples_dock_visibility_changed(self, _visible: bool) -> None:

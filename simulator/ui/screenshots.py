@@ -27,6 +27,9 @@ WALK_SHOTS = (
 )
 # Projector mode: a preset at this zoom, in the normal size.
 ZOOMED = ("circle", 1.5)
+# The samples table: a preset trained for a few epochs, so that some samples are still wrong; the
+# table sorted wrong first and its first row selected, ringed on the plane.
+TABLE_SHOT = ("circle", 8)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
 
@@ -97,6 +100,26 @@ def render_gallery(simulation, path: Path, size: tuple[int, int], app) -> Path:
     return path
 
 
+def render_table(simulation, path: Path, size: tuple[int, int], app) -> Path:
+    """Open the samples table under a main window of `size`, list the wrong samples first,
+    select the first (its point is ringed on the data view) and save a PNG."""
+    from PySide6.QtCore import Qt
+
+    with _opened_window(simulation, size, app) as window:
+        window.samples_action.trigger()
+        table = window.data_table
+        deadline = time.monotonic() + 10.0
+        while not table.model.answered():  # the worker adds the answers once asked
+            app.processEvents()
+            window.settle()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the samples table showed no answers in time")
+        table.view.sortByColumn(table.model.column_index("right?"), Qt.SortOrder.DescendingOrder)
+        table.view.selectRow(0)
+        _settle_layouts(app, window)
+        return _save(window, path)
+
+
 def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Path]:
     """Step through one step of `simulation` and save the window at each of WALK_SHOTS."""
     from ..app.walkthrough import Focus
@@ -164,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             render(preset(name), folder / f"{name}-{size_name}.png", size, app) for name in PRESETS
         )
         made.extend(render_walk(preset(WALK_PRESET, 0), folder, size_name, size, app))
+    name, epochs = TABLE_SHOT
+    made.append(render_table(preset(name, epochs), folder / "data-table.png", SIZES["normal"], app))
     name, zoom = ZOOMED
     shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
     made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))
