@@ -10,9 +10,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from simulator.app.predict import predict
 from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
-from simulator.app.storage import load_scenario
+from simulator.app.snapshot import data_picture, take_snapshot
+from simulator.app.storage import load_scenario, validate_scenario_dict
 from simulator.resources import scenarios_dir
 from simulator.ui.data_table import FILTERS, RIGHT_MARK, WRONG, WRONG_MARK
+from simulator.ui.data_view import DataView
 from simulator.ui.main_window import MainWindow
 
 
@@ -251,3 +253,63 @@ def test_the_worker_adds_the_answers_only_while_the_table_is_shown(qtbot, window
         lambda: window.controller.snapshot.step == 1 and window.controller.snapshot.samples is None,
         timeout=5000,
     )
+
+
+def _regression_of_three_inputs() -> Simulation:
+    """Three raw inputs and one linear output: the data view plots predicted against true."""
+    rng = np.random.default_rng(3)
+    inputs = np.round(rng.normal(0.0, 1.0, (40, 3)), 3)
+    targets = np.round(inputs @ np.array([0.5, -1.0, 2.0]), 3).reshape(-1, 1)
+    obj = {
+        "format": "nnsim-scenario",
+        "version": 1,
+        "title": "Three inputs, one value",
+        "network": {
+            "inputs": ["X1", "X2", "X3"],
+            "initialization": {"scheme": "xavier", "seed": 1},
+            "layers": [{"units": 3, "activation": "tanh"}, {"units": 1, "activation": "linear"}],
+        },
+        "training": {
+            "loss": "half_sse",
+            "optimizer": {"name": "sgd", "learning_rate": 0.05},
+            "batch_size": 8,
+            "seed": 0,
+        },
+        "data": {
+            "train": {"inputs": inputs[:30].tolist(), "targets": targets[:30].tolist()},
+            "test": {"inputs": inputs[30:].tolist(), "targets": targets[30:].tolist()},
+        },
+    }
+    simulation = Simulation(validate_scenario_dict(obj, file="three.json"))
+    simulation.train_epochs(3)
+    return simulation
+
+
+def test_the_predicted_against_true_plot_rings_and_finds_samples(qtbot):
+    simulation = _regression_of_three_inputs()
+    view = DataView()
+    qtbot.addWidget(view)
+    view.resize(600, 450)
+    view.set_data(data_picture(simulation))
+    snapshot = take_snapshot(simulation)
+    view.set_snapshot(snapshot)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.stack.currentWidget() is view.scatter
+    view.highlight_sample("test", 4)
+    expected = [[simulation.data.test_targets[4, 0], snapshot.test_predictions[4, 0]]]
+    assert np.allclose(view.highlight_position(), expected)
+    assert view.test_check.isChecked()
+    # A plain click on a point finds its row and leaves the step-through's sample alone.
+    view_box = view.scatter.getPlotItem().getViewBox()
+    train = np.column_stack([simulation.data.train_targets[:, 0], snapshot.train_predictions[:, 0]])
+    test = np.column_stack([simulation.data.test_targets[:, 0], snapshot.test_predictions[:, 0]])
+    pixel = np.array(view_box.viewPixelSize())
+    every = np.concatenate([train, test]) / pixel
+    gaps = np.hypot(*(train[:, None, :] / pixel - every[None, :, :]).transpose(2, 0, 1))
+    gaps[gaps == 0] = np.inf
+    index = int(np.argmax(gaps.min(axis=1)))
+    point = view.scatter.mapFromScene(view_box.mapViewToScene(QPointF(*train[index])))
+    with qtbot.assertNotEmitted(view.sample_selected), qtbot.waitSignal(view.point_clicked) as got:
+        qtbot.mouseClick(view.scatter.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert got.args == ["train", index]
