@@ -9,6 +9,7 @@ import numpy as np
 
 from ..engine import probe
 from ..engine.network import Network, rows_per_chunk
+from ..engine.scaling import Scaling
 from ..engine.trainer import predicted_classes
 from .neuron_health import flat_counts
 from .predict import class_probabilities
@@ -26,7 +27,8 @@ class DataPicture:
 
     raw_names: the data's own columns (d); *_raw (n, d); *_targets (n, outputs); *_classes (n,)
     class indices for classification (None for regression). bounds (x_min, x_max, y_min, y_max)
-    is the plane drawn for 2-D data, None otherwise.
+    is the plane drawn for 2-D data, None otherwise. scaling: how the raw columns are scaled
+    before they reach the network (pictures of the inputs over the plane must scale alike).
     """
 
     raw_names: tuple[str, ...]
@@ -40,6 +42,7 @@ class DataPicture:
     task: str
     classes: tuple[str, ...] | None
     bounds: tuple[float, float, float, float] | None
+    scaling: Scaling | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ def data_picture(simulation: Simulation) -> DataPicture:
         task=simulation.task,
         classes=data.classes,
         bounds=plane_bounds(simulation),
+        scaling=data.scaling,
     )
 
 
