@@ -411,7 +411,8 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> tuple[Scenario,
         worker.pause()
     current = worker.simulation.to_scenario()
     try:
-        changed = edit(current)
+        # Every edit (undo and redo too) passes here: statistics of an old split go, once.
+        changed = edits.remeasure_scaling(current, edit(current))
         source = current.source_path
         name = source.name if source else "scenario"
         checked = validate_scenario_dict(
