@@ -362,6 +362,7 @@ class MainWindow(QMainWindow):
         dock.hide()
         self.samples_dock = dock
         self._samples_dock_sized = False
+        self._samples_shown = False
         dock.visibilityChanged.connect(self._on_samples_dock_visibility_changed)
         self.data_table.sample_highlighted.connect(self._on_data_table_sample_highlighted)
         self.data_view.point_clicked.connect(self._on_data_view_point_clicked)
@@ -371,6 +372,8 @@ class MainWindow(QMainWindow):
     def _on_samples_toggled(self, shown: bool) -> None:
         first = shown and not self._samples_dock_sized
         self.samples_dock.setVisible(shown)
+        # Not every platform reports the visibility of a dock in a window not yet shown.
+        self._on_samples_dock_visibility_changed(shown)
         if first:
             # A fixed share of the window at first: on a small screen the canvas keeps its room.
             self._samples_dock_sized = True
@@ -382,10 +385,15 @@ class MainWindow(QMainWindow):
         # visibilityChanged also fires when a tabbed dock is covered; what counts is whether the
         # dock is open, which its close button or the menu decide.
         shown = not self.samples_dock.isHidden()
+        if shown == self._samples_shown:
+            return  # the window shown again, say: the table keeps its rows and selection
+        self._samples_shown = shown
         self.samples_action.setChecked(shown)
         # The worker works out the table's probabilities and errors only while it is open.
         self.controller.set_samples_wanted(shown)
-        if shown and self.controller.data is not None:
+        if not shown:
+            self.data_view.highlight_sample(None)  # the ring belongs to the table's selection
+        elif self.controller.data is not None:
             self.data_table.set_data(self.controller.data)
             if self.controller.snapshot is not None:
                 self.data_table.set_snapshot(self.controller.snapshot)

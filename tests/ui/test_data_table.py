@@ -203,6 +203,10 @@ def test_selecting_a_row_rings_its_point_on_the_plane(qtbot, windows):
     assert window.data_view.test_check.isChecked()
     # The step-through's sample is not changed by the table.
     assert window.controller.snapshot.sample_index == 0
+    # Closing the table takes its ring away.
+    window.samples_action.trigger()
+    assert window.data_view.highlighted_sample() is None
+    assert len(window.data_view.highlight_position()) == 0
 
 
 def test_clicking_a_point_selects_and_shows_its_row(qtbot, windows):
