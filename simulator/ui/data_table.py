@@ -37,6 +37,9 @@ TRAIN, TEST = "train", "test"
 # The table redraws at most this often while training: sorting a few thousand rows thirty
 # times a second would cost the GUI thread more than the numbers are worth to a reader.
 REFRESH_INTERVAL = 0.3
+# ... and a large table sorted by an answer (the digits' 1,797 rows: ~80 ms a redraw) waits this
+# many times its last redraw's cost, so it never takes more than a fifth of the GUI thread.
+REFRESH_COST_FACTOR = 4
 # Above this many raw columns (the digits' 64 pixels) the inputs start hidden behind a toggle.
 MANY_INPUTS = 8
 # What sorting reads: a number for numeric columns, so that 10 comes after 9.
@@ -378,6 +381,7 @@ class DataTable(QWidget):
         self._echo = True
         self._latest: Snapshot | None = None
         self._last_refresh = -math.inf
+        self._refresh_cost = 0.0
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
@@ -410,7 +414,8 @@ class DataTable(QWidget):
         """Take the network's latest answers; shown now, or when REFRESH_INTERVAL has passed
         since the last time they were (the latest wins)."""
         self._latest = snapshot
-        wait = self._last_refresh + REFRESH_INTERVAL - time.monotonic()
+        interval = max(REFRESH_INTERVAL, REFRESH_COST_FACTOR * self._refresh_cost)
+        wait = self._last_refresh + interval - time.monotonic()
         if wait <= 0:
             self._refresh()
         elif not self._refresh_timer.isActive():
@@ -424,7 +429,7 @@ class DataTable(QWidget):
         snapshot, self._latest = self._latest, None
         if snapshot is None:
             return
-        self._last_refresh = time.monotonic()
+        start = time.monotonic()
         self.model.set_snapshot(snapshot)
         self.refreshed_step = snapshot.step
         self._update_summary()
@@ -432,6 +437,8 @@ class DataTable(QWidget):
         current = self.view.selectionModel().selectedRows()
         if current:
             self.view.scrollTo(current[0])
+        self._last_refresh = time.monotonic()
+        self._refresh_cost = self._last_refresh - start
 
     def select_sample(self, set_name: str, number: int) -> None:
         """Select and show the row of sample `number` of `set_name` ("train" or "test"); a row
