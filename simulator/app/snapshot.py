@@ -57,7 +57,8 @@ class Snapshot:
     selected training sample. *_predictions (n, K): the network's outputs on each set, and
     *_predicted_classes (n,) for classification. flat_shares: per hidden layer, each neuron's
     share of training samples in its activation's flat part (units,) (see neuron_health), None
-    for an activation without one.
+    for an activation without one. samples: the samples table's extras (SampleAnswers), only
+    when asked for.
     """
 
     step: int
