@@ -261,6 +261,11 @@ class TrainingController(QObject):
     def select_sample(self, index: int | None) -> None:
         self._worker.post(functools.partial(TrainingWorker.select_sample, index=index))
 
+    def set_samples_wanted(self, on: bool) -> None:
+        """Have the snapshots carry every sample's probability or error (the samples table is
+        shown) or not (it is hidden, and training need not pay for them)."""
+        self._worker.post(functools.partial(TrainingWorker.want_samples, on=on))
+
     def reset(self) -> None:
         """Back to the initial weights (same seed: the same weights), epoch 0."""
         # Not in the edit history: training controls are not edits of the scenario.
@@ -430,7 +435,8 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> tuple[Scenario,
         worker.pause()
     current = worker.simulation.to_scenario()
     try:
-        changed = edit(current)
+        # Every edit (undo and redo too) passes here: statistics of an old split go, once.
+        changed = edits.remeasure_scaling(current, edit(current))
         source = current.source_path
         name = source.name if source else "scenario"
         checked = validate_scenario_dict(

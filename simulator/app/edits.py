@@ -854,6 +854,18 @@ def _fit_to_generator(s: Scenario, generator: str) -> Scenario:
 # State and data helpers
 
 
+def remeasure_scaling(before: Scenario, after: Scenario) -> Scenario:
+    """Return `after` ready to be built once an edit turned `before` into it: when the data
+    changed (another split, seed, noise, added or removed points), the scaling statistics its
+    state kept were measured on the old training rows, so they are dropped and the new
+    training rows are measured when it is built. Any other change keeps them, so a file saved
+    after it holds the very same numbers."""
+    state = after.state
+    if state is None or state.scaling is None or after.data == before.data:
+        return after
+    return replace(after, state=replace(state, scaling=None))
+
+
 def _restart_epoch(s: Scenario) -> Scenario:
     """Return `s` with the training position at the start of the current epoch.
 

@@ -71,13 +71,16 @@ def predict(simulation: Simulation, raw: np.ndarray) -> Prediction:
         outputs,
         classes,
         tuple(simulation.data.classes),
-        _class_probabilities(outputs, classes, activation),
+        class_probabilities(outputs, classes, activation),
     )
 
 
-def _class_probabilities(
+def class_probabilities(
     outputs: np.ndarray, classes: np.ndarray, activation: str
 ) -> np.ndarray | None:
+    """The probability the network gives its chosen class: outputs (n, K) of the output layer's
+    `activation`, classes (n,) the chosen ones → (n,) float64, or None when the outputs are
+    scores rather than probabilities."""
     # A sigmoid unit's output is the probability of class 1, so class 0's is 1 minus it; a
     # softmax layer's outputs are the classes' probabilities. Any other output (tanh, linear,
     # several sigmoids) is a score, and calling it a probability would mislead.

@@ -9,9 +9,10 @@ import numpy as np
 
 from ..engine import probe
 from ..engine.network import Network, rows_per_chunk
+from ..engine.scaling import Scaling
 from ..engine.trainer import predicted_classes
 from .neuron_health import flat_counts
-from .predict import Prediction, predict
+from .predict import Prediction, class_probabilities, predict
 from .session import Simulation
 
 # Neuron thumbnails are small (Playground draws 10×10); the data view's output map is finer.
@@ -26,7 +27,8 @@ class DataPicture:
 
     raw_names: the data's own columns (d); *_raw (n, d); *_targets (n, outputs); *_classes (n,)
     class indices for classification (None for regression). bounds (x_min, x_max, y_min, y_max)
-    is the plane drawn for 2-D data, None otherwise.
+    is the plane drawn for 2-D data, None otherwise. scaling: how the raw columns are scaled
+    before they reach the network (pictures of the inputs over the plane must scale alike).
     """
 
     raw_names: tuple[str, ...]
@@ -40,6 +42,7 @@ class DataPicture:
     task: str
     classes: tuple[str, ...] | None
     bounds: tuple[float, float, float, float] | None
+    scaling: Scaling | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class Snapshot:
     *_predicted_classes (n,) for classification. flat_shares: per hidden layer, each neuron's
     share of training samples in its activation's flat part (units,) (see neuron_health), None
     for an activation without one. probe: the network's answer to the input the learner asks
-    about ("Ask the network"), None when nothing is asked.
+    about ("Ask the network"), None when nothing is asked. samples: the samples table's extras
+    (SampleAnswers), only when asked for.
     """
 
     step: int
@@ -84,6 +88,20 @@ class Snapshot:
     test_predicted_classes: np.ndarray | None
     flat_shares: tuple[np.ndarray | None, ...] = ()
     probe: Prediction | None = None
+    samples: SampleAnswers | None = None
+
+
+@dataclass(frozen=True)
+class SampleAnswers:
+    """What the samples table adds to a snapshot's per-sample outputs, computed only while it
+    is shown. For classification *_probabilities (n,) is the chosen class's probability, None
+    when the output layer gives scores, not probabilities (see predict.class_probabilities);
+    for regression *_errors (n, K) is the prediction minus the target."""
+
+    train_probabilities: np.ndarray | None
+    test_probabilities: np.ndarray | None
+    train_errors: np.ndarray | None
+    test_errors: np.ndarray | None
 
 
 def plane_bounds(simulation: Simulation) -> tuple[float, float, float, float] | None:
@@ -124,6 +142,7 @@ def data_picture(simulation: Simulation) -> DataPicture:
         task=simulation.task,
         classes=data.classes,
         bounds=plane_bounds(simulation),
+        scaling=data.scaling,
     )
 
 
@@ -133,9 +152,11 @@ def take_snapshot(
     *,
     with_maps: bool = True,
     asked: np.ndarray | None = None,
+    with_samples: bool = False,
 ) -> Snapshot:
     """Return a Snapshot of `simulation` now. `with_maps` computes the plane maps (2-D data);
-    `asked` (n, d) rows in the data's raw columns are asked of the network (see predict)."""
+    `asked` (n, d) rows in the data's raw columns are asked of the network (see predict);
+    `with_samples` adds the samples table's answers (SampleAnswers)."""
     network = simulation.network
     data = simulation.data
     plan = data.feature_plan
@@ -173,6 +194,13 @@ def take_snapshot(
             if len(data.test_inputs)
             else np.zeros((0, network.sizes[-1]))
         )
+    train_classes = predicted_classes(train_predictions, output) if classification else None
+    test_classes = predicted_classes(test_predictions, output) if classification else None
+    samples = None
+    if with_samples:
+        samples = _sample_answers(
+            simulation, train_predictions, test_predictions, train_classes, test_classes
+        )
     return Snapshot(
         step=trainer.step_count,
         epoch=trainer.epoch,
@@ -196,14 +224,11 @@ def take_snapshot(
         sample_outputs=sample_outputs,
         train_predictions=train_predictions,
         test_predictions=test_predictions,
-        train_predicted_classes=predicted_classes(train_predictions, output)
-        if classification
-        else None,
-        test_predicted_classes=predicted_classes(test_predictions, output)
-        if classification
-        else None,
+        train_predicted_classes=train_classes,
+        test_predicted_classes=test_classes,
         flat_shares=flat_shares,
         probe=_answer(simulation, asked),
+        samples=samples,
     )
 
 
@@ -213,6 +238,30 @@ def _answer(simulation: Simulation, asked: np.ndarray | None) -> Prediction | No
         return None
     with np.errstate(all="ignore"):
         return predict(simulation, asked)
+
+
+def _sample_answers(
+    simulation: Simulation,
+    train_outputs: np.ndarray,
+    test_outputs: np.ndarray,
+    train_classes: np.ndarray | None,
+    test_classes: np.ndarray | None,
+) -> SampleAnswers:
+    """The probabilities (classification) or errors (regression) of every sample, from the
+    outputs the snapshot already holds: a few vector operations, no forward pass."""
+    data = simulation.data
+    if simulation.classification:
+        activation = simulation.network.activation_names[-1]
+        return SampleAnswers(
+            class_probabilities(train_outputs, train_classes, activation),
+            class_probabilities(test_outputs, test_classes, activation),
+            None,
+            None,
+        )
+    with np.errstate(all="ignore"):
+        return SampleAnswers(
+            None, None, train_outputs - data.train_targets, test_outputs - data.test_targets
+        )
 
 
 def _outputs_and_flat_shares(

@@ -125,6 +125,8 @@ class TrainingWorker(QObject):
         self.sample_index: int | None = 0
         # Raw rows (n, d) the learner asks the network about; every report answers them.
         self.probe: np.ndarray | None = None
+        # Whether the reports carry the samples table's answers (only while it is shown).
+        self.samples_wanted = False
         self._pending_steps = 0
         self._pending_epochs = 0
         self._history_points: list[tuple] = []
@@ -371,7 +373,12 @@ class TrainingWorker(QObject):
         replaced = self._replaced
         try:
             progress = Progress(
-                snapshot=take_snapshot(simulation, self.sample_index, asked=self.probe),
+                snapshot=take_snapshot(
+                    simulation,
+                    self.sample_index,
+                    asked=self.probe,
+                    with_samples=self.samples_wanted,
+                ),
                 history_points=tuple(self._history_points),
                 steps_per_second=rate,
                 playing=self.playing,
@@ -451,6 +458,10 @@ class TrainingWorker(QObject):
         """Ask the network about `raw` (n, d) in every report from now on (None: stop asking);
         the next report comes as soon as one may, so a paused network answers at once."""
         self.probe = raw
+
+    def want_samples(self, on: bool) -> None:
+        """Add (or stop adding) the samples table's answers to the reports."""
+        self.samples_wanted = on
         self._dirty = True
 
     def replace_simulation(self, simulation: Simulation, message: str | None = None) -> None:

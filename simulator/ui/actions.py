@@ -212,6 +212,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help_with="zoom_in",
     ),
     ActionSpec(
+        "samples",
+        "Samples table",
+        "_on_samples_toggled",
+        ("Ctrl+D",),
+        "Every training and test sample with the network's prediction, sortable; select a row "
+        "to find its point in the data view, click a point to find its row",
+        menu="View",
+        group=True,
+        checkable=True,
+        help="show or hide the samples table",
+    ),
+    ActionSpec(
         "full_screen",
         "Full screen",
         "_on_full_screen_triggered",

@@ -41,6 +41,9 @@ WRONG_MARK_SCALE = 3
 WRONG_MARK_PEN_WIDTH = 1.6
 # The plane's short side in pixels per pixel of point diameter: points shrink on a small plane.
 PIXELS_PER_POINT_SIZE = 45
+# The samples table's ring: wider than the step-through's selection ring (POINT_SIZE + 8).
+HIGHLIGHT_GROWTH = 14
+HIGHLIGHT_PEN_WIDTH = 2.5
 REMOVE_RADIUS_PX = 8
 SELECT_RADIUS_PX = 15
 PLANE_HELP = (
@@ -177,6 +180,23 @@ def _rounded_to_pixel(x: float, y: float, pixel) -> tuple[float, float]:
     return rounded[0], rounded[1]
 
 
+def _highlight_items() -> tuple[pg.ScatterPlotItem, pg.ScatterPlotItem]:
+    """The ring of the sample chosen in the samples table: a white halo under a dark ring."""
+    halo = pg.ScatterPlotItem(
+        size=POINT_SIZE + HIGHLIGHT_GROWTH,
+        symbol="o",
+        pen=pg.mkPen(palette.HIGHLIGHT_HALO, width=HIGHLIGHT_PEN_WIDTH + 3),
+        brush=None,
+    )
+    ring = pg.ScatterPlotItem(
+        size=POINT_SIZE + HIGHLIGHT_GROWTH,
+        symbol="o",
+        pen=pg.mkPen(palette.HIGHLIGHT, width=HIGHLIGHT_PEN_WIDTH),
+        brush=None,
+    )
+    return halo, ring
+
+
 def _nearest(points: np.ndarray, x: float, y: float, pixel: tuple[float, float]) -> tuple:
     """Return (index, distance in pixels) of the point (n, 2) nearest to (x, y); pixel is the
     size of one screen pixel in data units along x and y."""
@@ -196,7 +216,9 @@ class DataView(QWidget):
     Signals: point_added(x, y, class_index) and point_added_value(x, y, target) when the learner
     clicks the plane (classification / regression) with "Add points" on, point_removed(train_index)
     on a right-click on a training point in that mode, sample_selected(train_index) on a click
-    near a training point otherwise (or a Shift+click). Editing the data takes the deliberate
+    near a training point otherwise (or a Shift+click), and point_clicked(set, index) on such a
+    click near a training or a shown test point ("train" or "test", for the samples table).
+    `highlight_sample` rings a sample the samples table chose. Editing the data takes the deliberate
     mode, so a stray click never changes it; while it is on, the axes keep their range so that a
     new point stays under the pointer. While `choosing_samples` is set (the step-through), a
     plain click selects and nothing is added or removed. The view never changes the data itself:
@@ -209,6 +231,7 @@ class DataView(QWidget):
     sample_selected = Signal(int)
     # (x, y) in the plane's raw units, clicked with Probe on: ask the network about it.
     probe_clicked = Signal(float, float)
+    point_clicked = Signal(str, int)
 
     PLANE, MATRIX, SCATTER, IMAGES = range(4)
     # The tabs above image data: the images, then the confusion matrix.
@@ -226,8 +249,11 @@ class DataView(QWidget):
         self._levels = (-1.0, 1.0)
         self._rect: tuple | None = None
         self._sample_index: int | None = None
+        # The sample the samples table chose, ("train" | "test", index), or None.
+        self._highlighted: tuple[str, int] | None = None
         self._counts: np.ndarray | None = None
         self._scatter_positions = np.zeros((0, 2))
+        self._scatter_test_positions = np.zeros((0, 2))
         self._image_shape: tuple[int, int] | None = None
         self._image_rows = np.zeros(0, dtype=np.int64)
         self._image_set = "test"
@@ -382,12 +408,15 @@ class DataView(QWidget):
             pen=pg.mkPen(text, width=1.5),
             brush=pg.mkBrush(palette.PROBE_MARK),
         )
+        self.highlight_halo, self.highlight = _highlight_items()
         plane_items = (
             self.train_points,
             self.test_points,
             self.wrong_marks,
             self.selection,
             self.probe_mark,
+            self.highlight_halo,
+            self.highlight,
         )
         for z, points in enumerate(plane_items):
             points.setZValue(10 + z)
@@ -470,7 +499,15 @@ class DataView(QWidget):
         self.scatter_selection = pg.ScatterPlotItem(
             size=POINT_SIZE + 8, symbol="o", pen=pg.mkPen(text, width=2), brush=None
         )
-        for z, points in enumerate((self.scatter_train, self.scatter_test, self.scatter_selection)):
+        self.scatter_highlight_halo, self.scatter_highlight = _highlight_items()
+        scatter_items = (
+            self.scatter_train,
+            self.scatter_test,
+            self.scatter_selection,
+            self.scatter_highlight_halo,
+            self.scatter_highlight,
+        )
+        for z, points in enumerate(scatter_items):
             points.setZValue(10 + z)
             item.addItem(points)
         self.scatter_test.setVisible(False)
@@ -501,6 +538,8 @@ class DataView(QWidget):
         self._sample_index = None
         self.selection.setData(pos=np.zeros((0, 2)))
         self.scatter_selection.setData(pos=np.zeros((0, 2)))
+        self._highlighted = None
+        self._draw_highlight()
         self._wrong_positions = np.zeros((0, 2))
         self.wrong_marks.setData(pos=self._wrong_positions)
         if picture.bounds is not None:
@@ -568,6 +607,71 @@ class DataView(QWidget):
             self._draw_images(snapshot)
         else:
             self._draw_scatter(picture, snapshot)
+
+    def highlight_sample(self, set_name: str | None, index: int | None = None) -> None:
+        """Ring sample `index` of `set_name` ("train" or "test"), the row chosen in the samples
+        table, on the plane (at its raw inputs) or the predicted-against-true plot; None (or an
+        index the set lacks) takes the ring away. A test sample turns the test points on."""
+        picture = self._picture
+        chosen = None
+        if picture is not None and set_name in ("train", "test") and index is not None:
+            raw = picture.test_raw if set_name == "test" else picture.train_raw
+            if 0 <= index < len(raw):
+                chosen = (set_name, int(index))
+        self._highlighted = chosen
+        if chosen is not None and chosen[0] == "test" and self._mode in (self.PLANE, self.SCATTER):
+            self.test_check.setChecked(True)
+        self._draw_highlight()
+
+    def highlighted_sample(self) -> tuple[str, int] | None:
+        """The sample ringed by highlight_sample: (set, index), or None."""
+        return self._highlighted
+
+    def highlight_position(self) -> np.ndarray:
+        """Where the ring is drawn: (1, 2) in the shown plot's units, or (0, 2) when it is not."""
+        item = self.scatter_highlight if self._mode == self.SCATTER else self.highlight
+        x, y = item.getData()
+        return np.column_stack([x, y]) if len(x) else np.zeros((0, 2))
+
+    def _draw_highlight(self) -> None:
+        position = np.zeros((0, 2))
+        chosen, picture = self._highlighted, self._picture
+        on_scatter = self._mode == self.SCATTER
+        if chosen is not None and picture is not None:
+            test = chosen[0] == "test"
+            index = chosen[1]
+            if on_scatter:
+                snapshot = self._snapshot
+                outputs = None
+                if snapshot is not None:
+                    outputs = snapshot.test_predictions if test else snapshot.train_predictions
+                targets = picture.test_targets if test else picture.train_targets
+                if outputs is not None and len(outputs) == len(targets):
+                    position = np.array([[targets[index, 0], outputs[index, 0]]])
+            elif picture.bounds is not None:
+                raw = picture.test_raw if test else picture.train_raw
+                position = raw[index : index + 1, :2]
+        position = position[np.isfinite(position).all(axis=1)]
+        empty = np.zeros((0, 2))
+        for halo, ring, shown in (
+            (self.highlight_halo, self.highlight, not on_scatter),
+            (self.scatter_highlight_halo, self.scatter_highlight, on_scatter),
+        ):
+            here = position if shown else empty
+            halo.setData(pos=here)
+            ring.setData(pos=here)
+
+    def _nearest_sample(self, positions: tuple[np.ndarray, np.ndarray], x, y, pixel):
+        """The (set, index) of the training or shown test point nearest (x, y) within
+        SELECT_RADIUS_PX, positions being (train (n, 2), test (m, 2)); None when none is."""
+        best = None, np.inf
+        for name, points in zip(("train", "test"), positions, strict=True):
+            if name == "test" and not self.test_check.isChecked():
+                continue
+            index, distance = _nearest(points, x, y, pixel)
+            if index is not None and distance <= SELECT_RADIUS_PX and distance < best[1]:
+                best = (name, index), distance
+        return best[0]
 
     def set_adding_points(self, on: bool) -> None:
         """Turn the "Add points" mode on or off (as its toolbar button does)."""
@@ -810,9 +914,13 @@ class DataView(QWidget):
         if not adding and button != Qt.MouseButton.LeftButton:
             return
         if button == Qt.MouseButton.LeftButton and (shift or not adding):
-            index, distance = _nearest(picture.train_raw[:, :2], x, y, pixel)
-            if index is not None and distance <= SELECT_RADIUS_PX:
-                self.sample_selected.emit(index)
+            found = self._nearest_sample(
+                (picture.train_raw[:, :2], picture.test_raw[:, :2]), x, y, pixel
+            )
+            if found is not None:
+                if found[0] == "train":
+                    self.sample_selected.emit(found[1])
+                self.point_clicked.emit(*found)
         elif button == Qt.MouseButton.LeftButton:
             x_min, x_max, y_min, y_max = self._frozen_range or picture.bounds
             if not (x_min <= x <= x_max and y_min <= y <= y_max):
@@ -841,6 +949,8 @@ class DataView(QWidget):
             self.train_points.setSize(size)
             self.test_points.setSize(size)
             self.selection.setSize(size + 8)
+            self.highlight.setSize(size + HIGHLIGHT_GROWTH)
+            self.highlight_halo.setSize(size + HIGHLIGHT_GROWTH)
             self.wrong_marks.setSize(size * WRONG_MARK_SCALE)
 
     # ----- confusion matrix -------------------------------------------------------------------
@@ -993,8 +1103,12 @@ class DataView(QWidget):
             pos = np.column_stack([targets[:, 0], predictions[:, 0]])
             if points is self.scatter_train:
                 self._scatter_positions = pos
+            else:
+                self._scatter_test_positions = pos
             # A diverged network predicts inf or NaN: draw the points that still have a place.
             points.setData(pos=pos[np.isfinite(pos).all(axis=1)])
+        if self._highlighted is not None:
+            self._draw_highlight()  # the ring sits at the prediction, which moves
         index = snapshot.sample_index
         positions = self._scatter_positions
         if index is not None and 0 <= index < len(positions):
@@ -1008,15 +1122,21 @@ class DataView(QWidget):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if not (self.choosing_samples or event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
-            return
         view_box = self.scatter.getPlotItem().getViewBox()
         point: QPointF = view_box.mapSceneToView(event.scenePos())
-        index, distance = _nearest(
-            self._scatter_positions, point.x(), point.y(), view_box.viewPixelSize()
+        found = self._nearest_sample(
+            (self._scatter_positions, self._scatter_test_positions),
+            point.x(),
+            point.y(),
+            view_box.viewPixelSize(),
         )
-        if index is not None and distance <= SELECT_RADIUS_PX:
-            self.sample_selected.emit(index)
+        if found is None:
+            return
+        # Only a deliberate click picks the step-through's sample; any click finds the row.
+        picking = self.choosing_samples or event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if picking and found[0] == "train":
+            self.sample_selected.emit(found[1])
+        self.point_clicked.emit(*found)
 
     # ----- toolbar ----------------------------------------------------------------------------
 

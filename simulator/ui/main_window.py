@@ -43,6 +43,7 @@ from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
 from .ask_panel import AskPanel
 from .autosave import Autosaver
+from .data_table import DataTable
 from .data_view import DataView
 from .help_text import help_html
 from .loss_plot import LossPlot
@@ -59,6 +60,8 @@ from .value_dialog import ValueDialog
 WALK_CENTRE_SHARE = 0.72
 # The description shrinks to a few lines while walking: the canvas needs the height.
 WALK_DESCRIPTION_HEIGHT = 90
+# The share of the window's height the samples table takes when first opened.
+SAMPLES_DOCK_SHARE = 0.3
 # The zoom levels Ctrl++ and Ctrl+− step through (View menu), MIN_ZOOM to MAX_ZOOM.
 ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 ASK_DOCK_MIN_WIDTH = 170
@@ -211,6 +214,7 @@ class MainWindow(QMainWindow):
         # Space, R, →, T train wherever the focus is, unless a text field is being typed into.
         self.training_keys = TrainingKeys(self)
         self._build_menus_and_toolbar()
+        self._build_samples_dock()
         self._connect_controller()
         self._build_ask_dock()
         self._build_loading_and_autosave()
@@ -348,6 +352,69 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.pacing)
         self.addToolBar(toolbar)
 
+    def _build_samples_dock(self) -> None:
+        """The samples table, docked below everything and hidden until View → Samples table."""
+        self.data_table = DataTable()
+        dock = QDockWidget("Samples", self)
+        dock.setObjectName("samplesDock")
+        dock.setWidget(self.data_table)
+        dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        self.samples_dock = dock
+        self._samples_dock_sized = False
+        self._samples_shown = False
+        dock.visibilityChanged.connect(self._on_samples_dock_visibility_changed)
+        self.data_table.sample_highlighted.connect(self._on_data_table_sample_highlighted)
+        self.data_view.point_clicked.connect(self._on_data_view_point_clicked)
+        self.data_view.image_grid.training_sample_clicked.connect(self._on_training_image_clicked)
+
+    @Slot(bool)
+    def _on_samples_toggled(self, shown: bool) -> None:
+        first = shown and not self._samples_dock_sized
+        self.samples_dock.setVisible(shown)
+        # Not every platform reports the visibility of a dock in a window not yet shown.
+        self._on_samples_dock_visibility_changed(shown)
+        if first:
+            # A fixed share of the window at first: on a small screen the canvas keeps its room.
+            self._samples_dock_sized = True
+            height = max(160, int(self.height() * SAMPLES_DOCK_SHARE))
+            self.resizeDocks([self.samples_dock], [height], Qt.Orientation.Vertical)
+
+    @Slot(bool)
+    def _on_samples_dock_visibility_changed(self, _visible: bool) -> None:
+        # visibilityChanged also fires when a tabbed dock is covered; what counts is whether the
+        # dock is open, which its close button or the menu decide.
+        shown = not self.samples_dock.isHidden()
+        if shown == self._samples_shown:
+            return  # the window shown again, say: the table keeps its rows and selection
+        self._samples_shown = shown
+        self.samples_action.setChecked(shown)
+        # The worker works out the table's probabilities and errors only while it is open.
+        self.controller.set_samples_wanted(shown)
+        if not shown:
+            self.data_view.highlight_sample(None)  # the ring belongs to the table's selection
+        elif self.controller.data is not None:
+            self.data_table.set_data(self.controller.data)
+            if self.controller.snapshot is not None:
+                self.data_table.set_snapshot(self.controller.snapshot)
+
+    @Slot(str, int)
+    def _on_data_table_sample_highlighted(self, set_name: str, index: int) -> None:
+        self.data_view.highlight_sample(set_name or None, index)
+
+    @Slot(str, int)
+    def _on_data_view_point_clicked(self, set_name: str, index: int) -> None:
+        if not self.samples_dock.isHidden():
+            self.data_table.select_sample(set_name, index)
+            self.data_view.highlight_sample(set_name, index)
+
+    @Slot(int)
+    def _on_training_image_clicked(self, index: int) -> None:
+        self._on_data_view_point_clicked("train", index)
+
     def _connect_controller(self) -> None:
         controller = self.controller
         controller.snapshot_changed.connect(self._on_controller_snapshot_changed)
@@ -468,6 +535,8 @@ class MainWindow(QMainWindow):
             self.hint_label.setText(health.hint)
             self.hint_label.setToolTip(health.detail)
         self.data_view.set_snapshot(snapshot)
+        if not self.samples_dock.isHidden():
+            self.data_table.set_snapshot(snapshot)
         rate = self.controller.steps_per_second
         speed = f" · {rate:,.0f} steps/s" if self.controller.playing and rate else ""
         self.counter.setText(f"epoch {snapshot.epoch:,} · step {snapshot.step:,}{speed}")
@@ -475,6 +544,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_data_changed(self, picture) -> None:
         self.data_view.set_data(picture, _image_shape(self.controller.scenario))
+        if not self.samples_dock.isHidden():
+            self.data_table.set_data(picture)
         self.canvas.set_class_names(picture.classes)
         self.loss_plot.set_task(picture.task)
         self.settings_panel.set_scenario(self.controller.scenario, picture)

@@ -197,6 +197,14 @@ MATRIX_TEXT_LIGHT = "#ffffff"
 # loss chart's colours for the two sets.
 REGRESSION_TRAIN = POSITIVE
 REGRESSION_TEST = NEGATIVE
+# The samples table tints the rows the network gets wrong with a pale wash of the wrong red, so
+# the words stay dark and readable; the ✗ in the row says it without colour.
+WRONG_ROW = "#F7E1E6"
+# The sample chosen in the samples table, on the data view: a dark ring inside a white halo, so it
+# shows on every class colour and on the plane's light and dark shades alike, and differs in
+# shape (two rings, larger) from the step-through's selection ring.
+HIGHLIGHT = "#111111"
+HIGHLIGHT_HALO = "#FFFFFF"
 # Legends: their words in a muted grey, so that they do not compete with the picture.
 LEGEND_TEXT = "#555555"
 

@@ -31,6 +31,9 @@ ZOOMED = ("circle", 1.5)
 # with a long tail (size, tail length in metres), with Probe on and the point marked.
 ASK_PRESET = "cat-vs-dog"
 ASK_INPUT = (0.27, 0.29)
+# The samples table: a preset trained for a few epochs, so that some samples are still wrong; the
+# table sorted wrong first and its first row selected, ringed on the plane.
+TABLE_SHOT = ("circle", 8)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
 
@@ -99,6 +102,26 @@ def render_gallery(simulation, path: Path, size: tuple[int, int], app) -> Path:
         _save(gallery, path)
         gallery.reject()
     return path
+
+
+def render_table(simulation, path: Path, size: tuple[int, int], app) -> Path:
+    """Open the samples table under a main window of `size`, list the wrong samples first,
+    select the first (its point is ringed on the data view) and save a PNG."""
+    from PySide6.QtCore import Qt
+
+    with _opened_window(simulation, size, app) as window:
+        window.samples_action.trigger()
+        table = window.data_table
+        deadline = time.monotonic() + 10.0
+        while not table.model.answered():  # the worker adds the answers once asked
+            app.processEvents()
+            window.settle()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the samples table showed no answers in time")
+        table.view.sortByColumn(table.model.column_index("right?"), Qt.SortOrder.DescendingOrder)
+        table.view.selectRow(0)
+        _settle_layouts(app, window)
+        return _save(window, path)
 
 
 def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Path]:
@@ -194,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     made.append(
         render_ask(preset(ASK_PRESET), folder / "ask-the-network.png", SIZES["normal"], app)
     )
+    name, epochs = TABLE_SHOT
+    made.append(render_table(preset(name, epochs), folder / "data-table.png", SIZES["normal"], app))
     name, zoom = ZOOMED
     shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
     made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))

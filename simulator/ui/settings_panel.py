@@ -453,7 +453,9 @@ class SettingsPanel(QWidget):
             row, column = divmod(index, columns)
             if len(data.raw_names) == 2:
                 thumbnail = QLabel()
-                thumbnail.setPixmap(_feature_thumbnail(data.raw_names, name, data.bounds))
+                thumbnail.setPixmap(
+                    _feature_thumbnail(data.raw_names, name, data.bounds, data.scaling)
+                )
                 thumbnail.setToolTip(
                     f"{name} over the input plane, in the colours of the neurons' pictures"
                 )
@@ -605,11 +607,12 @@ def _feature_columns(names: list[str]) -> int:
     return 4 if len(names) > 16 and longest <= 5 else 2
 
 
-def _feature_thumbnail(raw_names, name: str, bounds) -> QPixmap:
+def _feature_thumbnail(raw_names, name: str, bounds, scaling=None) -> QPixmap:
     """A small picture of one feature over the plane: orange below zero, blue above."""
-    # The same plane as the data view's, so a feature's picture lines up with the data.
+    # The same plane as the data view's, so a feature's picture lines up with the data; scaled
+    # as the data's scaling scales the inputs, so it shows what the network is given.
     plane = bounds if bounds is not None else GENERATOR_BOUNDS
-    values = feature_over_plane(list(raw_names), name, plane, THUMBNAIL)
+    values = feature_over_plane(list(raw_names), name, plane, THUMBNAIL, scaling)
 
     scale = float(np.max(np.abs(values))) or 1.0
     rgba = heatmap_rgba(values[::-1] / scale, -1.0, 1.0)
