@@ -458,6 +458,7 @@ class TrainingWorker(QObject):
         """Ask the network about `raw` (n, d) in every report from now on (None: stop asking);
         the next report comes as soon as one may, so a paused network answers at once."""
         self.probe = raw
+        self._dirty = True
 
     def want_samples(self, on: bool) -> None:
         """Add (or stop adding) the samples table's answers to the reports."""
