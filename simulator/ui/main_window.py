@@ -9,8 +9,17 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QFrame,
@@ -37,6 +46,7 @@ from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
+from ..app.table_import import TableImportError
 from ..app.worker import Answer
 from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
@@ -45,6 +55,7 @@ from .data_view import DataView
 from .help_text import help_html
 from .loss_plot import LossPlot
 from .network_canvas import VALUE_LABEL_EDGE_LIMIT, NetworkCanvas
+from .new_from_data import TABLE_FILTER, TABLE_SUFFIXES, NewFromDataDialog
 from .pacing_controls import PacingControls, StoryHighlight
 from .preset_gallery import PresetGallery, scenario_html
 from .scenario_loading import LoadPurpose, LoadRequest, ScenarioLoader
@@ -184,6 +195,7 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.unsaved_box: QMessageBox | None = None
         self.preset_gallery: PresetGallery | None = None
+        self.new_from_data_dialog: NewFromDataDialog | None = None
         # The step being walked through, while the step-through is open.
         self.walk: Walk | None = None
         # The worker's answers awaited: saves (request number → target file and what to do
@@ -214,6 +226,8 @@ class MainWindow(QMainWindow):
         self._show_description(simulation.scenario)
         self.pacing.apply_lesson(simulation.scenario.lesson)
         self._update_title()
+        # A table dropped on the window goes to New from data; a scenario file opens.
+        self.setAcceptDrops(True)
         self.resize(1400, 860)
         geometry = preferences.geometry()
         if not geometry.isEmpty():
@@ -837,7 +851,14 @@ class MainWindow(QMainWindow):
         self.controller.scenario = simulation.scenario
         self.controller.mark_saved()
         shipped = shipped_preset_name(request.path)
-        if request.purpose is LoadPurpose.OPEN and shipped is None:
+        if request.purpose is LoadPurpose.IMPORT:
+            # Untitled: Save asks where. Modified: its data lives nowhere else yet (a pasted
+            # table, or a file cleaned on the way in), so closing asks first.
+            self.path = None
+            self.preset_copy_of = None
+            self._update_title()
+            self.controller.mark_modified()
+        elif request.purpose is LoadPurpose.OPEN and shipped is None:
             self.preset_copy_of = None
             self.adopt_path(request.path)
         elif request.purpose is not LoadPurpose.RECOVER:
@@ -868,6 +889,7 @@ class MainWindow(QMainWindow):
             LoadPurpose.OPEN: "Cannot open the scenario",
             LoadPurpose.PRESET: "Cannot open the preset",
             LoadPurpose.RECOVER: "Cannot restore the autosave",
+            LoadPurpose.IMPORT: "Cannot make a scenario from the data",
         }
         self.report_error(titles[request.purpose], message)
 
@@ -916,6 +938,85 @@ class MainWindow(QMainWindow):
             return
         path = Path(path)
         self.loader.start(path, functools.partial(_simulation_from_file, path), LoadPurpose.PRESET)
+
+    # ----- new from data ----------------------------------------------------------------------
+
+    @Slot()
+    def _on_new_from_data_triggered(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "New from data", self.preferences.last_folder(), TABLE_FILTER
+        )
+        if name:
+            self.open_table_file(Path(name))
+
+    @Slot()
+    def _on_paste_table_triggered(self) -> None:
+        text = QApplication.clipboard().text()
+        if not text.strip():
+            self.report_error(
+                "Cannot paste a table",
+                "The clipboard holds no text. Select cells in a spreadsheet, copy them, and "
+                "paste again.",
+            )
+            return
+        self.open_table_text(text)
+
+    def open_table_file(self, path: Path) -> None:
+        """Show New from data on the table file at `path` (a message when it cannot be read)."""
+        try:
+            dialog = NewFromDataDialog.for_file(Path(path), self)
+        except TableImportError as exc:
+            self.report_error("Cannot read the table", str(exc))
+            return
+        self._show_new_from_data(dialog)
+
+    def open_table_text(self, text: str) -> None:
+        """Show New from data on pasted text (tab-separated from a spreadsheet, or CSV)."""
+        try:
+            dialog = NewFromDataDialog.for_text(text, self)
+        except TableImportError as exc:
+            self.report_error("Cannot read the table", str(exc))
+            return
+        self._show_new_from_data(dialog)
+
+    def _show_new_from_data(self, dialog: NewFromDataDialog) -> None:
+        if self.new_from_data_dialog is not None:  # one at a time, not one per use
+            self.new_from_data_dialog.deleteLater()
+        self.new_from_data_dialog = dialog
+        dialog.created.connect(self._on_new_from_data_created)
+        dialog.open()
+
+    @Slot(object)
+    def _on_new_from_data_created(self, scenario: Scenario) -> None:
+        self._open_imported(scenario, self.new_from_data_dialog.table.source)
+
+    def _open_imported(self, scenario: Scenario, source: str, asked: bool = False) -> None:
+        """Show the scenario New from data made, untitled; `asked`: the unsaved changes of
+        the current one were dealt with already."""
+        if not asked and not self.maybe_keep_changes(
+            functools.partial(self._open_imported, scenario, source, asked=True)
+        ):
+            return
+        build = functools.partial(Simulation, scenario)
+        self.loader.start(Path(source), build, LoadPurpose.IMPORT, name=source)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if path.suffix.lower() == ".json":
+            if self.maybe_keep_changes(functools.partial(self.begin_open, path)):
+                self.begin_open(path)
+        else:
+            self.open_table_file(path)
 
     @Slot()
     def _on_open_triggered(self) -> None:
@@ -1139,6 +1240,15 @@ class MainWindow(QMainWindow):
     def settle(self) -> None:
         """Hand the latest report to the views now (tests and screenshots)."""
         self.controller.flush()
+
+
+def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    """The one local table or scenario file being dragged, else None."""
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    path = Path(urls[0].toLocalFile())
+    return path if path.suffix.lower() in (*TABLE_SUFFIXES, ".json") else None
 
 
 def _simulation_from_file(path: Path) -> Simulation:
