@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -60,6 +61,10 @@ class RawTable:
     path: Path | None = None
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
+    # Each column read once (missing cells, numbers): the dialog asks again on every click.
+    _columns: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -269,23 +274,43 @@ def is_missing(cell: str) -> bool:
 # ----- analysis -------------------------------------------------------------------------------
 
 
+def _column(table: RawTable, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column `index` of `table`: bool (n,) True where a cell is missing, and float64 (n,) its
+    numbers with NaN for every cell that is not one."""
+    cached = table._columns.get(index)
+    if cached is None:
+        cells = [row[index] for row in table.rows]
+        missing = np.fromiter(map(is_missing, cells), dtype=bool, count=len(cells))
+        numbers = np.fromiter(
+            (_number_or_nan(cell, table.decimal_comma) for cell in cells),
+            dtype=np.float64,
+            count=len(cells),
+        )
+        cached = table._columns[index] = (missing, numbers)
+    return cached
+
+
+def _number_or_nan(cell: str, decimal_comma: bool) -> float:
+    value = _number(cell, decimal_comma)
+    return math.nan if value is None else value
+
+
 def analyse_columns(table: RawTable) -> list[ColumnInfo]:
     """One ColumnInfo per column of `table`, in order."""
     infos = []
     for index, name in enumerate(table.header):
-        cells = [row[index] for row in table.rows]
-        filled = [cell for cell in cells if not is_missing(cell)]
-        numbers = [_number(cell, table.decimal_comma) for cell in filled]
-        count = sum(value is not None for value in numbers)
-        missing = len(cells) - len(filled)
-        if filled and count * 2 >= len(filled):
-            values = {value for value in numbers if value is not None}
-            whole = all(value == int(value) for value in values)
-            infos.append(
-                ColumnInfo(name, "numeric", (), missing, len(filled) - count, whole, len(values))
-            )
+        missing_cells, numbers = _column(table, index)
+        missing = int(missing_cells.sum())
+        filled = len(missing_cells) - missing
+        found = numbers[~np.isnan(numbers)]
+        if filled and 2 * len(found) >= filled:
+            values = np.unique(found)
+            whole = bool(np.all(values == np.round(values)))
+            bad = filled - len(found)
+            infos.append(ColumnInfo(name, "numeric", (), missing, bad, whole, len(values)))
             continue
-        distinct = _class_order(set(filled))
+        cells = {row[index] for row in table.rows}
+        distinct = _class_order({cell for cell in cells if not is_missing(cell)})
         kind = "category" if 0 < len(distinct) <= MAX_CATEGORIES else "text"
         shown = tuple(distinct) if kind == "category" else ()
         infos.append(ColumnInfo(name, kind, shown, missing, 0, False, len(distinct)))
@@ -341,12 +366,15 @@ def _output_units(classes: int) -> int:
 # ----- the cleaned table ----------------------------------------------------------------------
 
 
-def plan_import(table: RawTable, choices: ImportChoices) -> ImportPlan:
+def plan_import(
+    table: RawTable, choices: ImportChoices, infos: list[ColumnInfo] | None = None
+) -> ImportPlan:
     """Clean `table` as `choices` say: the rows with missing or non-numeric cells in the chosen
     columns found (skipped, or refused), few-valued text inputs one-hot encoded, the target as
-    the output layer wants it. Raises TableImportError with a message for the user."""
+    the output layer wants it. `infos`: analyse_columns(table), when known. Raises
+    TableImportError with a message for the user."""
     source = table.source
-    infos = {info.name: info for info in analyse_columns(table)}
+    infos = {info.name: info for info in (infos or analyse_columns(table))}
     column = {name: index for index, name in enumerate(table.header)}
     if choices.target not in column:
         raise TableImportError(f"{source}: choose the column to predict")
@@ -370,35 +398,33 @@ def plan_import(table: RawTable, choices: ImportChoices) -> ImportPlan:
             "predicted as a classification"
         )
 
-    problems: list[RowProblem] = []
-    kept: list[int] = []
-    numeric = {name for name, info in infos.items() if info.kind == "numeric"}
+    # One code per row and chosen column: 0 usable, 1 missing, 2 not a number. A row's
+    # problem is its first bad cell, left to right, the target last.
     wanted = [*choices.inputs, choices.target]
-    for row_index, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
-        problem = None
-        for name in wanted:
-            cell = row[column[name]]
-            if is_missing(cell):
-                problem = RowProblem(line, name, "missing")
-            elif (
-                name in numeric
-                and _number(cell, table.decimal_comma) is None
-                # A numeric target read as classes keeps its labels; inputs must be numbers.
-                and (name != choices.target or choices.task == "regression")
-            ):
-                problem = RowProblem(line, name, "not a number")
-            if problem is not None:
-                break
-        if problem is None:
-            kept.append(row_index)
-        else:
-            problems.append(problem)
+    codes = np.zeros((len(table.rows), len(wanted)), dtype=np.int8)
+    for position, name in enumerate(wanted):
+        missing, numbers = _column(table, column[name])
+        # A numeric target read as classes keeps its labels; inputs must be numbers.
+        must_be_number = infos[name].kind == "numeric" and (
+            name != choices.target or choices.task == "regression"
+        )
+        if must_be_number:
+            codes[~missing & np.isnan(numbers), position] = 2
+        codes[missing, position] = 1
+    bad = codes.any(axis=1)
+    first = (codes > 0).argmax(axis=1)
+    why = {1: "missing", 2: "not a number"}
+    problems = [
+        RowProblem(table.lines[row], wanted[first[row]], why[int(codes[row, first[row]])])
+        for row in np.flatnonzero(bad)
+    ]
+    kept = np.flatnonzero(~bad)
     if problems and not choices.skip_bad_rows:
         raise TableImportError(
             f"{source}: {_rows(len(problems))} with missing or non-numeric cells, the first at "
             f"{problems[0].describe()}; choose to skip them, or fix the table"
         )
-    if not kept:
+    if not len(kept):
         raise TableImportError(
             f"{source}: no row can be used: each has a missing or non-numeric cell, the first "
             f"at {problems[0].describe()}"
@@ -408,13 +434,12 @@ def plan_import(table: RawTable, choices: ImportChoices) -> ImportPlan:
     names: list[str] = []
     blocks: list[np.ndarray] = []
     for name in choices.inputs:
-        cells = [row[column[name]] for row in rows]
         info = infos[name]
         if info.kind == "numeric":
-            values = [_number(cell, table.decimal_comma) for cell in cells]
-            blocks.append(np.array(values, dtype=np.float64).reshape(-1, 1))
+            blocks.append(_column(table, column[name])[1][kept].reshape(-1, 1))
             names.append(name)
         else:
+            cells = [row[column[name]] for row in rows]
             present = [value for value in info.values if value in set(cells)]
             index_of = {value: position for position, value in enumerate(present)}
             block = np.zeros((len(cells), len(present)))
@@ -425,8 +450,7 @@ def plan_import(table: RawTable, choices: ImportChoices) -> ImportPlan:
 
     cells = [row[column[choices.target]] for row in rows]
     if choices.task == "regression":
-        values = [_number(cell, table.decimal_comma) for cell in cells]
-        targets = np.array(values, dtype=np.float64).reshape(-1, 1)
+        targets = _column(table, column[choices.target])[1][kept].reshape(-1, 1)
         classes = None
     else:
         labels = _class_labels(cells, table.decimal_comma, target_info.kind == "numeric")
@@ -554,6 +578,19 @@ def build_scenario(table: RawTable, choices: ImportChoices) -> tuple[Scenario, I
     except ScenarioError as exc:
         raise TableImportError(str(exc)) from None
     return scenario, plan
+
+
+def simulation_from_table(table: RawTable, choices: ImportChoices):
+    """Build the scenario and its Simulation (for the window's loader thread). Raises
+    ScenarioError, as a file that cannot be opened does, naming the table."""
+    from .session import Simulation  # the session pulls in the engine's trainer: only here
+
+    try:
+        scenario, _ = build_scenario(table, choices)
+    except TableImportError as exc:
+        reason = str(exc).removeprefix(f"{table.source}: ")
+        raise ScenarioError(table.source, "", reason) from None
+    return Simulation(scenario)
 
 
 def _matrix(array: np.ndarray) -> list[list[float]]:

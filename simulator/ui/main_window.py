@@ -46,7 +46,7 @@ from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
-from ..app.table_import import TableImportError
+from ..app.table_import import ImportChoices, RawTable, TableImportError, simulation_from_table
 from ..app.worker import Answer
 from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
@@ -986,19 +986,20 @@ class MainWindow(QMainWindow):
         dialog.created.connect(self._on_new_from_data_created)
         dialog.open()
 
-    @Slot(object)
-    def _on_new_from_data_created(self, scenario: Scenario) -> None:
-        self._open_imported(scenario, self.new_from_data_dialog.table.source)
+    @Slot(object, object)
+    def _on_new_from_data_created(self, table: RawTable, choices: ImportChoices) -> None:
+        self._open_imported(table, choices)
 
-    def _open_imported(self, scenario: Scenario, source: str, asked: bool = False) -> None:
-        """Show the scenario New from data made, untitled; `asked`: the unsaved changes of
-        the current one were dealt with already."""
+    def _open_imported(self, table: RawTable, choices: ImportChoices, asked: bool = False) -> None:
+        """Build and show the scenario New from data makes, untitled; `asked`: the unsaved
+        changes of the current one were dealt with already."""
         if not asked and not self.maybe_keep_changes(
-            functools.partial(self._open_imported, scenario, source, asked=True)
+            functools.partial(self._open_imported, table, choices, asked=True)
         ):
             return
-        build = functools.partial(Simulation, scenario)
-        self.loader.start(Path(source), build, LoadPurpose.IMPORT, name=source)
+        build = functools.partial(simulation_from_table, table, choices)
+        source = table.source
+        self.loader.start(table.path or Path(source), build, LoadPurpose.IMPORT, name=source)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_file(event) is not None:

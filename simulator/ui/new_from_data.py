@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..app.scenario import Scenario
 from ..app.table_import import (
     HIDDEN_ACTIVATIONS,
     MAX_CATEGORIES,
@@ -44,7 +44,6 @@ from ..app.table_import import (
     RawTable,
     TableImportError,
     analyse_columns,
-    build_scenario,
     detected_task,
     parse_table_text,
     plan_import,
@@ -52,6 +51,7 @@ from ..app.table_import import (
     propose_choices,
     read_table_file,
 )
+from .palette import IMPORT_PROBLEM_TEXT, MISSING_CELL_BACKGROUND
 
 # The files New from data reads and the window accepts when dropped: .xlsx through openpyxl,
 # everything else as delimited text.
@@ -66,10 +66,11 @@ SCALING_TEXT = {
 
 
 class NewFromDataDialog(QDialog):
-    """Built on a table read already (`for_file`, `for_text`); emits `created` with the new
-    Scenario when the user presses Create and it could be built. `status` says why Create is off."""
+    """Built on a table read already (`for_file`, `for_text`); emits `created` with the table
+    and the choices when the user presses Create (the window builds the scenario off the GUI
+    thread, as it reads a file). `status` says why Create is off."""
 
-    created = Signal(object)  # Scenario
+    created = Signal(object, object)  # RawTable, ImportChoices
 
     def __init__(self, table: RawTable, text: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,7 +84,6 @@ class NewFromDataDialog(QDialog):
         # The inputs the user wants, kept while a column cannot be one for a moment (while it
         # is the target, or reads as text until the decimal comma is ticked again).
         self._wanted: set[str] = set()
-        self.scenario: Scenario | None = None
         self.setWindowTitle(f"New from data — {table.source}")
         self._build()
         self._show_table(propose=True)
@@ -233,7 +233,7 @@ class NewFromDataDialog(QDialog):
         layout.addWidget(self.network)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #a33;")
+        self.status.setStyleSheet(f"color: {IMPORT_PROBLEM_TEXT};")
         layout.addWidget(self.status)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -296,14 +296,21 @@ class NewFromDataDialog(QDialog):
             for column, cell in enumerate(cells):
                 item = QTableWidgetItem(cell)
                 if not cell:
-                    item.setBackground(Qt.GlobalColor.yellow)
+                    item.setBackground(QColor(MISSING_CELL_BACKGROUND))
                     item.setToolTip("empty cell")
                 self.preview.setItem(row, column, item)
+        # As tall as the rows shown and no taller: the room goes to the column choices.
+        frame = 2 * self.preview.frameWidth()
+        scroll = self.preview.horizontalScrollBar().sizeHint().height()
+        header = self.preview.horizontalHeader().sizeHint().height()
+        rows = self.preview.verticalHeader().defaultSectionSize() * max(1, len(shown))
+        self.preview.setMaximumHeight(frame + scroll + header + rows)
 
     def _fill_inputs(self, chosen: set[str], target: str) -> None:
         self.inputs.clear()
         for info in self._infos:
-            item = QListWidgetItem(f"{info.name} — {_input_text(info)}")
+            about = "the target" if info.name == target else _input_text(info)
+            item = QListWidgetItem(f"{info.name} — {about}")
             item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, info.name)
             flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
@@ -426,7 +433,7 @@ class NewFromDataDialog(QDialog):
         choices = self.choices()
         self._target = choices.target
         try:
-            plan = plan_import(self.table, choices)
+            plan = plan_import(self.table, choices, self._infos)
         except TableImportError as exc:
             problems = self._row_problems(choices)
             self._show_rows_line(problems)
@@ -459,7 +466,8 @@ class NewFromDataDialog(QDialog):
     def _row_problems(self, choices: ImportChoices):
         """The unusable rows when the plan failed for another reason (shown all the same)."""
         try:
-            return plan_import(self.table, dataclasses.replace(choices, skip_bad_rows=True)).skipped
+            every = dataclasses.replace(choices, skip_bad_rows=True)
+            return plan_import(self.table, every, self._infos).skipped
         except TableImportError:
             return ()
 
@@ -474,14 +482,14 @@ class NewFromDataDialog(QDialog):
 
     @Slot()
     def _on_create_clicked(self) -> None:
+        choices = self.choices()
         try:
-            scenario, _ = build_scenario(self.table, self.choices())
+            plan_import(self.table, choices, self._infos)
         except TableImportError as exc:
             self._show_problem(str(exc))
             return
-        self.scenario = scenario
         self.accept()
-        self.created.emit(scenario)
+        self.created.emit(self.table, choices)
 
 
 def _kind_text(info: ColumnInfo) -> str:

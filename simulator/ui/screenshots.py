@@ -29,6 +29,9 @@ WALK_SHOTS = (
 ZOOMED = ("circle", 1.5)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
+# New from data is shown on a shipped table, at the dialog's own size.
+NEW_FROM_DATA_TABLE = "datasets/iris.csv"
+NEW_FROM_DATA_SIZE = (820, 680)
 
 
 def _wait_for_first_picture(app, window, timeout: float = 10.0) -> None:
@@ -95,6 +98,23 @@ def render_gallery(simulation, path: Path, size: tuple[int, int], app) -> Path:
         _save(gallery, path)
         gallery.reject()
     return path
+
+
+def render_new_from_data(path: Path, app, size: tuple[int, int] = NEW_FROM_DATA_SIZE) -> Path:
+    """Open New from data on the shipped iris table and save the dialog as a PNG."""
+    from ..resources import resource_path
+    from .new_from_data import NewFromDataDialog
+
+    dialog = NewFromDataDialog.for_file(resource_path(NEW_FROM_DATA_TABLE))
+    dialog.resize(*size)
+    dialog.show()
+    for _ in range(LAYOUT_ROUNDS):
+        app.processEvents()
+    try:
+        return _save(dialog, path)
+    finally:
+        dialog.close()
+        dialog.deleteLater()
 
 
 def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Path]:
@@ -164,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             render(preset(name), folder / f"{name}-{size_name}.png", size, app) for name in PRESETS
         )
         made.extend(render_walk(preset(WALK_PRESET, 0), folder, size_name, size, app))
+    made.append(render_new_from_data(folder / "new-from-data.png", app))
     name, zoom = ZOOMED
     shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
     made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))

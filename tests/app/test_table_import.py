@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from simulator.app.session import Simulation
+from simulator.app.storage import ScenarioError
 from simulator.app.table_import import (
     PASTED,
     ImportChoices,
@@ -24,6 +25,7 @@ from simulator.app.table_import import (
     propose_choices,
     read_table_file,
     scenario_dict,
+    simulation_from_table,
     split_rows,
 )
 
@@ -348,3 +350,18 @@ def test_xlsx_without_openpyxl_says_how_to_install_the_extra(tmp_path, monkeypat
     path.write_bytes(b"PK")
     with pytest.raises(TableImportError, match=r"book\.xlsx: .*openpyxl.*nnsim\[xlsx\]"):
         read_table_file(path)
+
+
+def test_a_table_the_loader_refuses_gives_its_message_naming_the_table():
+    # 1,025 input columns: the cleaning works, the scenario's checks refuse (at most 1,024).
+    header = ",".join(f"c{i}" for i in range(1025)) + ",y"
+    rows = [",".join(str(i + r) for i in range(1025)) + f",{r % 2}" for r in range(4)]
+    table = parse_table_text("\n".join([header, *rows]), "wide.csv")
+    choices = propose_choices(table)
+    assert len(plan_import(table, choices).feature_names) == 1025
+    with pytest.raises(TableImportError, match=r"^wide\.csv: network\.inputs"):
+        build_scenario(table, choices)
+    with pytest.raises(ScenarioError) as caught:
+        simulation_from_table(table, choices)
+    assert caught.value.file == "wide.csv"
+    assert str(caught.value).startswith("wide.csv: network.inputs")

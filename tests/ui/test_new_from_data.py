@@ -325,3 +325,26 @@ def test_workbook_sheet_chooser_and_save_asks_for_a_path(qtbot, window, monkeypa
     assert window.path == saved
     assert json.loads(saved.read_text())["data"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
     assert load_scenario(saved).network.inputs == ("bill", "flipper")
+
+
+def test_unsaved_changes_are_asked_about_before_the_new_scenario_replaces_them(
+    qtbot, window, tmp_path
+):
+    path = tmp_path / "small.csv"
+    path.write_text("x,y,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n")
+    window.controller.mark_modified()
+    asked = []
+
+    def cancel():
+        asked.append(True)
+        return QMessageBox.StandardButton.Cancel
+
+    window.ask_unsaved_changes = cancel
+    before = window.controller.scenario
+    window.open_table_file(path)
+    dialog = _open_dialog(qtbot, window)
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert asked == [True]
+    assert window.controller.scenario is before
+    assert window.path is not None  # still the file it was
+    assert window.loader.current is None
