@@ -58,6 +58,7 @@ from .palette import IMPORT_PROBLEM_TEXT, MISSING_CELL_BACKGROUND
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx);;All files (*)"
 DELIMITERS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab"}
+PREVIEW_MIN_HEIGHT = 120
 SCALING_TEXT = {
     "standardize": "Standardize (mean 0, spread 1)",
     "min_max": "Min–max (−1 to 1)",
@@ -142,7 +143,6 @@ class NewFromDataDialog(QDialog):
             QHeaderView.ResizeMode.ResizeToContents
         )
         self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.preview.setMinimumHeight(120)
         layout.addWidget(self.preview, 2)
 
         middle = QHBoxLayout()
@@ -304,7 +304,9 @@ class NewFromDataDialog(QDialog):
         scroll = self.preview.horizontalScrollBar().sizeHint().height()
         header = self.preview.horizontalHeader().sizeHint().height()
         rows = self.preview.verticalHeader().defaultSectionSize() * max(1, len(shown))
-        self.preview.setMaximumHeight(frame + scroll + header + rows)
+        height = frame + scroll + header + rows
+        self.preview.setMaximumHeight(height)
+        self.preview.setMinimumHeight(min(height, PREVIEW_MIN_HEIGHT))
 
     def _fill_inputs(self, chosen: set[str], target: str) -> None:
         self.inputs.clear()
@@ -496,7 +498,7 @@ def _kind_text(info: ColumnInfo) -> str:
     if info.kind == "numeric":
         return "whole numbers" if info.whole else "numbers"
     if info.kind == "category":
-        return f"{info.distinct} labels"
+        return f"{info.distinct} label{'s' if info.distinct != 1 else ''}"
     return "text"
 
 
