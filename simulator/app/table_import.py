@@ -72,7 +72,8 @@ class ColumnInfo:
     """What one column holds. `kind`: "numeric" (most filled cells are numbers), "category"
     (text with at most MAX_CATEGORIES different values, listed in `values`) or "text" (more);
     `missing`: empty cells; `bad`: cells that are not numbers in a numeric column; `whole`: every
-    number is a whole number."""
+    number is a whole number; `distinct`: different numbers (or texts); `filled`: cells with a
+    value."""
 
     name: str
     kind: str
@@ -81,6 +82,7 @@ class ColumnInfo:
     bad: int
     whole: bool
     distinct: int
+    filled: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class ImportChoices:
     scaling: str = "standardize"
     hidden_units: int = 8
     hidden_activation: str = "tanh"
+    # A regression's target divided by this (a power of ten): see proposed_target_divisor.
+    target_divisor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -307,13 +311,13 @@ def analyse_columns(table: RawTable) -> list[ColumnInfo]:
             values = np.unique(found)
             whole = bool(np.all(values == np.round(values)))
             bad = filled - len(found)
-            infos.append(ColumnInfo(name, "numeric", (), missing, bad, whole, len(values)))
+            infos.append(ColumnInfo(name, "numeric", (), missing, bad, whole, len(values), filled))
             continue
         cells = {row[index] for row in table.rows}
         distinct = _class_order({cell for cell in cells if not is_missing(cell)})
         kind = "category" if 0 < len(distinct) <= MAX_CATEGORIES else "text"
         shown = tuple(distinct) if kind == "category" else ()
-        infos.append(ColumnInfo(name, kind, shown, missing, 0, False, len(distinct)))
+        infos.append(ColumnInfo(name, kind, shown, missing, 0, False, len(distinct), filled))
     return infos
 
 
@@ -324,12 +328,31 @@ def _class_order(labels: set[str]) -> list[str]:
 
 
 def detected_task(info: ColumnInfo) -> str:
-    """Classification for a text target or a few whole numbers; regression otherwise."""
+    """Classification for a text target or a few whole numbers, each found twice on average
+    (four prices in four rows are no classes); regression otherwise."""
     if info.kind != "numeric":
         return "classification"
-    if info.whole and 2 <= info.distinct <= MAX_NUMBERED_CLASSES:
+    few = 2 <= info.distinct <= MAX_NUMBERED_CLASSES and 2 * info.distinct <= info.filled
+    if info.whole and few:
         return "classification"
     return "regression"
+
+
+def proposed_target_divisor(table: RawTable, target: str) -> float:
+    """The power of ten that brings a regression target's largest size down to at most 10.
+
+    Only the inputs are scaled (the format scales raw input columns); a target in the thousands
+    would leave a linear output that starts near 0, moved by Adam about 0.01 a step, thousands
+    of epochs from the answer. 1.0 for a target that is small already or holds no numbers.
+    """
+    if target not in table.header:
+        return 1.0
+    numbers = _column(table, table.header.index(target))[1]
+    found = numbers[~np.isnan(numbers)]
+    largest = float(np.abs(found).max()) if len(found) else 0.0
+    if largest <= 10:
+        return 1.0
+    return float(10 ** math.ceil(math.log10(largest / 10)))
 
 
 def proposed_hidden_units(inputs: int, outputs: int) -> int:
@@ -356,6 +379,7 @@ def propose_choices(table: RawTable, infos: list[ColumnInfo] | None = None) -> I
         target=target.name,
         task=task,
         hidden_units=proposed_hidden_units(max(width, 1), outputs),
+        target_divisor=proposed_target_divisor(table, target.name),
     )
 
 
@@ -392,6 +416,8 @@ def plan_import(
                 f"values (at most {MAX_CATEGORIES} can become inputs); leave it out"
             )
     target_info = infos[choices.target]
+    if not choices.target_divisor > 0:
+        raise TableImportError(f"{source}: the target's divisor must be greater than 0")
     if choices.task == "regression" and target_info.kind != "numeric":
         raise TableImportError(
             f"{source}: column {quoted_cell(choices.target)} holds text, so it can only be "
@@ -451,6 +477,7 @@ def plan_import(
     cells = [row[column[choices.target]] for row in rows]
     if choices.task == "regression":
         targets = _column(table, column[choices.target])[1][kept].reshape(-1, 1)
+        targets = targets / choices.target_divisor
         classes = None
     else:
         labels = _class_labels(cells, table.decimal_comma, target_info.kind == "numeric")
@@ -616,6 +643,11 @@ def _description(
         f"Inputs: {', '.join(plan.feature_names)}. Target: {choices.target}, as a "
         f"{choices.task}" + (f" of {', '.join(plan.classes)}." if plan.classes else "."),
     ]
+    if plan.classes is None and choices.target_divisor != 1:
+        parts.append(
+            f"The network predicts {choices.target} divided by {choices.target_divisor:,.0f}, "
+            "so that its output starts in the right range."
+        )
     if table.decimal_comma:
         parts.append("Numbers were written with a decimal comma.")
     if plan.skipped:

@@ -49,6 +49,7 @@ from ..app.table_import import (
     plan_import,
     problems_summary,
     propose_choices,
+    proposed_target_divisor,
     read_table_file,
 )
 from .palette import IMPORT_PROBLEM_TEXT, MISSING_CELL_BACKGROUND
@@ -59,6 +60,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx);;All files (*)"
 DELIMITERS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab"}
 PREVIEW_MIN_HEIGHT = 120
+DIVISOR_POWERS = 10  # a regression target divided by 1, 10, … 10⁹
 SCALING_TEXT = {
     "standardize": "Standardize (mean 0, spread 1)",
     "min_max": "Min–max (−1 to 1)",
@@ -171,6 +173,15 @@ class NewFromDataDialog(QDialog):
         self.classes = QLabel()
         self.classes.setWordWrap(True)
         target_layout.addRow("Classes:", self.classes)
+        self.divisor = QComboBox()
+        for power in range(DIVISOR_POWERS):
+            self.divisor.addItem(f"{10**power:,}", float(10**power))
+        self.divisor.setToolTip(
+            "A regression's output starts near 0: a target in the thousands trains far faster "
+            "divided by 1,000"
+        )
+        self.divisor.currentIndexChanged.connect(self._on_choice_changed)
+        target_layout.addRow("Divide target by:", self.divisor)
         middle.addWidget(target_box, 2)
         layout.addLayout(middle, 2)
 
@@ -333,6 +344,8 @@ class NewFromDataDialog(QDialog):
     def _set_task(self, target: str) -> None:
         info = next(info for info in self._infos if info.name == target)
         self.task.setCurrentIndex(self.task.findData(detected_task(info)))
+        divisor = proposed_target_divisor(self.table, target)
+        self.divisor.setCurrentIndex(max(0, self.divisor.findData(divisor)))
 
     def _chosen_inputs(self) -> list[str]:
         names = []
@@ -354,6 +367,7 @@ class NewFromDataDialog(QDialog):
 
     def choices(self) -> ImportChoices:
         """What the dialog's widgets say now."""
+        regression = self.task.currentData() == "regression"
         return ImportChoices(
             inputs=tuple(self._chosen_inputs()),
             target=self.target.currentData() or "",
@@ -364,6 +378,7 @@ class NewFromDataDialog(QDialog):
             scaling=self.scaling.currentData(),
             hidden_units=self.hidden_units.value(),
             hidden_activation=self.hidden_activation.currentText(),
+            target_divisor=self.divisor.currentData() if regression else 1.0,
         )
 
     @Slot()
@@ -434,6 +449,7 @@ class NewFromDataDialog(QDialog):
         """Clean the table as the choices say and show the outcome; Create only when it works."""
         choices = self.choices()
         self._target = choices.target
+        self.divisor.setEnabled(choices.task == "regression")
         try:
             plan = plan_import(self.table, choices, self._infos)
         except TableImportError as exc:
@@ -447,8 +463,13 @@ class NewFromDataDialog(QDialog):
         classes = plan.classes
         self.classes.setText(", ".join(classes) if classes else "— (a number is predicted)")
         outputs = 1 if classes is None or len(classes) == 2 else len(classes)
+        divided = (
+            f" ({choices.target} ÷ {choices.target_divisor:,.0f})"
+            if choices.target_divisor != 1
+            else ""
+        )
         output = (
-            "linear, loss mse"
+            f"linear{divided}, loss mse"
             if classes is None
             else "sigmoid, loss bce"
             if len(classes) == 2

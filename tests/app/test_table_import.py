@@ -124,14 +124,17 @@ def test_duplicate_and_empty_header_names_are_made_unique():
 
 
 def test_whole_number_targets_with_few_values_are_classes_others_regression():
-    table = parse_table_text("x,k,y\n1,0,0.5\n2,1,1.5\n3,2,2.5\n4,1,3.25\n")
+    text = "x,k,y,n\n1,0,0.5,10\n2,1,1.5,20\n3,2,2.5,30\n4,1,3.25,40\n5,0,1,50\n6,2,2,60\n"
+    table = parse_table_text(text)
     assert detected_task(_info(table, "k")) == "classification"
     assert detected_task(_info(table, "y")) == "regression"
+    # Whole numbers, but each found once: six sizes, not six classes.
+    assert detected_task(_info(table, "n")) == "regression"
     plan = plan_import(table, ImportChoices(inputs=("x",), target="k"))
     assert plan.classes == ("0", "1", "2")
     plan = plan_import(table, ImportChoices(inputs=("x",), target="y", task="regression"))
     assert plan.classes is None
-    np.testing.assert_array_equal(plan.targets.ravel(), [0.5, 1.5, 2.5, 3.25])
+    np.testing.assert_array_equal(plan.targets.ravel(), [0.5, 1.5, 2.5, 3.25, 1, 2])
 
 
 def test_text_target_cannot_be_a_regression():
@@ -365,3 +368,33 @@ def test_a_table_the_loader_refuses_gives_its_message_naming_the_table():
         simulation_from_table(table, choices)
     assert caught.value.file == "wide.csv"
     assert str(caught.value).startswith("wide.csv: network.inputs")
+
+
+def test_a_large_regression_target_is_divided_by_a_power_of_ten_and_then_trains():
+    rng = np.random.default_rng(5)
+    rooms = rng.integers(1, 7, size=120)
+    area = rng.uniform(30, 200, size=120)
+    price = 40_000 * rooms + 1_500 * area + rng.normal(0, 5_000, size=120)
+    lines = ["rooms,area,price"] + [
+        f"{r},{a:.1f},{p:.0f}" for r, a, p in zip(rooms, area, price, strict=True)
+    ]
+    table = parse_table_text("\n".join(lines), "houses.csv")
+    choices = propose_choices(table)
+    assert choices.target == "price"
+    assert choices.task == "regression"
+    assert choices.target_divisor == 100_000.0  # up to ~560,000 → at most 10
+    plan = plan_import(table, choices)
+    assert np.abs(plan.targets).max() <= 10
+    np.testing.assert_allclose(plan.targets[:, 0] * 100_000, np.round(price), atol=0.5)
+
+    scenario, _ = build_scenario(table, choices)
+    assert "divided by 100,000" in scenario.description
+    simulation = Simulation(scenario)
+    first = simulation.evaluate()[0].loss
+    simulation.train_epochs(60)
+    assert simulation.evaluate()[0].loss < 0.1 * first
+
+    small = parse_table_text("x,y\n1,0.5\n2,9.5\n3,-10\n")
+    assert propose_choices(small).target_divisor == 1.0
+    with pytest.raises(TableImportError, match="divisor"):
+        plan_import(table, dataclasses.replace(choices, target_divisor=0.0))

@@ -119,6 +119,7 @@ def test_csv_with_a_text_target_becomes_a_classification_that_trains(
     dialog.target.setCurrentIndex(dialog.target.findData("species"))
     assert dialog.task.currentData() == "classification"
     assert dialog.classes.text() == "Adelie, Chinstrap, Gentoo"
+    assert not dialog.divisor.isEnabled()  # only a regression's target is divided
     # The island is a few-valued text column: offered as one-hot inputs, and ticked.
     choices = dialog.choices()
     assert choices.inputs == ("island", "bill_length_mm", "flipper_length_mm")
@@ -154,6 +155,8 @@ def test_decimal_comma_file_reads_its_numbers_and_trains(qtbot, window, monkeypa
     assert dialog.target.currentData() == "Gewicht"
     assert dialog.task.currentData() == "regression"
     assert dialog.choices().inputs == ("Länge", "Breite")
+    assert dialog.divisor.isEnabled()
+    assert dialog.divisor.currentData() == 1.0  # at most about 6: left as it is
 
     # Without the decimal comma the cells are text: Create is off and the dialog says why.
     dialog.decimal_comma.setChecked(False)
