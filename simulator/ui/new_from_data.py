@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ..app.table_import import (
     HIDDEN_ACTIVATIONS,
+    LEARNING_RATE,
     MAX_CATEGORIES,
     PASTED,
     PREVIEW_ROWS,
@@ -45,12 +46,14 @@ from ..app.table_import import (
     TableImportError,
     analyse_columns,
     detected_task,
+    output_layer,
     parse_table_text,
     plan_import,
     problems_summary,
     propose_choices,
     proposed_target_divisor,
     read_table_file,
+    training_rows,
 )
 from .palette import IMPORT_PROBLEM_TEXT, MISSING_CELL_BACKGROUND
 
@@ -462,24 +465,15 @@ class NewFromDataDialog(QDialog):
         self._show_rows_line(plan.skipped)
         classes = plan.classes
         self.classes.setText(", ".join(classes) if classes else "— (a number is predicted)")
-        outputs = 1 if classes is None or len(classes) == 2 else len(classes)
-        divided = (
-            f" ({choices.target} ÷ {choices.target_divisor:,.0f})"
-            if choices.target_divisor != 1
-            else ""
-        )
-        output = (
-            f"linear{divided}, loss mse"
-            if classes is None
-            else "sigmoid, loss bce"
-            if len(classes) == 2
-            else "softmax, loss cross-entropy"
-        )
+        outputs, activation, loss = output_layer(classes)
+        if classes is None and choices.target_divisor != 1:
+            activation += f" ({choices.target} ÷ {choices.target_divisor:,.0f})"
         kept = len(plan.inputs)
-        train = min(kept, max(1, round(choices.train_fraction * kept)))
+        train = training_rows(kept, choices.train_fraction)
         self.network.setText(
             f"Network: {len(plan.feature_names)} inputs → {choices.hidden_units} "
-            f"{choices.hidden_activation} → {outputs} {output}; Adam, learning rate 0.01. "
+            f"{choices.hidden_activation} → {outputs} {activation}, loss {loss}; "
+            f"Adam, learning rate {LEARNING_RATE:g}. "
             f"{kept:,} rows used: {train:,} to train, {kept - train:,} to test."
         )
         self.status.setText("")
