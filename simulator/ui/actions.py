@@ -48,6 +48,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help="new from a preset",
     ),
     ActionSpec(
+        "new_from_data",
+        "New from data…",
+        "_on_new_from_data_triggered",
+        ("Ctrl+Shift+N",),
+        "Make a scenario from a table: a CSV or TSV file, or an .xlsx workbook",
+        menu="File",
+        help="new from data (a CSV, TSV or .xlsx table; or drop the file on the window)",
+    ),
+    ActionSpec(
         "open",
         "Open…",
         "_on_open_triggered",
@@ -89,6 +98,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Shift+Z", "Ctrl+Y"),
         menu="Edit",
         help_with="undo",
+    ),
+    ActionSpec(
+        "paste_table",
+        "Paste table…",
+        "_on_paste_table_triggered",
+        ("Ctrl+Shift+V",),
+        "Make a scenario from a table copied from a spreadsheet",
+        menu="Edit",
+        group=True,
+        help="new from a table copied from a spreadsheet",
     ),
     ActionSpec(
         "play",

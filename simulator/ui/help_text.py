@@ -112,6 +112,13 @@ differently; nnsim does not build them.</li>
 example, Playground's data sets, the symmetry lesson, real data (Iris, handwritten digits) and five
 classic ways training goes wrong. Each says what to try and what to watch.</p>
 
+<h3>Your own data</h3>
+<p><b>File → New from data</b> (Ctrl+Shift+N) makes a scenario from a table: a CSV or TSV file or an
+.xlsx workbook; dropping the file on the window does the same, and <b>Edit → Paste table</b>
+(Ctrl+Shift+V) takes cells copied from a spreadsheet. Choose the input columns and the column to
+predict; rows with empty or non-numeric cells are skipped (and counted) or refused, as you
+choose. The scenario opens untitled with its data inside it; Save asks where to keep it.</p>
+
 <h3>Keys</h3>
 <!-- the key table -->
 

@@ -9,8 +9,17 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDockWidget,
     QFileDialog,
@@ -38,6 +47,7 @@ from ..app.scenario import GeneratorData, Scenario
 from ..app.session import Simulation, encode_classes
 from ..app.snapshot import Snapshot
 from ..app.storage import ScenarioError, load_scenario, save_scenario
+from ..app.table_import import ImportChoices, RawTable, TableImportError, simulation_from_table
 from ..app.worker import Answer
 from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
@@ -48,6 +58,7 @@ from .data_view import DataView
 from .help_text import help_html
 from .loss_plot import LossPlot
 from .network_canvas import VALUE_LABEL_EDGE_LIMIT, NetworkCanvas
+from .new_from_data import TABLE_FILTER, TABLE_SUFFIXES, NewFromDataDialog
 from .pacing_controls import PacingControls, StoryHighlight
 from .preset_gallery import PresetGallery, scenario_html
 from .scenario_loading import LoadPurpose, LoadRequest, ScenarioLoader
@@ -190,6 +201,7 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.unsaved_box: QMessageBox | None = None
         self.preset_gallery: PresetGallery | None = None
+        self.new_from_data_dialog: NewFromDataDialog | None = None
         # The step being walked through, while the step-through is open.
         self.walk: Walk | None = None
         # The worker's answers awaited: saves (request number → target file and what to do
@@ -222,6 +234,8 @@ class MainWindow(QMainWindow):
         self._show_description(simulation.scenario)
         self.pacing.apply_lesson(simulation.scenario.lesson)
         self._update_title()
+        # A table dropped on the window goes to New from data; a scenario file opens.
+        self.setAcceptDrops(True)
         self.resize(1400, 860)
         geometry = preferences.geometry()
         if not geometry.isEmpty():
@@ -973,7 +987,14 @@ class MainWindow(QMainWindow):
         self.controller.scenario = simulation.scenario
         self.controller.mark_saved()
         shipped = shipped_preset_name(request.path)
-        if request.purpose is LoadPurpose.OPEN and shipped is None:
+        if request.purpose is LoadPurpose.IMPORT:
+            # Untitled: Save asks where. Modified: its data lives nowhere else yet (a pasted
+            # table, or a file cleaned on the way in), so closing asks first.
+            self.path = None
+            self.preset_copy_of = None
+            self._update_title()
+            self.controller.mark_modified()
+        elif request.purpose is LoadPurpose.OPEN and shipped is None:
             self.preset_copy_of = None
             self.adopt_path(request.path)
         elif request.purpose is not LoadPurpose.RECOVER:
@@ -1004,6 +1025,7 @@ class MainWindow(QMainWindow):
             LoadPurpose.OPEN: "Cannot open the scenario",
             LoadPurpose.PRESET: "Cannot open the preset",
             LoadPurpose.RECOVER: "Cannot restore the autosave",
+            LoadPurpose.IMPORT: "Cannot make a scenario from the data",
         }
         self.report_error(titles[request.purpose], message)
 
@@ -1052,6 +1074,86 @@ class MainWindow(QMainWindow):
             return
         path = Path(path)
         self.loader.start(path, functools.partial(_simulation_from_file, path), LoadPurpose.PRESET)
+
+    # ----- new from data ----------------------------------------------------------------------
+
+    @Slot()
+    def _on_new_from_data_triggered(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "New from data", self.preferences.last_folder(), TABLE_FILTER
+        )
+        if name:
+            self.open_table_file(Path(name))
+
+    @Slot()
+    def _on_paste_table_triggered(self) -> None:
+        text = QApplication.clipboard().text()
+        if not text.strip():
+            self.report_error(
+                "Cannot paste a table",
+                "The clipboard holds no text. Select cells in a spreadsheet, copy them, and "
+                "paste again.",
+            )
+            return
+        self.open_table_text(text)
+
+    def open_table_file(self, path: Path) -> None:
+        """Show New from data on the table file at `path` (a message when it cannot be read)."""
+        try:
+            dialog = NewFromDataDialog.for_file(Path(path), self)
+        except TableImportError as exc:
+            self.report_error("Cannot read the table", str(exc))
+            return
+        self._show_new_from_data(dialog)
+
+    def open_table_text(self, text: str) -> None:
+        """Show New from data on pasted text (tab-separated from a spreadsheet, or CSV)."""
+        try:
+            dialog = NewFromDataDialog.for_text(text, self)
+        except TableImportError as exc:
+            self.report_error("Cannot read the table", str(exc))
+            return
+        self._show_new_from_data(dialog)
+
+    def _show_new_from_data(self, dialog: NewFromDataDialog) -> None:
+        if self.new_from_data_dialog is not None:  # one at a time, not one per use
+            self.new_from_data_dialog.deleteLater()
+        self.new_from_data_dialog = dialog
+        dialog.created.connect(self._on_new_from_data_created)
+        dialog.open()
+
+    @Slot(object, object)
+    def _on_new_from_data_created(self, table: RawTable, choices: ImportChoices) -> None:
+        self._open_imported(table, choices)
+
+    def _open_imported(self, table: RawTable, choices: ImportChoices, asked: bool = False) -> None:
+        """Build and show the scenario New from data makes, untitled; `asked`: the unsaved
+        changes of the current one were dealt with already."""
+        if not asked and not self.maybe_keep_changes(
+            functools.partial(self._open_imported, table, choices, asked=True)
+        ):
+            return
+        build = functools.partial(simulation_from_table, table, choices)
+        source = table.source
+        self.loader.start(table.path or Path(source), build, LoadPurpose.IMPORT, name=source)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if path.suffix.lower() == ".json":
+            if self.maybe_keep_changes(functools.partial(self.begin_open, path)):
+                self.begin_open(path)
+        else:
+            self.open_table_file(path)
 
     @Slot()
     def _on_open_triggered(self) -> None:
@@ -1275,6 +1377,15 @@ class MainWindow(QMainWindow):
     def settle(self) -> None:
         """Hand the latest report to the views now (tests and screenshots)."""
         self.controller.flush()
+
+
+def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    """The one local table or scenario file being dragged, else None."""
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    path = Path(urls[0].toLocalFile())
+    return path if path.suffix.lower() in (*TABLE_SUFFIXES, ".json") else None
 
 
 def _simulation_from_file(path: Path) -> Simulation:

@@ -274,3 +274,8 @@ WALK_LABEL_BACKGROUND = "#FFFFFF"
 WALK_CHANGED_BACKGROUND = "#FFF1B8"
 WALK_LOCKED_BACKGROUND = "#E4E4E4"
 WALK_LABEL_BORDER = "#B8B8B8"
+
+# New from data: an empty cell in the preview in a soft yellow (a gap to notice, not an error),
+# and why Create is off in the wrong-prediction red.
+MISSING_CELL_BACKGROUND = "#FFF1B8"
+IMPORT_PROBLEM_TEXT = WRONG_PREDICTION

@@ -31,6 +31,7 @@ class LoadPurpose(enum.Enum):
     OPEN = "open"  # a file the user opened: it becomes the window's file
     PRESET = "preset"  # a preset: opens untitled, so Save never overwrites the shipped file
     RECOVER = "recover"  # an autosave after a crash: opens as the file it was, modified
+    IMPORT = "import"  # made by New from data: opens untitled and unsaved, its data inline
 
 
 class LoadRequest:

@@ -36,6 +36,9 @@ ASK_INPUT = (0.27, 0.29)
 TABLE_SHOT = ("circle", 8)
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
+# New from data is shown on a shipped table, at the dialog's own size.
+NEW_FROM_DATA_TABLE = "datasets/iris.csv"
+NEW_FROM_DATA_SIZE = (820, 680)
 
 
 def _wait_for_first_picture(app, window, timeout: float = 10.0) -> None:
@@ -122,6 +125,23 @@ def render_table(simulation, path: Path, size: tuple[int, int], app) -> Path:
         table.view.selectRow(0)
         _settle_layouts(app, window)
         return _save(window, path)
+
+
+def render_new_from_data(path: Path, app, size: tuple[int, int] = NEW_FROM_DATA_SIZE) -> Path:
+    """Open New from data on the shipped iris table and save the dialog as a PNG."""
+    from ..resources import resource_path
+    from .new_from_data import NewFromDataDialog
+
+    dialog = NewFromDataDialog.for_file(resource_path(NEW_FROM_DATA_TABLE))
+    dialog.resize(*size)
+    dialog.show()
+    for _ in range(LAYOUT_ROUNDS):
+        app.processEvents()
+    try:
+        return _save(dialog, path)
+    finally:
+        dialog.close()
+        dialog.deleteLater()
 
 
 def render_walk(simulation, folder: Path, size_name: str, size, app) -> list[Path]:
@@ -219,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     name, epochs = TABLE_SHOT
     made.append(render_table(preset(name, epochs), folder / "data-table.png", SIZES["normal"], app))
+    made.append(render_new_from_data(folder / "new-from-data.png", app))
     name, zoom = ZOOMED
     shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
     made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))
