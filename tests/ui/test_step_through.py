@@ -265,7 +265,9 @@ def test_every_preset_walks_through_in_both_granularities(qtbot, open_window, pa
         panel.granularity_combo.setCurrentIndex(panel.granularity_combo.findData(granularity))
         for index, stage in enumerate(walk.stages(trace, granularity)):
             panel.jump_to(index)
-            expected = walk.calculation(trace, stage, panel.focus, names, 0, panel.digits)
+            expected = walk.calculation(
+                trace, stage, panel.focus, names, 0, panel.digits, window.walk.raw_inputs
+            )
             assert panel.calculation_panel.shown_lines() == [line.text for line in expected.lines]
             neurons, _ = window.canvas.walk_texts()
             focus = panel.focus

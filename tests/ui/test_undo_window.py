@@ -82,7 +82,7 @@ def test_menu_names_the_edit_and_keys_undo_and_redo_a_weight_bit_for_bit(qtbot, 
     undo, redo = window.undo_action, window.redo_action
     assert (undo.text(), undo.isEnabled()) == ("Undo", False)
     assert (redo.text(), redo.isEnabled()) == ("Redo", False)
-    assert [action.text() for action in window.edit_menu.actions()] == ["Undo", "Redo"]
+    assert [action.text() for action in window.edit_menu.actions()][:2] == ["Undo", "Redo"]
     original = _parameters(window)
 
     _edit_weight(qtbot, window, 1, 0, 0, "0.125")
