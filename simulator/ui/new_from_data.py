@@ -56,6 +56,7 @@ from ..app.table_import import (
     training_rows,
 )
 from .palette import IMPORT_PROBLEM_TEXT, MISSING_CELL_BACKGROUND
+from .settings_panel import SCALING_LABELS
 
 # The files New from data reads and the window accepts when dropped: .xlsx through openpyxl,
 # everything else as delimited text.
@@ -64,11 +65,8 @@ TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx);;All files (*)"
 DELIMITERS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab"}
 PREVIEW_MIN_HEIGHT = 120
 DIVISOR_POWERS = 10  # a regression target divided by 1, 10, … 10⁹
-SCALING_TEXT = {
-    "standardize": "Standardize (mean 0, spread 1)",
-    "min_max": "Min–max (−1 to 1)",
-    "none": "None (as in the table)",
-}
+# The settings panel's names, the proposed standardize first.
+SCALING_TEXT = {name: SCALING_LABELS[name] for name in ("standardize", "min_max", "none")}
 
 
 class NewFromDataDialog(QDialog):

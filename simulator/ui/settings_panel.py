@@ -74,8 +74,8 @@ THUMBNAIL = 28
 # Each setting's tooltip: what it does, in one sentence, then one thing to try.
 SCALING_LABELS = {
     "none": "None (raw values)",
-    "standardize": "Standardize (z-score)",
-    "min_max": "Min–max to [−1, 1]",
+    "standardize": "Standardize (mean 0, spread 1)",
+    "min_max": "Min–max (−1 to 1)",
 }
 # Shown while the file gives each column its own method; choosing another applies it to all.
 PER_COLUMN_SCALING = "Per column, as the file says"
