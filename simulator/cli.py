@@ -94,12 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--vary",
         action="append",
-        required=True,
         metavar="PATH=V1,V2,...",
         help="a field path as error messages write it (training.optimizer.learning_rate, "
-        "network.layers[0].activation) and its values; repeatable",
+        "network.layers[0].activation) and its values; repeatable. Left out: the race the "
+        "file prepares (its `race` block)",
     )
-    compare.add_argument("--epochs", type=int, required=True, help="epochs to train each")
+    compare.add_argument(
+        "--epochs", type=int, help="epochs to train each (left out: the race's own epochs)"
+    )
     compare.add_argument("--json", action="store_true", help="print a JSON list")
 
     trace = commands.add_parser("trace", help="one training step on one sample, every number")
@@ -380,23 +382,40 @@ def command_compare(args: argparse.Namespace) -> int:
     from .app.session import Simulation
     from .app.storage import read_scenario_object
 
-    if args.epochs < 1:
-        raise CommandError("--epochs must be at least 1")
     path = scenario_path(args.file)
     if not path.exists() and _looks_like_a_name(args.file):
         raise CommandError(
             f"{args.file}: no such file, and no preset of that name (nnsim presets lists them)"
         )
     obj = read_scenario_object(path)
+    race = obj.get("race") if isinstance(obj.get("race"), dict) else None
+    texts = args.vary
+    if not texts:
+        if race is None or not isinstance(race.get("vary"), dict):
+            raise CommandError(
+                f"{path.name} prepares no race: give --vary PATH=V1,V2,... (repeatable)"
+            )
+        texts = [
+            f"{field}=" + ",".join(json.dumps(value) for value in values)
+            for field, values in race["vary"].items()
+        ]
+    epochs = args.epochs
+    if epochs is None:
+        epochs = race.get("epochs") if race is not None else None
+        if not isinstance(epochs, int):
+            raise CommandError("compare needs --epochs N (the file's race gives none)")
+    if epochs < 1:
+        raise CommandError("--epochs must be at least 1")
+    obj = {key: value for key, value in obj.items() if key != "race"}
     try:
-        varies = [parse_vary(text) for text in args.vary]
+        varies = [parse_vary(text) for text in texts]
         variants = make_variants(obj, varies, file=path.name, base_dir=path.parent)
     except VariantError as exc:
         raise CommandError(str(exc)) from None
     results = []
     for variant in variants:
         simulation = Simulation(variant.scenario)
-        record = simulation.train_epochs(args.epochs)
+        record = simulation.train_epochs(epochs)
         train, test = simulation.evaluate()
         result = {
             "vary": variant.vary,

@@ -55,6 +55,7 @@ PRESET_ORDER = (
     "auto-mpg",
     "learning-rate-too-high",
     "learning-rate-too-small",
+    "learning-rate-race",
     "dead-relu",
     "vanishing-gradients",
     "overfitting",

@@ -327,6 +327,16 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class Race:
+    """A race of variants a lesson prepares (the file's `race`): `vary` pairs a field path, as
+    error messages write it, with the values to try, one variant per combination; `epochs` is
+    how long the lesson means them to train."""
+
+    vary: tuple[tuple[str, tuple[Any, ...]], ...]
+    epochs: int | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario. `source_path` is where it was loaded from; it takes no part in ==."""
 
@@ -338,6 +348,7 @@ class Scenario:
     state: TrainingState | None = None
     outcome: Outcome | None = None
     lesson: Lesson | None = None
+    race: Race | None = None
     source_path: Path | None = field(default=None, compare=False)
 
 
@@ -579,6 +590,8 @@ def scenario_to_dict(scenario: Scenario) -> dict:
         out["outcome"] = outcome_to_dict(scenario.outcome)
     if scenario.lesson is not None:
         out["lesson"] = lesson_to_dict(scenario.lesson)
+    if scenario.race is not None:
+        out["race"] = race_to_dict(scenario.race)
     if scenario.state is not None:
         out["state"] = _state_to_dict(scenario.state)
     return out
@@ -604,6 +617,14 @@ def lesson_to_dict(lesson: Lesson) -> dict:
         out["speed"] = lesson.speed
     if lesson.pause_at:
         out["pause_at"] = [int(epoch) for epoch in lesson.pause_at]
+    return out
+
+
+def race_to_dict(race: Race) -> dict:
+    """Return a race as its file's `race` object."""
+    out: dict[str, Any] = {"vary": {path: _plain(list(values)) for path, values in race.vary}}
+    if race.epochs is not None:
+        out["epochs"] = int(race.epochs)
     return out
 
 
@@ -732,6 +753,14 @@ def lesson_from_dict(obj: dict) -> Lesson:
     return Lesson(speed=obj.get("speed"), pause_at=tuple(obj.get("pause_at", ())))
 
 
+def race_from_dict(obj: dict) -> Race:
+    """Return the Race of a file's (schema-valid) `race` object."""
+    return Race(
+        vary=tuple((path, tuple(_plain(values))) for path, values in obj["vary"].items()),
+        epochs=obj.get("epochs"),
+    )
+
+
 def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenario:
     """Build a Scenario from a JSON object that is already validated and migrated.
 
@@ -758,5 +787,6 @@ def scenario_from_dict(obj: dict, *, source: str | os.PathLike | None) -> Scenar
         state=None if state is None else _state_from_dict(_plain(state)),
         outcome=None if outcome is None else outcome_from_dict(outcome),
         lesson=None if lesson is None else lesson_from_dict(lesson),
+        race=None if obj.get("race") is None else race_from_dict(obj["race"]),
         source_path=Path(source) if source else None,
     )

@@ -706,3 +706,58 @@ def test_auto_mpg_heavy_powerful_cars_drink_more():
         simulation.network_inputs(np.array([light_weak, heavy_strong]))
     )
     assert mpg[0, 0] > mpg[1, 0] + 10
+
+
+# ----- learning-rate-race -------------------------------------------------------------------
+
+
+def _race_runs(name: str) -> dict:
+    """Each variant of preset `name`'s race trained its epochs: learning rate → Simulation."""
+    from simulator.app.experiments.variants import make_variants, parse_vary
+    from simulator.app.scenario import scenario_to_dict
+
+    scenario = _scenario(name)
+    plain = scenario_to_dict(dataclasses.replace(scenario, race=None))
+    varies = [
+        parse_vary(f"{path}=" + ",".join(json.dumps(v) for v in values))
+        for path, values in scenario.race.vary
+    ]
+    runs = {}
+    for variant in make_variants(plain, varies, file=name, base_dir=scenarios_dir()):
+        runs[variant.scenario.training.optimizer.learning_rate] = _trained(
+            variant.scenario, scenario.race.epochs
+        )
+    return runs
+
+
+def test_learning_rate_race_ends_as_the_text_says():
+    (epochs,) = _claim("learning-rate-race", r"each trained for (\d+) epochs")
+    rates = _claim("learning-rate-race", r"four learning rates side by side: ([\d.]+), ([\d.]+), "
+                   r"([\d.]+) and ([\d.]+)")  # fmt: skip
+    (slowest,) = _claim("learning-rate-race", r"coin toss with (\d+) % of the test points right")
+    (slow,) = _claim("learning-rate-race", r"0\.03 is on its way with (\d+) %")
+    best_low, best_high = _claim("learning-rate-race", r"0\.3 has the circle, between (\d+) and "
+                                 r"(\d+) % right")  # fmt: skip
+    wild_low, wild_high = _claim("learning-rate-race", r"ends anywhere between (\d+) and (\d+) %")
+    scenario = _scenario("learning-rate-race")
+    assert scenario.race.epochs == int(epochs)
+    assert [float(rate) for rate in rates] == list(scenario.race.vary[0][1])
+    runs = _race_runs("learning-rate-race")
+
+    def test_percent(rate: float) -> float:
+        return runs[rate].evaluate()[1].accuracy * 100
+
+    assert round(test_percent(0.003)) == int(slowest)
+    assert round(test_percent(0.03)) == int(slow)
+    assert int(best_low) <= round(test_percent(0.3)) <= int(best_high)
+    assert int(wild_low) <= round(test_percent(3.0)) <= int(wild_high)
+    # "hardly moved": the slowest rate's training loss fell by under a tenth, 0.03's by half.
+    start = Simulation(scenario).evaluate()[0].loss
+    assert abs(runs[0.003].evaluate()[0].loss - start) < 0.1 * start
+    assert runs[0.03].evaluate()[0].loss < 0.5 * start
+    # "its loss curve zigzags": the largest rate's epoch losses rise again and again; 0.03's
+    # fall every epoch.
+    wild = runs[3.0].history.column("train_loss")
+    calm = runs[0.03].history.column("train_loss")
+    assert np.count_nonzero(np.diff(wild) > 0) >= 10
+    assert np.count_nonzero(np.diff(calm) > 0) == 0

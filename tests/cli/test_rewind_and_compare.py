@@ -92,3 +92,34 @@ def test_a_bad_vary_is_refused_up_front_naming_path_and_value(run_nnsim, vary, w
     result = run_nnsim("compare", "xor", "--vary", vary, "--epochs", "100000", code=2)
     assert words in _one_line(result)
     assert result.stdout == ""  # nothing trained
+
+
+def test_a_file_that_prepares_a_race_is_compared_without_vary(run_nnsim):
+    result = strict_json(run_nnsim("compare", "learning-rate-race", "--json", code=0).stdout)
+    assert [v["vary"] for v in result] == [
+        {"training.optimizer.learning_rate": rate} for rate in (0.003, 0.03, 0.3, 3)
+    ]
+    assert {v["epochs"] for v in result} == {50}
+
+
+def test_a_file_without_a_race_needs_vary(run_nnsim):
+    result = run_nnsim("compare", "xor", "--epochs", "3", code=2)
+    assert "prepares no race" in _one_line(result)
+
+
+@pytest.mark.parametrize(
+    ("race", "words"),
+    [
+        ({"vary": {"training.optimizer.learning_rate": [0.1, -1]}}, "learning_rate=-1"),
+        ({"vary": {"training.batch_size": [1, 2, 3], "training.seed": [1, 2, 3]}}, "9 variants"),
+        ({"vary": {"network.layers[9].units": [2]}}, "network.layers[9]"),
+        ({"vary": {}}, "race.vary"),
+    ],
+)
+def test_a_race_that_cannot_run_is_refused_when_the_file_is_read(run_nnsim, tmp_path, race, words):
+    obj = json.loads((scenarios_dir() / "xor.json").read_text())
+    obj["race"] = race
+    path = tmp_path / "race.json"
+    path.write_text(json.dumps(obj))
+    result = run_nnsim("validate", path, code=2)
+    assert words in result.stdout + result.stderr

@@ -172,7 +172,8 @@ def make_variants(
             setting = ", ".join(
                 f"{vary.path}={_text(value)}" for vary, value in zip(varies, values, strict=True)
             )
-            raise VariantError(f"--vary {setting}: {exc}") from None
+            where = str(exc) if exc.file else f"{exc.field}: {exc.reason}"
+            raise VariantError(f"--vary {setting}: {where}") from None
         vary_map = {vary.path: value for vary, value in zip(varies, values, strict=True)}
         variants.append(Variant(vary_map, scenario))
     return variants

@@ -3,7 +3,9 @@ output layer, limits on size, features the data offers, a CSV path that stays in
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import os
 import stat
 from collections.abc import Sequence
@@ -24,6 +26,7 @@ from simulator.app.scenario import (
     Scenario,
     TrainingSpec,
     TrainingState,
+    scenario_to_dict,
 )
 from simulator.resources import resource_path
 
@@ -67,6 +70,37 @@ def check_rules(scenario: Scenario, base_dir: Path | None) -> None:
         _check_outcome(scenario.outcome)
     if scenario.lesson is not None:
         _check_lesson(scenario.lesson)
+    if scenario.race is not None:
+        _check_race(scenario, base_dir)
+
+
+# A race's variants share one window: more than this many curves and pictures cannot be told
+# apart.
+MAX_RACE_VARIANTS = 6
+
+
+def _check_race(scenario: Scenario, base_dir: Path | None) -> None:
+    """Every variant the race makes is a scenario nnsim accepts: a lesson must not prepare a
+    race that fails when it is started."""
+    # Imported here: variants checks each variant through the loader, which imports this module.
+    from ..experiments.variants import VariantError, make_variants, parse_vary
+
+    race = scenario.race
+    count = 1
+    for _, values in race.vary:
+        count *= len(values)
+    if count > MAX_RACE_VARIANTS:
+        raise Invalid("race.vary", f"{count} variants; a race holds at most {MAX_RACE_VARIANTS}")
+    obj = dataclasses.replace(scenario, race=None)
+    plain = scenario_to_dict(obj)
+    try:
+        varies = [
+            parse_vary(f"{path}=" + ",".join(json.dumps(value) for value in values))
+            for path, values in race.vary
+        ]
+        make_variants(plain, varies, file="", base_dir=base_dir)
+    except VariantError as exc:
+        raise Invalid("race.vary", str(exc)) from None
 
 
 def _check_lesson(lesson: Lesson) -> None:
