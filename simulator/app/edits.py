@@ -10,18 +10,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine import features
+from ..engine import datasets, features, formula
 from ..engine.network import Network
 from ..engine.scaling import METHODS as SCALING_METHODS
 from .scenario import (
     ACTIVATIONS,
-    CLASSIFICATION_GENERATORS,
+    FUNCTION_GENERATOR,
     GENERATORS,
     INIT_SCHEMES,
     LOSSES,
     OPTIMIZERS,
-    REGRESSION_GENERATORS,
     REGULARIZATIONS,
+    TASKS,
     CsvData,
     DataScaling,
     DataSpec,
@@ -52,6 +52,9 @@ DEFAULT_HIDDEN_ACTIVATION = "tanh"
 _EDIT_SALT = 0x6E6E73
 
 _CLASSIFICATION_LOSSES = ("bce", "cross_entropy")
+
+# The formula a switch to the function data set starts from, per task.
+DEFAULT_EXPRESSIONS = {"classification": "2*sin(X1)", "regression": "X1*X2/10"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,6 +397,8 @@ def set_generator(
     noise: float | None = None,
     train_fraction: float | None = None,
     seed: int | None = None,
+    expression: str | None = None,
+    task: str | None = None,
 ) -> Scenario:
     """Return `s` with its generated data changed (None keeps a field); weights are kept.
 
@@ -401,12 +406,26 @@ def set_generator(
     the output one unit and, if the loss was bce or cross_entropy, linear with mse; switching to
     a classification generator turns a linear output into sigmoid with bce and keeps at most two
     output units. A `training.task` the new generator contradicts is cleared (derived again).
+    The "function" generator takes `expression` and `task` (switching to it without them keeps
+    the current task with DEFAULT_EXPRESSIONS' formula); an expression that does not parse or
+    uses an input its task does not allow raises FormulaError (a ValueError) with its position.
     """
     data = s.data
     if not isinstance(data, GeneratorData):
         raise ValueError(f"the data is {data.kind} data, not generated; it has no generator")
     if generator is not None:
         _check_choice(generator, GENERATORS, "generator")
+    function = (generator or data.generator) == FUNCTION_GENERATOR
+    if (expression is not None or task is not None) and not function:
+        raise ValueError("only the function data set takes an expression and a task")
+    if function:
+        task = task or data.task or data.generated_task
+        _check_choice(task, TASKS, "task")
+        if expression is None:
+            expression = data.expression
+            if expression is None or task != data.task:
+                expression = DEFAULT_EXPRESSIONS[task]
+        expression = function_expression(expression, task)
     if samples is not None:
         samples = _check_whole(samples, "the number of samples", 1, MAX_GENERATOR_SAMPLES)
     if noise is not None:
@@ -423,6 +442,10 @@ def set_generator(
         "seed": seed,
     }
     new = replace(data, **{key: value for key, value in fields.items() if value is not None})
+    if function:
+        new = replace(new, expression=expression, task=task)
+    else:  # only the function generator has these
+        new = replace(new, expression=None, task=None)
     if new == data:
         return s
     return replace_data(s, new)
@@ -454,7 +477,7 @@ def replace_data(s: Scenario, data_spec: DataSpec) -> Scenario:
     if isinstance(data_spec, GeneratorData) and _kind(data_spec) != _kind(s.data):
         # Only a change of task touches the output layer: within one kind of generated data the
         # user's own choice (say a linear output on xor) stays.
-        changed = _fit_to_generator(changed, data_spec.generator)
+        changed = _fit_to_generator(changed, data_spec)
     if not isinstance(data_spec, CsvData):
         raw = data_spec.raw_columns
         try:
@@ -552,6 +575,42 @@ def set_features(s: Scenario, names: Sequence[str]) -> Scenario:
         return s
     input_map = tuple(old.index(name) if name in old else None for name in names)
     return _reshape(s, _keep_all(s), inputs=names, input_map=input_map)
+
+
+def feature_formula(s: Scenario, text: str) -> str:
+    """Return the input feature that `text` asks for: a raw column or ready-made feature's
+    name as it is, else the formula `text` written the one way nnsim writes it (`X1 * X2+1`
+    becomes `X1*X2 + 1`). Raises FormulaError (a ValueError) with the position of the problem
+    when it does not parse or names an input the data lacks, and ValueError when the network
+    takes it already. Whether it is finite on the data is known when the data is built."""
+    raw = list(_raw_columns(s))
+    known = raw + (features.derived_feature_names(*raw) if len(raw) == 2 else [])
+    text = text.strip()
+    name = text if text in known else formula.parse(text, raw).canonical
+    if name in s.network.inputs:
+        raise ValueError(f'the network takes "{name}" already')
+    return name
+
+
+def add_feature(s: Scenario, text: str) -> Scenario:
+    """Return `s` whose network also takes the feature `text` (see `feature_formula`), last;
+    the first layer draws weights for it and keeps the others."""
+    return set_features(s, (*s.network.inputs, feature_formula(s, text)))
+
+
+def _raw_columns(s: Scenario) -> tuple[str, ...]:
+    if isinstance(s.data, CsvData):
+        raise ValueError("the columns of CSV data are known once it is read; add a formula there")
+    return s.data.raw_columns
+
+
+def function_expression(text: str, task: str) -> str:
+    """Return the function data set's formula `text` as nnsim writes it, for `task`: X1 alone
+    for classification (the curve y = f(X1)), X1 and X2 for regression. Raises FormulaError
+    with the position of the problem."""
+    if not isinstance(text, str):
+        raise ValueError("the expression is a text")
+    return formula.parse(text.strip(), datasets.function_inputs(task)).canonical
 
 
 # ---------------------------------------------------------------------------------------------
@@ -803,7 +862,7 @@ def _kind(data: DataSpec) -> str | None:
     """Return "classification" or "regression" for generated data, None for other data."""
     if not isinstance(data, GeneratorData):
         return None
-    return "regression" if data.generator in REGRESSION_GENERATORS else "classification"
+    return data.generated_task
 
 
 def _check_output_units(s: Scenario, units: int) -> None:
@@ -813,9 +872,10 @@ def _check_output_units(s: Scenario, units: int) -> None:
             f"the output layer has one unit per target value of the {data.kind} data; "
             "its size cannot be changed"
         )
-    if data.generator in REGRESSION_GENERATORS and units != 1:
+    regression = data.generated_task == "regression"
+    if regression and units != 1:
         raise ValueError(f"{data.generator} data has one target, so the output layer needs 1 unit")
-    if data.generator in CLASSIFICATION_GENERATORS and units > 2:
+    if not regression and units > 2:
         raise ValueError(
             f"{data.generator} data has 2 classes, so the output layer needs 1 or 2 units"
         )
@@ -823,9 +883,9 @@ def _check_output_units(s: Scenario, units: int) -> None:
         raise ValueError("softmax needs at least two output units")
 
 
-def _fit_to_generator(s: Scenario, generator: str) -> Scenario:
-    """Return `s` with its output layer, loss and task made to suit `generator`'s data."""
-    regression = generator in REGRESSION_GENERATORS
+def _fit_to_generator(s: Scenario, data: GeneratorData) -> Scenario:
+    """Return `s` with its output layer, loss and task made to suit the generated `data`."""
+    regression = data.generated_task == "regression"
     output = s.network.layers[-1]
     loss = s.training.loss
     activation = output.activation

@@ -18,7 +18,9 @@ REGULARIZATIONS = ("none", "l1", "l2")
 TASKS = ("classification", "regression")
 CLASSIFICATION_GENERATORS = ("circle", "xor", "gaussian", "spiral")
 REGRESSION_GENERATORS = ("regression_plane", "regression_gaussians")
-GENERATORS = CLASSIFICATION_GENERATORS + REGRESSION_GENERATORS
+# The data set from the user's own formula: its task is in the data (GeneratorData.task).
+FUNCTION_GENERATOR = "function"
+GENERATORS = (*CLASSIFICATION_GENERATORS, *REGRESSION_GENERATORS, FUNCTION_GENERATOR)
 # A CSV path starting with this names a data set shipped in nnsim's resources folder, so a
 # scenario using it works from wherever the scenario file is kept.
 SHIPPED_PREFIX = "nnsim:"
@@ -162,6 +164,9 @@ class GeneratorData:
     """A Playground-style generated data set with raw columns X1, X2.
 
     `noise` is a fraction in [0, 1]; `train_fraction` in (0, 1] of `samples` go to training.
+    The "function" generator draws from the user's formula `expression` of X1 (classification:
+    above or below y = f(X1)) or of X1 and X2 (regression: y = f(X1, X2)), as `task` says;
+    other generators have neither.
     """
 
     generator: str
@@ -170,8 +175,17 @@ class GeneratorData:
     train_fraction: float
     seed: int
     scaling: DataScaling | None = None
+    expression: str | None = None
+    task: str | None = None
 
     kind: ClassVar[str] = "generator"
+
+    @property
+    def generated_task(self) -> str:
+        """Return "classification" or "regression": what this generator's data asks for."""
+        if self.generator == FUNCTION_GENERATOR:
+            return self.task or "classification"
+        return "classification" if self.generator in CLASSIFICATION_GENERATORS else "regression"
 
     @property
     def raw_columns(self) -> tuple[str, ...]:
@@ -365,7 +379,7 @@ def derived_task(scenario: Scenario, *, csv_one_hot: bool | None = None) -> str:
         return training.task
     if training.loss in ("bce", "cross_entropy"):
         return "classification"
-    if isinstance(data, GeneratorData) and data.generator in CLASSIFICATION_GENERATORS:
+    if isinstance(data, GeneratorData) and data.generated_task == "classification":
         return "classification"
     if isinstance(data, CsvData):
         one_hot = data.one_hot if data.one_hot is not None else csv_one_hot
@@ -492,8 +506,10 @@ def _data_form_to_dict(data: DataSpec) -> dict:
             out["classes"] = list(data.classes)
         return out
     if isinstance(data, GeneratorData):
-        return {
-            "generator": data.generator,
+        drawn: dict[str, Any] = {"generator": data.generator}
+        if data.expression is not None:
+            drawn.update(expression=data.expression, task=data.task)
+        return drawn | {
             "samples": int(data.samples),
             "noise": float(data.noise),
             "train_fraction": float(data.train_fraction),
@@ -687,6 +703,8 @@ def _data_from_dict(obj: dict) -> DataSpec:
             train_fraction=float(obj["train_fraction"]),
             seed=obj["seed"],
             scaling=_scaling_from_dict(obj.get("scaling")),
+            expression=obj.get("expression"),
+            task=obj.get("task"),
         )
     if "csv" in obj:
         return CsvData(

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import datasets, features, tabular
+from ..engine.formula import FormulaError
 from ..engine.network import Network
 from ..engine.optimizers import make_optimizer
 from ..engine.scaling import Scaling, ScalingError, expand_methods, fit, stored
@@ -28,6 +29,7 @@ from .experiments.checkpoints import CheckpointStore, RunCheckpoint
 from .files.errors import sizes
 from .history import DivergenceMark, History
 from .scenario import (
+    FUNCTION_GENERATOR,
     SHIPPED_PREFIX,
     CsvData,
     DataSpec,
@@ -367,9 +369,9 @@ def load_dataset(scenario: Scenario) -> Dataset:
     classes = None
     csv_one_hot = None
     if isinstance(spec, GeneratorData):
-        points, values = datasets.generate(spec.generator, spec.samples, spec.noise, spec.seed)
+        points, values = _generated(scenario, spec)
         raw_names = ("X1", "X2")
-        if spec.generator in datasets.CLASSIFICATION_GENERATORS:
+        if spec.generated_task == "classification":
             targets = encode_classes(values, output_units, output_activation)
             classes = ("class 0", "class 1")
         else:
@@ -405,8 +407,14 @@ def load_dataset(scenario: Scenario) -> Dataset:
     try:
         plan = features.resolve_features(list(raw_names), list(scenario.network.inputs))
     except features.FeatureError as exc:
-        raise _error(scenario, "network.inputs", str(exc)) from None
+        raise _error(scenario, _inputs_field(exc), str(exc)) from None
     scaling = _scaling(scenario, train_raw, len(raw_names))
+    try:
+        # Checked: a formula feature must be finite on every sample the network meets.
+        train_inputs = features.build_inputs(scaling.apply(train_raw), plan, check=True)
+        test_inputs = features.build_inputs(scaling.apply(test_raw), plan, check=True)
+    except features.FeatureError as exc:
+        raise _error(scenario, _inputs_field(exc), str(exc)) from None
     task = derived_task(scenario, csv_one_hot=csv_one_hot)
     if task == "classification" and classes is None:
         classes = tuple(f"class {i}" for i in range(max(2, output_units)))
@@ -414,8 +422,8 @@ def load_dataset(scenario: Scenario) -> Dataset:
         raw_names=raw_names,
         train_raw=train_raw,
         test_raw=test_raw,
-        train_inputs=features.build_inputs(scaling.apply(train_raw), plan),
-        test_inputs=features.build_inputs(scaling.apply(test_raw), plan),
+        train_inputs=train_inputs,
+        test_inputs=test_inputs,
         train_targets=np.ascontiguousarray(train_targets),
         test_targets=np.ascontiguousarray(test_targets),
         task=task,
@@ -423,6 +431,21 @@ def load_dataset(scenario: Scenario) -> Dataset:
         feature_plan=plan,
         scaling=scaling,
     )
+
+
+def _generated(scenario: Scenario, spec: GeneratorData) -> tuple[np.ndarray, np.ndarray]:
+    if spec.generator != FUNCTION_GENERATOR:
+        return datasets.generate(spec.generator, spec.samples, spec.noise, spec.seed)
+    try:
+        return datasets.generate_function(
+            spec.expression, spec.task, spec.samples, spec.noise, spec.seed
+        )
+    except FormulaError as exc:
+        raise _error(scenario, "data.expression", str(exc)) from None
+
+
+def _inputs_field(error: features.FeatureError) -> str:
+    return "network.inputs" if error.index is None else f"network.inputs[{error.index}]"
 
 
 def _scaling(scenario: Scenario, train_raw: np.ndarray, columns: int) -> Scaling:

@@ -162,7 +162,10 @@ def scenario_summary(scenario: Scenario) -> str:
         samples = len(data.train_inputs) + len(data.test_inputs)
         source = f"inline data {samples} sample{'s' if samples != 1 else ''}"
     elif isinstance(data, GeneratorData):
-        source = f"{data.generator} data {data.samples} samples, noise {data.noise:g}"
+        drawn = data.generator
+        if data.expression is not None:
+            drawn = f"{data.task} function {data.expression}"
+        source = f"{drawn} data {data.samples} samples, noise {data.noise:g}"
     else:
         source = f"csv data {data.csv}"
     state = "" if scenario.state is None else f", saved at epoch {scenario.state.epoch}"

@@ -211,6 +211,8 @@ def _describe_data(before: Scenario, after: Scenario) -> str:
     if isinstance(b, GeneratorData) and isinstance(a, GeneratorData):
         if b.generator != a.generator:
             return "change of the data set"
+        if (b.expression, b.task) != (a.expression, a.task):
+            return "change of the function"
         if b.noise != a.noise:
             return "change of the noise"
         if b.samples != a.samples:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import formula
+
 # Points fall (mostly) inside [-DOMAIN, DOMAIN]^2, the square the views draw.
 DOMAIN = 6.0
 
@@ -148,12 +150,62 @@ def generate(name: str, samples: int, noise: float, seed: int) -> tuple[np.ndarr
     if generator is None:
         allowed = ", ".join(f'"{key}"' for key in GENERATORS)
         raise ValueError(f'unknown data set "{name}"; choose one of {allowed}')
+    _check_size(samples, noise)
+    points, values = generator(int(samples), float(noise), np.random.default_rng(seed))
+    return np.ascontiguousarray(points, dtype=np.float64), values
+
+
+# The function data set draws its points in this square (the classification sets' extent).
+FUNCTION_HALF_WIDTH = 5.0
+FUNCTION_TASKS = ("classification", "regression")
+
+
+def function_inputs(task: str) -> tuple[str, ...]:
+    """The inputs a function data set's expression may use: X1 alone for a curve y = f(X1)
+    that splits classes, X1 and X2 for a target y = f(X1, X2)."""
+    return ("X1",) if task == "classification" else ("X1", "X2")
+
+
+def generate_function(
+    expression: str, task: str, samples: int, noise: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generate a data set from the user's formula `expression` (engine/formula.py).
+
+    X1 and X2 are drawn uniformly in [-FUNCTION_HALF_WIDTH, FUNCTION_HALF_WIDTH]. For `task`
+    "classification" a point is class 0 when it lies above the curve (X2 > f(X1)) and class 1
+    otherwise; then, as Playground's noise does, every point moves by up to ±5·noise in each
+    direction, keeping its class. For "regression" the target is f(X1, X2) read, as Playground's
+    regression sets do, where the point moved by up to ±5·noise lies; it is not clipped.
+    Out: as `generate`: points float64 (samples, 2) and int64 classes or float64 targets
+    (samples,), the same for the same arguments. The class sizes follow the curve.
+    Raises FormulaError (a ValueError) when the expression does not parse, uses an input the
+    task does not allow, or is not finite on the drawn points; ValueError for a bad
+    task, samples or noise.
+    """
+    if task not in FUNCTION_TASKS:
+        raise ValueError(f'task must be "classification" or "regression", got {task!r}')
+    _check_size(samples, noise)
+    samples, noise = int(samples), float(noise)
+    parsed = formula.parse(expression, function_inputs(task))
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-FUNCTION_HALF_WIDTH, FUNCTION_HALF_WIDTH, (samples, 2))
+    # Drawn at zero noise too, so that the noise slider moves the same points.
+    shift = rng.uniform(-FUNCTION_HALF_WIDTH, FUNCTION_HALF_WIDTH, (samples, 2)) * noise
+    if task == "classification":
+        curve = formula.evaluate(parsed, {"X1": points[:, 0]}, check=True)
+        values = np.where(points[:, 1] > curve, 0, 1).astype(np.int64)
+        points = points + shift
+    else:
+        moved = points + shift
+        values = formula.evaluate(parsed, {"X1": moved[:, 0], "X2": moved[:, 1]}, check=True)
+    return np.ascontiguousarray(points), values
+
+
+def _check_size(samples: int, noise: float) -> None:
     if isinstance(samples, bool) or int(samples) != samples or samples < 1:
         raise ValueError(f"samples must be a whole number of at least 1, got {samples!r}")
     if not 0.0 <= noise <= 1.0:  # also refuses NaN
         raise ValueError(f"noise must be a fraction between 0 and 1, got {noise!r}")
-    points, values = generator(int(samples), float(noise), np.random.default_rng(seed))
-    return np.ascontiguousarray(points, dtype=np.float64), values
 
 
 def split(n: int, train_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

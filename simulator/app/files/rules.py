@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from simulator.app.scenario import (
-    CLASSIFICATION_GENERATORS,
+    FUNCTION_GENERATOR,
     HISTORY_KEYS,
     OUTCOME_FIGURES,
     SHIPPED_PREFIX,
@@ -47,6 +47,7 @@ def check_rules(scenario: Scenario, base_dir: Path | None) -> None:
         _check_inline(data, network.layers[-1].units)
     elif isinstance(data, GeneratorData):
         _check_generator(data, network)
+        _check_function_data(data, training)
     else:
         _check_csv_path(data.csv, base_dir)
     if not isinstance(data, CsvData):  # a CSV's columns are known only once it is read
@@ -258,7 +259,7 @@ def _check_scaling(
 def _check_generator(data: GeneratorData, network: NetworkSpec) -> None:
     last = len(network.layers) - 1
     units = network.layers[last].units
-    if data.generator in CLASSIFICATION_GENERATORS:
+    if data.generated_task == "classification":
         # Two classes: one unit (0/1 or -1/+1 targets) or two one-hot units.
         if units > 2:
             raise Invalid(
@@ -270,6 +271,30 @@ def _check_generator(data: GeneratorData, network: NetworkSpec) -> None:
         raise Invalid(
             f"network.layers[{last}].units",
             f"{data.generator} data has one target, so the output layer needs 1 unit, not {units}",
+        )
+
+
+def _check_function_data(data: GeneratorData, training: TrainingSpec) -> None:
+    """The function generator's expression and task: both given, and only with it; a formula
+    that parses and uses only the inputs its task allows (whether it is finite on the drawn
+    points is known once they are drawn, when the data is built)."""
+    if data.generator != FUNCTION_GENERATOR:
+        for name in ("expression", "task"):
+            if getattr(data, name) is not None:
+                raise Invalid(f"data.{name}", "only the function generator takes this field")
+        return
+    # Imported here: files that use no formula load without the engine (and numpy).
+    from simulator.engine.datasets import function_inputs
+    from simulator.engine.formula import FormulaError, parse
+
+    try:
+        parse(data.expression, function_inputs(data.task))
+    except FormulaError as exc:
+        raise Invalid("data.expression", str(exc)) from None
+    if training.task is not None and training.task != data.task:
+        raise Invalid(
+            "training.task",
+            f"{training.task}, but the function data set is for {data.task} (data.task)",
         )
 
 
@@ -342,15 +367,27 @@ def _available_features(raw: tuple[str, ...]) -> list[str]:
 
 
 def _check_features(inputs: tuple[str, ...], raw: tuple[str, ...]) -> None:
+    """Every input is a feature the data offers or a formula of its raw columns; that a
+    formula is finite on the data is known once the data is built."""
     available = _available_features(raw)
     known = set(available)
     for i, name in enumerate(inputs):
-        if name not in known:
+        if name in known:
+            continue
+        # Imported here: files that use no formula load without the engine (and numpy).
+        from simulator.engine.formula import FormulaError, is_plain_name, parse
+
+        if is_plain_name(name):  # a single unknown word: most likely a misspelt column
             shown = ", ".join(available[:12]) + (", ..." if len(available) > 12 else "")
             raise Invalid(
                 f"network.inputs[{i}]",
-                f"unknown feature {describe(name)}; the data offers {shown}",
+                f"unknown feature {describe(name)}; the data offers {shown}, or a formula of "
+                "its columns",
             )
+        try:
+            parse(name, raw)
+        except FormulaError as exc:
+            raise Invalid(f"network.inputs[{i}]", f"formula {describe(name)}: {exc}") from None
 
 
 def _check_state(state: TrainingState, network: NetworkSpec, training: TrainingSpec) -> None:
