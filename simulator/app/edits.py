@@ -585,8 +585,8 @@ def feature_formula(s: Scenario, text: str) -> str:
     takes it already. Whether it is finite on the data is known when the data is built."""
     raw = list(_raw_columns(s))
     known = raw + (features.derived_feature_names(*raw) if len(raw) == 2 else [])
-    text = text.strip()
-    name = text if text in known else formula.parse(text, raw).canonical
+    # Not stripped before parsing: a position must count the characters as they were typed.
+    name = text.strip() if text.strip() in known else formula.parse(text, raw).canonical
     if name in s.network.inputs:
         raise ValueError(f'the network takes "{name}" already')
     return name
@@ -610,7 +610,7 @@ def function_expression(text: str, task: str) -> str:
     with the position of the problem."""
     if not isinstance(text, str):
         raise ValueError("the expression is a text")
-    return formula.parse(text.strip(), datasets.function_inputs(task)).canonical
+    return formula.parse(text, datasets.function_inputs(task)).canonical
 
 
 # ---------------------------------------------------------------------------------------------

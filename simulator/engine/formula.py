@@ -286,7 +286,8 @@ def parse(text: str, names: Sequence[str]) -> Formula:
 
     Out: a Formula. Raises FormulaError (a ValueError) with the position of the first problem:
     a character or word the grammar does not know, an unknown input or function, an unclosed
-    parenthesis, a text longer than MAX_LENGTH or nested deeper than MAX_DEPTH.
+    parenthesis, a text longer than MAX_LENGTH (also once written in canonical form) or nested
+    deeper than MAX_DEPTH.
     """
     if not isinstance(text, str):
         raise FormulaError("a formula is text", 0)
@@ -294,6 +295,14 @@ def parse(text: str, names: Sequence[str]) -> Formula:
         raise FormulaError(f"a formula may have at most {MAX_LENGTH} characters", MAX_LENGTH)
     parser = _Parser(text, names)
     tree = parser.whole()
+    # nnsim stores and shows the canonical form, which must read back within the limit too.
+    written = len(to_text(tree))
+    if written > MAX_LENGTH:
+        raise FormulaError(
+            f"written with spaces around + and - the formula has {written} characters, "
+            f"more than the {MAX_LENGTH} allowed",
+            0,
+        )
     return Formula(text, tree, tuple(parser.used))
 
 

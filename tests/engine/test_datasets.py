@@ -1,5 +1,7 @@
 """Tests for the Playground-style 2-D data generators and the train/test split."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -7,10 +9,13 @@ from hypothesis import strategies as st
 
 from simulator.engine.datasets import (
     CLASSIFICATION_GENERATORS,
+    FUNCTION_HALF_WIDTH,
     GENERATORS,
     generate,
+    generate_function,
     split,
 )
+from simulator.engine.formula import FormulaError
 
 ALL_NAMES = sorted(GENERATORS)
 CLASSIFIERS = sorted(CLASSIFICATION_GENERATORS)
@@ -272,3 +277,67 @@ def test_split_edges() -> None:
 def test_split_bad_arguments(n: int, fraction: float, word: str) -> None:
     with pytest.raises(ValueError, match=word):
         split(n, fraction, seed=0)
+
+
+# ----- the function data set ---------------------------------------------------------------
+
+
+def test_function_classification_splits_at_the_curve() -> None:
+    points, classes = generate_function("2*sin(X1)", "classification", 400, 0.0, 5)
+    assert points.shape == (400, 2)
+    assert classes.dtype == np.int64
+    above = points[:, 1] > 2 * np.sin(points[:, 0])
+    np.testing.assert_array_equal(classes, np.where(above, 0, 1))
+    assert 0 < classes.sum() < 400  # both classes are there
+    assert np.abs(points).max() <= FUNCTION_HALF_WIDTH
+
+
+def test_function_noise_moves_the_same_points_and_keeps_their_classes() -> None:
+    clean, classes = generate_function("X1/2", "classification", 300, 0.0, 1)
+    noisy, noisy_classes = generate_function("X1/2", "classification", 300, 0.2, 1)
+    np.testing.assert_array_equal(classes, noisy_classes)
+    shift = noisy - clean
+    assert 0 < np.abs(shift).max() <= 0.2 * FUNCTION_HALF_WIDTH
+    # Some points now lie on the wrong side of the curve: that is the noise.
+    assert np.any((noisy[:, 1] > noisy[:, 0] / 2) != (classes == 0))
+
+
+def test_function_regression_reads_the_formula_where_noise_moved_the_point() -> None:
+    points, values = generate_function("X1*X2 - X2^2", "regression", 200, 0.0, 2)
+    assert values.dtype == np.float64
+    x1, x2 = points[:, 0], points[:, 1]
+    np.testing.assert_array_equal(values, x1 * x2 - x2**2)
+    moved, noisy = generate_function("X1*X2 - X2^2", "regression", 200, 0.3, 2)
+    np.testing.assert_array_equal(moved, points)  # the points stay; their targets move
+    assert not np.array_equal(noisy, values)
+
+
+def test_function_data_is_seeded() -> None:
+    first = generate_function("X1", "classification", 50, 0.1, 9)
+    second = generate_function("X1", "classification", 50, 0.1, 9)
+    other = generate_function("X1", "classification", 50, 0.1, 10)
+    np.testing.assert_array_equal(first[0], second[0])
+    assert not np.array_equal(first[0], other[0])
+
+
+@pytest.mark.parametrize(
+    ("expression", "task", "words"),
+    [
+        ("X2 + 1", "classification", 'unknown input "X2"'),
+        ("sin(X1", "classification", "not closed"),
+        ("log(X1)", "regression", "log(X1) is not a number"),
+        ("1/(X1 - X1)", "classification", "is infinite"),
+    ],
+)
+def test_function_refusals(expression: str, task: str, words: str) -> None:
+    with pytest.raises(FormulaError, match=re.escape(words)):
+        generate_function(expression, task, 100, 0.0, 0)
+
+
+def test_function_refuses_a_bad_task_or_size() -> None:
+    with pytest.raises(ValueError, match="task"):
+        generate_function("X1", "ranking", 10, 0.0, 0)
+    with pytest.raises(ValueError, match="samples"):
+        generate_function("X1", "regression", 0, 0.0, 0)
+    with pytest.raises(ValueError, match="noise"):
+        generate_function("X1", "regression", 10, 1.5, 0)

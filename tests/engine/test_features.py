@@ -190,3 +190,51 @@ def test_feature_over_plane_needs_two_raw_columns() -> None:
         feature_over_plane(["a", "b", "c"], "a", SQUARE, 4)
     with pytest.raises(FeatureError):
         feature_over_plane(RAW, "x3", SQUARE, 4)
+
+
+# ----- formulas of the raw columns -----------------------------------------------------------
+
+
+def test_a_formula_feature_is_computed_from_the_raw_columns() -> None:
+    plan = resolve_features(RAW, ["x1", "x1*x2 + sin(3*x1)", "sqrt(x1^2 + x2^2)"])
+    raw = np.array([[3.0, 4.0], [-1.0, 0.5]])
+    out = build_inputs(raw, plan)
+    x1, x2 = raw[:, 0], raw[:, 1]
+    np.testing.assert_allclose(out[:, 1], x1 * x2 + np.sin(3 * x1), rtol=1e-15)
+    np.testing.assert_allclose(out[:, 2], np.hypot(x1, x2), rtol=1e-15)
+    assert plan.formula_of(1).canonical == "x1*x2 + sin(3*x1)"
+
+
+def test_a_formula_written_twice_differently_is_repeated() -> None:
+    with pytest.raises(FeatureError, match="listed twice") as caught:
+        resolve_features(RAW, ["x1*x2 + 1", "x1 * x2+1"])
+    assert caught.value.index == 1
+    # Playground's names and raw columns count too.
+    with pytest.raises(FeatureError, match="listed twice"):
+        resolve_features(RAW, ["x1", "(x1)"])
+
+
+def test_a_bad_formula_is_refused_with_its_index_and_position() -> None:
+    with pytest.raises(FeatureError) as caught:
+        resolve_features(RAW, ["x1", "x1 + x3"])
+    error = caught.value
+    assert error.index == 1
+    assert error.formula_error.position == 5
+    assert 'feature "x1 + x3": unknown input "x3" (at character 6)' in str(error)
+
+
+def test_non_finite_formula_values_are_refused_only_when_checked() -> None:
+    plan = resolve_features(RAW, ["x2", "log(x1)"])
+    raw = np.array([[1.0, 0.0], [-1.0, 2.0]])
+    unchecked = build_inputs(raw, plan)
+    assert np.isnan(unchecked[1, 1])
+    with pytest.raises(FeatureError, match="on row 2 of the data, where x1 = -1") as caught:
+        build_inputs(raw, plan, check=True)
+    assert caught.value.index == 1
+
+
+def test_feature_over_plane_draws_a_formula_with_its_holes() -> None:
+    grid = feature_over_plane(RAW, "sqrt(x1)", SQUARE, 4)
+    # Left half of the plane (x1 < 0) has no square root: NaN there, the root elsewhere.
+    assert np.isnan(grid[:, :2]).all()
+    np.testing.assert_allclose(grid[:, 2:], np.sqrt(np.tile([1.5, 4.5], (4, 1))))
