@@ -25,6 +25,11 @@ EXPLAIN = {
         "pass alone, ending with the network's answer. No loss, no backward pass, no update: "
         "the network stays exactly as it was."
     ),
+    "input_formula": (
+        "This input is a formula of your own, made from the raw inputs: the sample's values "
+        "are put into it, and the result is what the input neuron holds. The network learns "
+        "with it like any other input; it cannot change the formula, only its weights."
+    ),
     "no_target": (
         "This input has no target, so the walk ends here: without a target there is no loss "
         "to measure, nothing to send back, and no weight changes."

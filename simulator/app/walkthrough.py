@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import activations, losses
+from ..engine import activations, features, losses
+from ..engine import formula as formula_grammar
 from ..engine.trace import ForwardTrace, StepTrace
 from .walk_stages import (
     DEFAULT_DIGITS,
@@ -142,6 +143,10 @@ def _input_calculation(trace, focus, names, sample, digits, raw=None) -> Calcula
     value = float(trace.inputs[sample, i])
     line = Line("input", f"{names[i]} = {number(value, digits)}", value)
     explanation = EXPLAIN["input_asked" if forward_only(trace) else "input"]
+    formula = _formula_of(names[i], raw)
+    if formula is not None:
+        line = _formula_line(formula, names[i], raw, sample, value, digits)
+        explanation += " " + EXPLAIN["input_formula"]
     if raw is None or raw.scaling.identity:
         return Calculation(f"Input {names[i]}", (line,), explanation)
     lines = [*scaling_lines(raw, sample, _raw_columns_of(names[i], raw.names), digits), line]
@@ -150,15 +155,43 @@ def _input_calculation(trace, focus, names, sample, digits, raw=None) -> Calcula
     )
 
 
+def _formula_of(feature: str, raw: RawInputs | None) -> formula_grammar.Formula | None:
+    """The user's formula behind an input feature, read as the engine reads it when it builds
+    the inputs; None for a raw column or one of Playground's features."""
+    if raw is None or feature in raw.names:
+        return None
+    try:
+        return features.resolve_features(list(raw.names), [feature]).formula_of(0)
+    except features.FeatureError:
+        return None
+
+
+def _formula_line(formula, name: str, raw: RawInputs, sample: int, value: float, digits: int):
+    """`name = the formula with the sample's (scaled) raw values put in = value`. The value is
+    the trace's input, the very number the engine's evaluation of the formula gave."""
+    scaled = raw.scaling.apply(raw.values[sample : sample + 1])[0]
+    shown = {column: number(float(scaled[index]), digits) for index, column in enumerate(raw.names)}
+    # Only numbers and operators are left, so the signs can take the walk's own typography.
+    filled = formula_grammar.to_text(formula.tree, shown).replace("*", "×").replace("-", "−")
+    return Line("input", f"{name} = {filled} = {number(value, digits)}", value)
+
+
 # A feature made of every raw column (x1·x2, say) shows at most this many columns' scaling.
 MAX_SCALING_LINES = 8
 
 
 def _raw_columns_of(feature: str, raw_names: tuple[str, ...]) -> list[int]:
-    """The raw columns an input feature is made from: its own column, else (a feature such as
-    x1² or x1·x2) every column, the first MAX_SCALING_LINES of many."""
+    """The raw columns an input feature is made from: its own column; the columns a formula
+    of the user's names; else (a feature such as x1² or x1·x2) every column, the first
+    MAX_SCALING_LINES of many."""
     if feature in raw_names:
         return [raw_names.index(feature)]
+    try:
+        formula = features.resolve_features(list(raw_names), [feature]).formula_of(0)
+    except features.FeatureError:
+        formula = None
+    if formula is not None:
+        return [raw_names.index(name) for name in formula.inputs][:MAX_SCALING_LINES]
     return list(range(min(len(raw_names), MAX_SCALING_LINES)))
 
 
