@@ -17,21 +17,25 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QSlider,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..app import edits
-from ..app.scenario import CsvData, GeneratorData, InlineData, Scenario
+from ..app.formula_check import check_feature
+from ..app.scenario import FUNCTION_GENERATOR, CsvData, GeneratorData, InlineData, Scenario
 from ..app.snapshot import GENERATOR_BOUNDS, DataPicture
 from ..engine import features
+from ..engine.formula import FormulaError
 from ..engine.probe import feature_over_plane
 from .palette import heatmap_rgba
-from .training_keys import mark_numeric
+from .training_keys import EDITING, mark_numeric
 from .typed_numbers import NumberError, parse_number
 
 GENERATOR_LABELS = {
@@ -41,6 +45,11 @@ GENERATOR_LABELS = {
     "spiral": "Spiral",
     "regression_plane": "Regression: plane",
     "regression_gaussians": "Regression: six bumps",
+    "function": "Your own function…",
+}
+FUNCTION_TASK_LABELS = {
+    "classification": "Above or below y = f(X1)",
+    "regression": "Regression: y = f(X1, X2)",
 }
 ACTIVATION_LABELS = {
     "tanh": "tanh",
@@ -149,6 +158,24 @@ SETTING_TIPS = {
         "How the first weights are drawn when you press Reset. "
         "Try Uniform ±0.5 on a deep tanh network, then Xavier, and compare the first epochs."
     ),
+    "expression": (
+        "The function the data is drawn from: for classification the curve y = f(X1) that "
+        "parts the classes, for regression the value y = f(X1, X2). Try 2*sin(X1), then "
+        "X1^2/3 - 2, and see which hidden layers each needs."
+    ),
+    "function_task": (
+        "Whether the points are classed by the side of the curve they lie on, or carry the "
+        "function's value as their target. Try both on the same formula."
+    ),
+    "formula": (
+        "Type a feature of your own, made from the raw inputs: numbers, + − × ÷ ^, "
+        "parentheses and sin cos tan exp log sqrt abs tanh; press Enter to add it. "
+        "Try sqrt(X1^2 + X2^2) on Circle: one input that already tells the classes apart."
+    ),
+    "add_formula": (
+        "Adds the formula typed beside it as a new input feature, if it can be computed on "
+        "every point. Try X1*X2 on XOR with no hidden layer."
+    ),
     "init_seed": (
         "The seed of the random first weights: the same seed gives the same weights on Reset. "
         "Try another seed and see whether training ends in the same place."
@@ -158,8 +185,17 @@ FEATURE_TIP = (
     "Feed {name} to the network as an input; untick it to leave it out. "
     "Try leaving out one input at a time to see which ones the network needs."
 )
+REMOVE_FORMULA_TIP = (
+    "Removes this formula from the network's inputs, with its weights. "
+    "Try removing a feature after training to see how much the network leaned on it."
+)
 # Feature names up to this long sit two to a row (Playground's X1^2, sin(X1)); longer ones, one.
 SHORT_FEATURE_NAME = 9
+# A formula's check box shows at most this many characters (the whole formula in its tooltip),
+# so that a long one does not widen the panel past its scroll area.
+SHOWN_FORMULA = 26
+# Refusals of typed formulas, in the colour of warnings.
+REFUSAL_STYLE = "color: #b00020;"
 
 
 class SettingsPanel(QWidget):
@@ -211,6 +247,18 @@ class SettingsPanel(QWidget):
             self.generator.addItem(label, name)
         self.generator.currentIndexChanged.connect(self._on_generator_changed)
         form.addRow("Data set", self.generator)
+        self.function_task = QComboBox()
+        for task, label in FUNCTION_TASK_LABELS.items():
+            self.function_task.addItem(label, task)
+        self.function_task.currentIndexChanged.connect(self._on_function_task_changed)
+        form.addRow("Task", self.function_task)
+        self.expression = QLineEdit()
+        self.expression.setPlaceholderText("e.g. 2*sin(X1)")
+        self.expression.editingFinished.connect(self._on_expression_edited)
+        self.expression.textEdited.connect(self._on_expression_typed)
+        form.addRow("f =", self.expression)
+        self.expression_refusal = _refusal_label()
+        form.addRow(self.expression_refusal)
         self.noise = QSlider(Qt.Orientation.Horizontal)
         self.noise.setRange(0, 50)
         self.noise.sliderReleased.connect(self._on_noise_released)
@@ -239,13 +287,26 @@ class SettingsPanel(QWidget):
             self.samples,
             self.regenerate,
         )
+        self._function_widgets = (self.function_task, self.expression)
         return box
 
     def _build_features_group(self) -> QGroupBox:
         box = QGroupBox("Input features")
-        self.features_grid = QGridLayout(box)
+        column = QVBoxLayout(box)
+        self.features_grid = QGridLayout()
         self.features_grid.setHorizontalSpacing(4)
+        column.addLayout(self.features_grid)
         self._feature_boxes: dict[str, QCheckBox] = {}
+        self.formula = QLineEdit()
+        self.formula.setPlaceholderText("Add a formula, e.g. X1*X2")
+        self.formula.returnPressed.connect(self._on_add_formula_clicked)
+        self.formula.textEdited.connect(self._on_formula_typed)
+        self.add_formula = QPushButton("Add")
+        self.add_formula.clicked.connect(self._on_add_formula_clicked)
+        column.addWidget(self._row(self.formula, self.add_formula))
+        self.formula_refusal = _refusal_label()
+        column.addWidget(self.formula_refusal)
+        self._picture: DataPicture | None = None
         return box
 
     def _build_training_group(self) -> QGroupBox:
@@ -375,6 +436,17 @@ class SettingsPanel(QWidget):
             label = self._data_form.labelForField(widget)
             if label is not None:
                 label.setVisible(generated)
+        function = generated and spec.generator == FUNCTION_GENERATOR
+        for widget in self._function_widgets:
+            widget.setVisible(function)
+            self._data_form.labelForField(widget).setVisible(function)
+        if not function:
+            self.expression_refusal.hide()
+        if function:
+            self.function_task.setCurrentIndex(self.function_task.findData(spec.task))
+            # A refused text stays for the learner to mend; otherwise the field shows the file's.
+            if self.expression_refusal.isHidden():
+                self.expression.setText(spec.expression)
         if generated:
             self.data_source.setText("Generated data (Playground's sets)")
             self.generator.setCurrentIndex(self.generator.findData(spec.generator))
@@ -439,18 +511,25 @@ class SettingsPanel(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         self._feature_boxes = {}
+        self._picture = data
         names = list(data.raw_names)
         if len(names) == 2:
             names += features.derived_feature_names(*names)
+        # The learner's own formulas follow, one to a row under the ready-made features.
+        formulas = [name for name in scenario.network.inputs if name not in names]
         chosen = set(scenario.network.inputs)
         columns = _feature_columns(names)
-        for index, name in enumerate(names):
-            box = QCheckBox(name)
+        rows = -(-len(names) // columns)
+        places = [divmod(index, columns) for index in range(len(names))]
+        places += [(rows + index, 0) for index in range(len(formulas))]
+        self.formula.setEnabled(not isinstance(scenario.data, CsvData))
+        for name, (row, column) in zip(names + formulas, places, strict=True):
+            own = name in formulas
+            box = QCheckBox(_shown_formula(name) if own else name)
             box.setToolTip(FEATURE_TIP.format(name=name))
             box.setChecked(name in chosen)
             box.toggled.connect(self._on_feature_toggled)
             self._feature_boxes[name] = box
-            row, column = divmod(index, columns)
             if len(data.raw_names) == 2:
                 thumbnail = QLabel()
                 thumbnail.setPixmap(
@@ -460,7 +539,17 @@ class SettingsPanel(QWidget):
                     f"{name} over the input plane, in the colours of the neurons' pictures"
                 )
                 self.features_grid.addWidget(thumbnail, row, 2 * column)
-            self.features_grid.addWidget(box, row, 2 * column + 1)
+            if own:
+                remove = QToolButton()
+                remove.setText("✕")
+                remove.setAutoRaise(True)
+                remove.setToolTip(REMOVE_FORMULA_TIP)
+                remove.clicked.connect(functools.partial(self._on_remove_formula, name))
+                self.features_grid.addWidget(
+                    self._row(box, remove), row, 2 * column + 1, 1, 2 * columns - 1
+                )
+            else:
+                self.features_grid.addWidget(box, row, 2 * column + 1)
 
     # ----- the user's changes ---------------------------------------------------------------
 
@@ -504,6 +593,58 @@ class SettingsPanel(QWidget):
         spec = self._scenario.data if self._scenario else None
         if isinstance(spec, GeneratorData):
             self._emit(functools.partial(edits.set_generator, seed=spec.seed + 1))
+
+    @Slot(int)
+    def _on_function_task_changed(self, index: int) -> None:
+        self._emit(functools.partial(edits.set_generator, task=self.function_task.itemData(index)))
+
+    @Slot(str)
+    def _on_expression_typed(self, _text: str) -> None:
+        self.expression_refusal.hide()
+
+    @Slot()
+    def _on_expression_edited(self) -> None:
+        spec = self._scenario.data if self._scenario else None
+        if self._updating or not isinstance(spec, GeneratorData) or spec.task is None:
+            return
+        text = self.expression.text()
+        try:
+            canonical = edits.function_expression(text, spec.task)
+        except FormulaError as refusal:
+            _point_at(self.expression, self.expression_refusal, refusal)
+            return
+        if canonical != spec.expression:
+            self._emit(functools.partial(edits.set_generator, expression=text))
+
+    @Slot(str)
+    def _on_formula_typed(self, _text: str) -> None:
+        self.formula_refusal.hide()
+
+    @Slot()
+    def _on_add_formula_clicked(self) -> None:
+        if self._scenario is None or not self.formula.text().strip():
+            return
+        text = self.formula.text()
+        try:
+            check_feature(self._scenario, self._picture, text)
+        except FormulaError as refusal:
+            _point_at(self.formula, self.formula_refusal, refusal)
+            return
+        except ValueError as refusal:
+            self.formula_refusal.setText(f"Not added: {refusal}.")
+            self.formula_refusal.show()
+            return
+        self.formula.clear()
+        self._emit(functools.partial(edits.add_feature, text=text))
+
+    def _on_remove_formula(self, name: str) -> None:
+        if self._scenario is None:
+            return
+        names = [kept for kept in self._scenario.network.inputs if kept != name]
+        if not names:
+            self.invalid_input.emit("The network needs at least one input feature.")
+            return
+        self._emit(functools.partial(edits.set_features, names=names))
 
     @Slot(bool)
     def _on_feature_toggled(self, _checked: bool) -> None:
@@ -607,6 +748,34 @@ def _feature_columns(names: list[str]) -> int:
     return 4 if len(names) > 16 and longest <= 5 else 2
 
 
+def _refusal_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(REFUSAL_STYLE)
+    label.hide()
+    return label
+
+
+def _point_at(field: QLineEdit, label: QLabel, refusal: FormulaError) -> None:
+    """Say why typed text was refused, and select the character it stumbled on (or put the
+    caret at the end the text stopped at), so that the learner sees where to look."""
+    label.setText(f"Not used: {refusal}.")
+    label.show()
+    field.setFocus()
+    # The edit goes on: Space and the other training keys type into the field until Enter.
+    field.setProperty(EDITING, True)
+    if refusal.position < len(field.text()):
+        field.setSelection(refusal.position, 1)
+    else:
+        field.setCursorPosition(refusal.position)
+
+
+def _shown_formula(name: str) -> str:
+    if len(name) <= SHOWN_FORMULA:
+        return name
+    return name[: SHOWN_FORMULA - 1] + "…"
+
+
 def _feature_thumbnail(raw_names, name: str, bounds, scaling=None) -> QPixmap:
     """A small picture of one feature over the plane: orange below zero, blue above."""
     # The same plane as the data view's, so a feature's picture lines up with the data; scaled
@@ -614,7 +783,11 @@ def _feature_thumbnail(raw_names, name: str, bounds, scaling=None) -> QPixmap:
     plane = bounds if bounds is not None else GENERATOR_BOUNDS
     values = feature_over_plane(list(raw_names), name, plane, THUMBNAIL, scaling)
 
-    scale = float(np.max(np.abs(values))) or 1.0
+    # A formula may have no value on part of the plane (sqrt of a negative): those cells are
+    # NaN, drawn neutral, and take no part in the colour scale.
+    finite = np.abs(values[np.isfinite(values)])
+    scale = float(finite.max()) if finite.size else 1.0
+    scale = scale or 1.0
     rgba = heatmap_rgba(values[::-1] / scale, -1.0, 1.0)
     image = QImage(rgba.data, THUMBNAIL, THUMBNAIL, 4 * THUMBNAIL, QImage.Format.Format_RGBA8888)
     return QPixmap.fromImage(image.copy()).scaled(THUMBNAIL, THUMBNAIL)
