@@ -48,6 +48,7 @@ PRESET_ORDER = (
     "spiral",
     "regression-plane",
     "regression-gaussians",
+    "function-sine",
     "three-classes",
     "iris",
     "digits",

@@ -761,3 +761,29 @@ def test_learning_rate_race_ends_as_the_text_says():
     calm = runs[0.03].history.column("train_loss")
     assert np.count_nonzero(np.diff(wild) > 0) >= 10
     assert np.count_nonzero(np.diff(calm) > 0) == 0
+
+
+# ----- above or below a sine wave -------------------------------------------------------------
+
+
+def test_function_sine_the_formula_feature_replaces_the_hidden_layer():
+    scenario = _scenario("function-sine")
+    (curve,) = _claim("function-sine", r"when it lies above the curve y = (\S+), class 1 below")
+    assert scenario.data.expression == curve.replace("·", "*")
+    (units,) = _claim("function-sine", r"The (\w+) tanh neurons of the hidden layer")
+    assert [layer.units for layer in scenario.network.layers] == [_number(units), 1]
+    (formula, epochs) = _claim(
+        "function-sine",
+        r"add the formula (.+?)\. .* gets every training point right within (\d+) epochs",
+    )
+    shallow = _without_hidden_layers(scenario)
+    with_formula = _trained(edits.add_feature(shallow, formula), int(epochs))
+    assert with_formula.evaluate()[0].accuracy == 1.0
+    (bound,) = _claim("function-sine", r"without the formula it stays below (\d+) %")
+    without = _trained(shallow, int(epochs))
+    assert without.evaluate()[0].accuracy < _number(bound) / 100
+    # The other curves the text suggests are functions the data set accepts.
+    for suggested in _claim(
+        "function-sine", r"change the function f to (\S+) .* or (\S+) \(a step\)"
+    ):
+        assert edits.set_generator(scenario, expression=suggested).data.expression == suggested
