@@ -45,12 +45,11 @@ GENERATOR_LABELS = {
     "spiral": "Spiral",
     "regression_plane": "Regression: plane",
     "regression_gaussians": "Regression: six bumps",
-    "function": "Your own function…",
+    "function": "Function…",
 }
-FUNCTION_TASK_LABELS = {
-    "classification": "Above or below y = f(X1)",
-    "regression": "Regression: y = f(X1, X2)",
-}
+# The function data set's two tasks, and what its formula is a function of in each.
+FUNCTION_TASK_LABELS = {"classification": "Above or below", "regression": "Regression"}
+FUNCTION_OF = {"classification": "y = f(X1)", "regression": "y = f(X1, X2)"}
 ACTIVATION_LABELS = {
     "tanh": "tanh",
     "relu": "ReLU",
@@ -256,7 +255,7 @@ class SettingsPanel(QWidget):
         self.expression.setPlaceholderText("e.g. 2*sin(X1)")
         self.expression.editingFinished.connect(self._on_expression_edited)
         self.expression.textEdited.connect(self._on_expression_typed)
-        form.addRow("f =", self.expression)
+        form.addRow(FUNCTION_OF["classification"], self.expression)
         self.expression_refusal = _refusal_label()
         form.addRow(self.expression_refusal)
         self.noise = QSlider(Qt.Orientation.Horizontal)
@@ -440,15 +439,17 @@ class SettingsPanel(QWidget):
         for widget in self._function_widgets:
             widget.setVisible(function)
             self._data_form.labelForField(widget).setVisible(function)
-        if not function:
-            self.expression_refusal.hide()
         if function:
             self.function_task.setCurrentIndex(self.function_task.findData(spec.task))
+            self._data_form.labelForField(self.expression).setText(FUNCTION_OF[spec.task])
+            self.data_source.setText("Generated from your own function")
             # A refused text stays for the learner to mend; otherwise the field shows the file's.
             if self.expression_refusal.isHidden():
                 self.expression.setText(spec.expression)
-        if generated:
+        else:
+            self.expression_refusal.hide()
             self.data_source.setText("Generated data (Playground's sets)")
+        if generated:
             self.generator.setCurrentIndex(self.generator.findData(spec.generator))
             self.noise.setValue(round(spec.noise * 100))
             self.train_share.setValue(round(spec.train_fraction * 100))
