@@ -57,6 +57,7 @@ ROW_HEIGHT = 20
 # A bias square is drawn only on neurons at least this large; smaller ones take the click.
 MIN_BIAS_NEURON = 9.0
 MAX_SHOWN_OUTPUTS = 16
+MAX_INPUT_LABEL = 18
 CLICK_SLOP = 4
 # A hover tooltip stays while the pointer rests on its item: Qt's own would expire after ten
 # seconds (and the graphics scene would hide ours at once, having no item tooltip to show).
@@ -104,6 +105,13 @@ QToolButton:disabled { color: #B0B0B0; border-color: #E0E0E0; background: #FAFAF
 
 _LUT_BRUSHES: list[QBrush] = []
 _NEUTRAL_BRUSH: list[QBrush] = []
+
+
+def shown_input_name(name: str) -> str:
+    """An input's name as the canvas writes it: a long one (a formula of the learner's) cut to
+    MAX_INPUT_LABEL characters, so that it does not push the network off the canvas; hovering
+    the input shows it whole."""
+    return name if len(name) <= MAX_INPUT_LABEL else name[: MAX_INPUT_LABEL - 1] + "…"
 
 
 def _lut_brushes() -> list[QBrush]:
@@ -552,7 +560,7 @@ class NetworkCanvas(QWidget):
         self._borders.setVisible(self._heatmaps)
         for name in snapshot.input_names:
             item = _text_item(self.view_box, LABEL_PX)
-            item.setText(name)
+            item.setText(shown_input_name(name))
             self._name_items.append(item)
         for column in range(layers + 1):
             item = _text_item(self.view_box, LABEL_PX, MUTED_COLOUR)
@@ -642,7 +650,7 @@ class NetworkCanvas(QWidget):
         snapshot = self._snapshot
         return layout_network(
             snapshot.layer_sizes,
-            snapshot.input_names,
+            [shown_input_name(name) for name in snapshot.input_names],
             width,
             height,
             heatmaps=self._heatmaps,

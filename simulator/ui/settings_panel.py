@@ -192,7 +192,7 @@ REMOVE_FORMULA_TIP = (
 SHORT_FEATURE_NAME = 9
 # A formula's check box shows at most this many characters (the whole formula in its tooltip),
 # so that a long one does not widen the panel past its scroll area.
-SHOWN_FORMULA = 26
+SHOWN_FORMULA = 20
 # Refusals of typed formulas, in the colour of warnings.
 REFUSAL_STYLE = "color: #b00020;"
 
