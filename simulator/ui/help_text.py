@@ -34,7 +34,10 @@ network or the settings, and Edit → Redo (Ctrl+Shift+Z or Ctrl+Y) makes it aga
 classification. A test loss that rises while the training loss falls means the network is
 memorising rather than learning (overfitting).</li>
 <li><b>The settings</b> (left): the data set, the input features, and the hyperparameters. Changes
-apply at once and keep the weights that still fit; the initialization applies on Reset.</li>
+apply at once and keep the weights that still fit; the initialization applies on Reset. Type a
+formula of the inputs below the features (<code>X1*X2 + sin(3*X1)</code>) to add a feature of your
+own, or choose the data set <i>Function…</i> to draw points above and below a curve y = f(X1) of
+your own.</li>
 </ul>
 
 <h3>Five settings explained</h3>
