@@ -1,12 +1,14 @@
 """Typing formulas in the settings panel: an input feature of one's own, and the function a
 data set is drawn from; refused text is pointed at, accepted text becomes an undoable edit."""
 
+import math
 import shutil
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QToolButton
 
+from simulator.app import walkthrough as walk
 from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
@@ -106,3 +108,27 @@ def test_the_function_data_set_from_the_data_group(qtbot, window):
     assert scenario.network.layers[-1].activation == "linear"
     assert scenario.training.loss == "mse"
     qtbot.waitUntil(lambda: window.controller.data.task == "regression", timeout=10_000)
+
+
+def test_the_step_through_shows_the_formula_with_the_samples_values(qtbot, window):
+    panel = window.settings_panel
+    _type(qtbot, panel.formula, OWN)
+    qtbot.waitUntil(lambda: OWN in window.controller.data.input_names, timeout=10_000)
+    window.walk_action.trigger()
+    steps = window.step_through
+    qtbot.waitUntil(steps.isVisible, timeout=10_000)
+    column = list(window.controller.data.input_names).index(OWN)
+    steps.set_focus(walk.Focus(0, column))
+    qtbot.waitUntil(lambda: steps.focus == walk.Focus(0, column), timeout=10_000)
+    shown = steps.calculation_panel.shown_lines()
+    value = float(window.walk.trace.inputs[0, column])
+    x1, x2 = window.walk.raw_inputs.values[0]
+    put_in = f"sqrt({_put(x1)}^2 + {_put(x2)}^2)"
+    assert shown[-1] == f"{OWN} = {put_in} = {walk.number(value)}"
+    assert value == pytest.approx(math.hypot(x1, x2), rel=1e-12)
+    window.leave_walk(keep=False)
+
+
+def _put(value: float) -> str:
+    text = walk.number(float(value))
+    return f"({text})" if text.startswith("−") else text
