@@ -577,13 +577,15 @@ def set_features(s: Scenario, names: Sequence[str]) -> Scenario:
     return _reshape(s, _keep_all(s), inputs=names, input_map=input_map)
 
 
-def feature_formula(s: Scenario, text: str) -> str:
+def feature_formula(s: Scenario, text: str, raw_names: Sequence[str] | None = None) -> str:
     """Return the input feature that `text` asks for: a raw column or ready-made feature's
     name as it is, else the formula `text` written the one way nnsim writes it (`X1 * X2+1`
-    becomes `X1*X2 + 1`). Raises FormulaError (a ValueError) with the position of the problem
-    when it does not parse or names an input the data lacks, and ValueError when the network
-    takes it already. Whether it is finite on the data is known when the data is built."""
-    raw = list(_raw_columns(s))
+    becomes `X1*X2 + 1`). `raw_names` are the data's raw columns, needed for CSV data (whose
+    columns are known once it is read); other data knows its own. Raises FormulaError (a
+    ValueError) with the position of the problem when it does not parse or names an input the
+    data lacks, and ValueError when the network takes it already. Whether it is finite on the
+    data is known when the data is built."""
+    raw = list(_raw_columns(s, raw_names))
     known = raw + (features.derived_feature_names(*raw) if len(raw) == 2 else [])
     # Not stripped before parsing: a position must count the characters as they were typed.
     name = text.strip() if text.strip() in known else formula.parse(text, raw).canonical
@@ -592,16 +594,18 @@ def feature_formula(s: Scenario, text: str) -> str:
     return name
 
 
-def add_feature(s: Scenario, text: str) -> Scenario:
+def add_feature(s: Scenario, text: str, raw_names: Sequence[str] | None = None) -> Scenario:
     """Return `s` whose network also takes the feature `text` (see `feature_formula`), last;
     the first layer draws weights for it and keeps the others."""
-    return set_features(s, (*s.network.inputs, feature_formula(s, text)))
+    return set_features(s, (*s.network.inputs, feature_formula(s, text, raw_names)))
 
 
-def _raw_columns(s: Scenario) -> tuple[str, ...]:
-    if isinstance(s.data, CsvData):
-        raise ValueError("the columns of CSV data are known once it is read; add a formula there")
-    return s.data.raw_columns
+def _raw_columns(s: Scenario, raw_names: Sequence[str] | None) -> tuple[str, ...]:
+    if not isinstance(s.data, CsvData):
+        return s.data.raw_columns
+    if raw_names is None:
+        raise ValueError("the columns of CSV data are known once it is read")
+    return tuple(raw_names)
 
 
 def function_expression(text: str, task: str) -> str:

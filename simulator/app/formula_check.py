@@ -16,12 +16,13 @@ def check_feature(scenario: Scenario, picture: DataPicture | None, text: str) ->
     is known to give finite values on every sample of `picture` (training and test, scaled as
     the network's inputs are). Raises FormulaError (a ValueError) with the position of the
     first problem in `text` as typed, or ValueError when the network takes it already."""
-    name = edits.feature_formula(scenario, text)
-    raw_names = list(picture.raw_names) if picture is not None else []
-    ready_made = raw_names + (
-        features.derived_feature_names(*raw_names) if len(raw_names) == 2 else []
-    )
-    if picture is None or name in ready_made:
+    if picture is None:
+        return edits.feature_formula(scenario, text)
+    raw_names = list(picture.raw_names)
+    name = edits.feature_formula(scenario, text, raw_names)
+    if name in raw_names or (
+        len(raw_names) == 2 and name in features.derived_feature_names(*raw_names)
+    ):
         return name  # a raw column or one of Playground's features: finite wherever the data is
     typed = formula.parse(text, picture.raw_names)
     raw = np.concatenate([picture.train_raw, picture.test_raw])

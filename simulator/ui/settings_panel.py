@@ -523,7 +523,6 @@ class SettingsPanel(QWidget):
         rows = -(-len(names) // columns)
         places = [divmod(index, columns) for index in range(len(names))]
         places += [(rows + index, 0) for index in range(len(formulas))]
-        self.formula.setEnabled(not isinstance(scenario.data, CsvData))
         for name, (row, column) in zip(names + formulas, places, strict=True):
             own = name in formulas
             box = QCheckBox(_shown_formula(name) if own else name)
@@ -636,7 +635,8 @@ class SettingsPanel(QWidget):
             self.formula_refusal.show()
             return
         self.formula.clear()
-        self._emit(functools.partial(edits.add_feature, text=text))
+        raw_names = None if self._picture is None else self._picture.raw_names
+        self._emit(functools.partial(edits.add_feature, text=text, raw_names=raw_names))
 
     def _on_remove_formula(self, name: str) -> None:
         if self._scenario is None:

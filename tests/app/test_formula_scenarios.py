@@ -21,6 +21,7 @@ from simulator.app.storage import (
     validate_scenario_dict,
 )
 from simulator.engine.formula import FormulaError
+from simulator.resources import scenarios_dir
 
 FILE = "f.json"
 
@@ -235,3 +236,16 @@ def test_the_function_data_keeps_its_output_layer_within_its_task() -> None:
     copied = copy.deepcopy(function_file())
     copied["network"]["layers"][-1]["units"] = 3
     assert error_of(copied).field == "network.layers[1].units"
+
+
+def test_a_formula_of_csv_columns_needs_the_columns_the_file_has() -> None:
+    penguins = load_scenario(scenarios_dir() / "penguins.json")
+    with pytest.raises(ValueError, match="known once it is read"):
+        edits.add_feature(penguins, "bill_length_mm/bill_depth_mm")
+    columns = Simulation(penguins).data.raw_names
+    added = edits.add_feature(penguins, "bill_length_mm / bill_depth_mm", columns)
+    assert added.network.inputs[-1] == "bill_length_mm/bill_depth_mm"
+    data = load_dataset(added)
+    raw = data.scaling.apply(data.train_raw)
+    length, depth = columns.index("bill_length_mm"), columns.index("bill_depth_mm")
+    np.testing.assert_allclose(data.train_inputs[:, -1], raw[:, length] / raw[:, depth])

@@ -132,3 +132,26 @@ def test_the_step_through_shows_the_formula_with_the_samples_values(qtbot, windo
 def _put(value: float) -> str:
     text = walk.number(float(value))
     return f"({text})" if text.startswith("−") else text
+
+
+def test_a_formula_of_a_csv_files_columns(qtbot, tmp_path):
+    main = MainWindow(
+        Simulation(load_scenario(scenarios_dir() / "penguins.json")),
+        Preferences(tmp_path / "prefs.ini"),
+    )
+    main.resize(1024, 640)
+    main.show()
+    try:
+        qtbot.waitUntil(lambda: main.controller.data is not None, timeout=10_000)
+        panel = main.settings_panel
+        _type(qtbot, panel.formula, "bill_length_mm / bill_dept_mm")
+        assert 'unknown input "bill_dept_mm"' in panel.formula_refusal.text()
+        assert panel.formula.selectionStart() == len("bill_length_mm / ")
+        _type(qtbot, panel.formula, "bill_length_mm / bill_depth_mm")
+        ratio = "bill_length_mm/bill_depth_mm"
+        qtbot.waitUntil(lambda: ratio in main.controller.scenario.network.inputs, timeout=10_000)
+        qtbot.waitUntil(lambda: ratio in main.controller.data.input_names, timeout=10_000)
+    finally:
+        main.ask_unsaved_changes = lambda: QMessageBox.StandardButton.Discard
+        main.close()
+        main.deleteLater()
