@@ -546,7 +546,14 @@ def command_bench(args: argparse.Namespace) -> int:
 def command_predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .app.predict import PredictError, format_table, parse_input, predict, read_input_table
+    from .app.predict import (
+        PredictError,
+        feature_problem,
+        format_table,
+        parse_input,
+        predict,
+        read_input_table,
+    )
 
     if not args.input and args.csv is None:
         raise CommandError("predict needs inputs: --input VALUES (repeatable) or --csv TABLE")
@@ -558,7 +565,11 @@ def command_predict(args: argparse.Namespace) -> int:
             rows.extend(read_input_table(args.csv, raw_names))
     except PredictError as exc:
         raise CommandError(str(exc)) from None
-    prediction = predict(simulation, np.array(rows).reshape(len(rows), len(raw_names)))
+    asked = np.array(rows).reshape(len(rows), len(raw_names))
+    problem = feature_problem(simulation, asked)
+    if problem is not None:  # no answer to give, and NaN is no JSON
+        raise CommandError(f"the network cannot be asked: {problem}")
+    prediction = predict(simulation, asked)
     if args.json:
         print_json(prediction.records())
         return EXIT_OK

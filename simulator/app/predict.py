@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine import features
 from ..engine.tabular import detect_delimiter, is_number, quoted_cell
 from ..engine.trainer import predicted_classes
 from .files.read import open_regular_file
@@ -33,6 +34,8 @@ class Prediction:
     index (the engine's decision rule) and `class_names` names them; `probabilities` float64
     (n,) is the chosen class's probability, or None when the output layer does not give one
     (only a sigmoid unit or a softmax layer does). For regression all three are None.
+    `problem` says why some input has no answer (a formula feature of the learner's with no
+    value there, such as log(X1) at X1 < 0; its outputs are then NaN), None when all have one.
     """
 
     raw: np.ndarray
@@ -40,6 +43,7 @@ class Prediction:
     classes: np.ndarray | None
     class_names: tuple[str, ...] | None
     probabilities: np.ndarray | None
+    problem: str | None = None
 
     def records(self) -> list[dict]:
         """One dict per input: "input", "output" and for classification "class" (its name) and
@@ -61,9 +65,12 @@ def predict(simulation: Simulation, raw: np.ndarray) -> Prediction:
     features (and whatever else made the training inputs) are applied, then the network's own
     forward pass gives the outputs and the engine's decision rule the classes."""
     raw = np.asarray(raw, dtype=np.float64).reshape(-1, len(simulation.data.raw_names))
-    outputs = simulation.network.predict(simulation.network_inputs(raw))
+    inputs = simulation.network_inputs(raw)
+    with np.errstate(all="ignore"):
+        outputs = simulation.network.predict(inputs)
+    problem = None if np.all(np.isfinite(inputs)) else feature_problem(simulation, raw)
     if not simulation.classification:
-        return Prediction(raw, outputs, None, None, None)
+        return Prediction(raw, outputs, None, None, None, problem)
     activation = simulation.scenario.network.layers[-1].activation
     classes = predicted_classes(outputs, activation)
     return Prediction(
@@ -72,7 +79,21 @@ def predict(simulation: Simulation, raw: np.ndarray) -> Prediction:
         classes,
         tuple(simulation.data.classes),
         class_probabilities(outputs, classes, activation),
+        problem,
     )
+
+
+def feature_problem(simulation: Simulation, raw: np.ndarray) -> str | None:
+    """Why some of the rows `raw` (n, d) give an input feature no value (a formula of the
+    learner's such as log(X1) where X1 < 0), as the engine's check words it; None when every
+    feature has a finite value on every row."""
+    data = simulation.data
+    scaled = data.scaling.apply(np.asarray(raw, dtype=np.float64))
+    try:
+        features.build_inputs(scaled, data.feature_plan, check=True)
+    except features.FeatureError as exc:
+        return str(exc).replace(" of the data,", " of the inputs,")
+    return None
 
 
 def class_probabilities(
@@ -237,8 +258,11 @@ def _format(value: float, digits: int) -> str:
 def answer_text(prediction: Prediction, row: int = 0, digits: int = 4) -> str:
     """The answer to input `row` as a learner reads it: "cat, 87 %" (the class and its
     probability), "class 2, score 0.43" when the output is no probability, or the output
-    value(s) for regression ("1.234", "0.5, 2.1")."""
+    value(s) for regression ("1.234", "0.5, 2.1"); "no answer" where an input feature has no
+    value (see `problem`)."""
     outputs = prediction.outputs[row]
+    if not np.all(np.isfinite(outputs)) and prediction.problem is not None:
+        return "no answer"
     if prediction.classes is None:
         return ", ".join(_format(float(v), digits) for v in outputs)
     name = prediction.class_names[prediction.classes[row]]

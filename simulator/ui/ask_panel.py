@@ -294,6 +294,8 @@ class AskPanel(QWidget):
 
     def _detail(self, answer: Prediction) -> str:
         """The output layer's activations behind the answer, and what kind of number it is."""
+        if answer.problem is not None:
+            return f"An input feature has no value here: {answer.problem}."
         outputs = answer.outputs[0]
         if answer.classes is None:
             values = ", ".join(number(v) for v in outputs)

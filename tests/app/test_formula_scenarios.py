@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from simulator.app import edits, undo
+from simulator.app.predict import answer_text, predict
 from simulator.app.scenario import GeneratorData, derived_task, scenario_from_dict, scenario_to_dict
 from simulator.app.session import Simulation, load_dataset
 from simulator.app.storage import (
@@ -249,3 +250,19 @@ def test_a_formula_of_csv_columns_needs_the_columns_the_file_has() -> None:
     raw = data.scaling.apply(data.train_raw)
     length, depth = columns.index("bill_length_mm"), columns.index("bill_depth_mm")
     np.testing.assert_allclose(data.train_inputs[:, -1], raw[:, length] / raw[:, depth])
+
+
+def test_asking_where_a_formula_has_no_value_says_so() -> None:
+    obj = function_file()
+    obj["data"] = {
+        "train": {"inputs": [[1, 4], [2, 9], [3, 1]], "targets": [[0], [1], [1]]},
+    }
+    obj["network"]["inputs"] = ["X2", "log(X1)"]
+    simulation = Simulation(scenario_of(obj))
+    fine = predict(simulation, np.array([[2.0, 1.0]]))
+    assert fine.problem is None
+    assert answer_text(fine) != "no answer"
+    asked = predict(simulation, np.array([[2.0, 1.0], [-1.0, 1.0]]))
+    assert "log(X1) is not a number (NaN) on row 2 of the inputs, where X1 = -1" in asked.problem
+    assert answer_text(asked, 1) == "no answer"
+    assert answer_text(asked, 0) == answer_text(fine)

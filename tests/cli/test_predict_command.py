@@ -1,5 +1,6 @@
 """`nnsim predict`: asking a scenario's network about new inputs from the command line."""
 
+import json
 import subprocess
 import sys
 
@@ -102,3 +103,24 @@ def test_predict_loads_no_qt():
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
+def test_an_input_a_formula_feature_has_no_value_at_is_one_line_and_exit_2(run_nnsim, tmp_path):
+    scenario = {
+        "format": "nnsim-scenario",
+        "version": 1,
+        "title": "A logarithm of the input",
+        "network": {"inputs": ["X2", "log(X1)"], "layers": [{"units": 1, "activation": "sigmoid"}]},
+        "training": {
+            "loss": "bce",
+            "optimizer": {"name": "sgd", "learning_rate": 0.1},
+            "batch_size": 3,
+        },
+        "data": {"train": {"inputs": [[1, 4], [2, 9], [3, 1]], "targets": [[0], [1], [1]]}},
+    }
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    answers = strict_json(run_nnsim("predict", path, "--input", "2,1", "--json", code=0).stdout)
+    assert len(answers) == 1
+    line = _one_line(run_nnsim("predict", path, "--input", "2,1", "--input=-1,1", code=2))
+    assert 'feature "log(X1)": log(X1) is not a number (NaN) on row 2 of the inputs' in line
