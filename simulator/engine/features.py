@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import formula as formulas
+from . import formula as grammar
 
 _RAW, _SQUARE, _PRODUCT, _SINE, _FORMULA = "raw", "square", "product", "sine", "formula"
 
@@ -21,7 +21,7 @@ class FeatureError(ValueError):
         self,
         message: str,
         index: int | None = None,
-        formula_error: formulas.FormulaError | None = None,
+        formula_error: grammar.FormulaError | None = None,
     ) -> None:
         super().__init__(message)
         self.index = index
@@ -40,9 +40,9 @@ class FeaturePlan:
     raw_names: tuple[str, ...]
     names: tuple[str, ...]
     steps: tuple[tuple[str, int, int], ...]
-    formulas: tuple[formulas.Formula, ...] = ()
+    formulas: tuple[grammar.Formula, ...] = ()
 
-    def formula_of(self, index: int) -> formulas.Formula | None:
+    def formula_of(self, index: int) -> grammar.Formula | None:
         """Return the Formula behind feature `index`, None for a raw or Playground feature."""
         kind, which, _ = self.steps[index]
         return self.formulas[which] if kind == _FORMULA else None
@@ -80,7 +80,7 @@ def resolve_features(raw_names: list[str], wanted: list[str]) -> FeaturePlan:
     if not wanted:
         raise FeatureError("choose at least one input feature")
     steps = []
-    parsed: list[formulas.Formula] = []
+    parsed: list[grammar.Formula] = []
     # Each feature's meaning in one form, so that "X1 * X2" is seen to repeat "X1*X2".
     meanings: list[str] = []
     for position, name in enumerate(wanted):
@@ -98,16 +98,16 @@ def resolve_features(raw_names: list[str], wanted: list[str]) -> FeaturePlan:
     return FeaturePlan(tuple(raw_names), tuple(wanted), tuple(steps), tuple(parsed))
 
 
-def _formula(raw_names: list[str], name: str, position: int) -> formulas.Formula:
+def _formula(raw_names: list[str], name: str, position: int) -> grammar.Formula:
     try:
-        return formulas.parse(name, raw_names)
-    except formulas.FormulaError as exc:
-        if formulas.is_plain_name(name):
+        return grammar.parse(name, raw_names)
+    except grammar.FormulaError as exc:
+        if grammar.is_plain_name(name):
             # A single unknown word is most likely a misspelt column: list what there is.
             allowed = ", ".join(f'"{key}"' for key in [*raw_names, *_derived_steps(raw_names)])
             message = (
                 f'unknown feature "{name}"; allowed: {allowed}, or a formula of the inputs '
-                f"such as {formulas.example(raw_names)}"
+                f"such as {grammar.example(raw_names)}"
             )
         else:
             message = f'feature "{name}": {exc}'
@@ -144,7 +144,7 @@ def _evaluate(plan: FeaturePlan, column: int, raw: np.ndarray, check: bool) -> n
     formula = plan.formula_of(column)
     columns = {name: raw[:, k] for k, name in enumerate(plan.raw_names)}
     try:
-        return formulas.evaluate(formula, columns, check=check)
-    except formulas.FormulaError as exc:
+        return grammar.evaluate(formula, columns, check=check)
+    except grammar.FormulaError as exc:
         name = plan.names[column]
         raise FeatureError(f'feature "{name}": {exc}', column, exc) from None
