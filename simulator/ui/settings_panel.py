@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSizePolicy,
     QSlider,
@@ -32,10 +31,10 @@ from ..app.formula_check import check_feature
 from ..app.scenario import FUNCTION_GENERATOR, CsvData, GeneratorData, InlineData, Scenario
 from ..app.snapshot import GENERATOR_BOUNDS, DataPicture
 from ..engine import features
-from ..engine.formula import FormulaError
 from ..engine.probe import feature_over_plane
+from .formula_field import FormulaField
 from .palette import heatmap_rgba
-from .training_keys import EDITING, mark_numeric
+from .training_keys import mark_numeric
 from .typed_numbers import NumberError, parse_number
 
 GENERATOR_LABELS = {
@@ -193,8 +192,6 @@ SHORT_FEATURE_NAME = 9
 # A formula's check box shows at most this many characters (the whole formula in its tooltip),
 # so that a long one does not widen the panel past its scroll area.
 SHOWN_FORMULA = 20
-# Refusals of typed formulas, in the colour of warnings.
-REFUSAL_STYLE = "color: #b00020;"
 
 
 class SettingsPanel(QWidget):
@@ -251,13 +248,10 @@ class SettingsPanel(QWidget):
             self.function_task.addItem(label, task)
         self.function_task.currentIndexChanged.connect(self._on_function_task_changed)
         form.addRow("Task", self.function_task)
-        self.expression = QLineEdit()
-        self.expression.setPlaceholderText("e.g. 2*sin(X1)")
-        self.expression.editingFinished.connect(self._on_expression_edited)
-        self.expression.textEdited.connect(self._on_expression_typed)
-        form.addRow(FUNCTION_OF["classification"], self.expression)
-        self.expression_refusal = _refusal_label()
-        form.addRow(self.expression_refusal)
+        self.expression_field = FormulaField("e.g. 2*sin(X1)")
+        self.expression_field.submitted.connect(self._on_expression_submitted)
+        self.expression = self.expression_field.line
+        form.addRow(FUNCTION_OF["classification"], self.expression_field)
         self.noise = QSlider(Qt.Orientation.Horizontal)
         self.noise.setRange(0, 50)
         self.noise.sliderReleased.connect(self._on_noise_released)
@@ -286,7 +280,7 @@ class SettingsPanel(QWidget):
             self.samples,
             self.regenerate,
         )
-        self._function_widgets = (self.function_task, self.expression)
+        self._function_widgets = (self.function_task, self.expression_field)
         return box
 
     def _build_features_group(self) -> QGroupBox:
@@ -296,15 +290,10 @@ class SettingsPanel(QWidget):
         self.features_grid.setHorizontalSpacing(4)
         column.addLayout(self.features_grid)
         self._feature_boxes: dict[str, QCheckBox] = {}
-        self.formula = QLineEdit()
-        self.formula.setPlaceholderText("Add a formula, e.g. X1*X2")
-        self.formula.returnPressed.connect(self._on_add_formula_clicked)
-        self.formula.textEdited.connect(self._on_formula_typed)
-        self.add_formula = QPushButton("Add")
-        self.add_formula.clicked.connect(self._on_add_formula_clicked)
-        column.addWidget(self._row(self.formula, self.add_formula))
-        self.formula_refusal = _refusal_label()
-        column.addWidget(self.formula_refusal)
+        self.formula_field = FormulaField("Add a formula, e.g. X1*X2", "Add")
+        self.formula_field.submitted.connect(self._on_formula_submitted)
+        self.formula, self.add_formula = self.formula_field.line, self.formula_field.button
+        column.addWidget(self.formula_field)
         self._picture: DataPicture | None = None
         return box
 
@@ -387,8 +376,10 @@ class SettingsPanel(QWidget):
             widget.setToolTip(tip)
             if isinstance(widget, QComboBox) and widget.isEditable():
                 widget.lineEdit().setToolTip(tip)
-            # A slider sits in a row with its value; the form labels that row.
-            field = widget.parentWidget() if isinstance(widget, QSlider) else widget
+            # A slider sits in a row with its value, a formula's line in its field; the form
+            # labels that row.
+            inside = isinstance(widget, QSlider) or isinstance(widget.parentWidget(), FormulaField)
+            field = widget.parentWidget() if inside else widget
             for form in self.findChildren(QFormLayout):
                 label = form.labelForField(field)
                 if label is not None:
@@ -441,13 +432,11 @@ class SettingsPanel(QWidget):
             self._data_form.labelForField(widget).setVisible(function)
         if function:
             self.function_task.setCurrentIndex(self.function_task.findData(spec.task))
-            self._data_form.labelForField(self.expression).setText(FUNCTION_OF[spec.task])
+            self._data_form.labelForField(self.expression_field).setText(FUNCTION_OF[spec.task])
             self.data_source.setText("Generated from your own function")
-            # A refused text stays for the learner to mend; otherwise the field shows the file's.
-            if self.expression_refusal.isHidden():
-                self.expression.setText(spec.expression)
+            self.expression_field.show_text(spec.expression)
         else:
-            self.expression_refusal.hide()
+            self.expression_field.hide_refusal()
             self.data_source.setText("Generated data (Playground's sets)")
         if generated:
             self.generator.setCurrentIndex(self.generator.findData(spec.generator))
@@ -599,40 +588,26 @@ class SettingsPanel(QWidget):
         self._emit(functools.partial(edits.set_generator, task=self.function_task.itemData(index)))
 
     @Slot(str)
-    def _on_expression_typed(self, _text: str) -> None:
-        self.expression_refusal.hide()
-
-    @Slot()
-    def _on_expression_edited(self) -> None:
+    def _on_expression_submitted(self, text: str) -> None:
         spec = self._scenario.data if self._scenario else None
         if self._updating or not isinstance(spec, GeneratorData) or spec.task is None:
             return
-        text = self.expression.text()
         try:
             canonical = edits.function_expression(text, spec.task)
-        except FormulaError as refusal:
-            _point_at(self.expression, self.expression_refusal, refusal)
+        except ValueError as refusal:
+            self.expression_field.refuse(refusal)
             return
         if canonical != spec.expression:
             self._emit(functools.partial(edits.set_generator, expression=text))
 
     @Slot(str)
-    def _on_formula_typed(self, _text: str) -> None:
-        self.formula_refusal.hide()
-
-    @Slot()
-    def _on_add_formula_clicked(self) -> None:
-        if self._scenario is None or not self.formula.text().strip():
+    def _on_formula_submitted(self, text: str) -> None:
+        if self._scenario is None or not text.strip():
             return
-        text = self.formula.text()
         try:
             check_feature(self._scenario, self._picture, text)
-        except FormulaError as refusal:
-            _point_at(self.formula, self.formula_refusal, refusal)
-            return
         except ValueError as refusal:
-            self.formula_refusal.setText(f"Not added: {refusal}.")
-            self.formula_refusal.show()
+            self.formula_field.refuse(refusal, "Not added")
             return
         self.formula.clear()
         raw_names = None if self._picture is None else self._picture.raw_names
@@ -747,28 +722,6 @@ def _feature_columns(names: list[str]) -> int:
     if len(names) <= 4 or longest > SHORT_FEATURE_NAME:
         return 1
     return 4 if len(names) > 16 and longest <= 5 else 2
-
-
-def _refusal_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(REFUSAL_STYLE)
-    label.hide()
-    return label
-
-
-def _point_at(field: QLineEdit, label: QLabel, refusal: FormulaError) -> None:
-    """Say why typed text was refused, and select the character it stumbled on (or put the
-    caret at the end the text stopped at), so that the learner sees where to look."""
-    label.setText(f"Not used: {refusal}.")
-    label.show()
-    field.setFocus()
-    # The edit goes on: Space and the other training keys type into the field until Enter.
-    field.setProperty(EDITING, True)
-    if refusal.position < len(field.text()):
-        field.setSelection(refusal.position, 1)
-    else:
-        field.setCursorPosition(refusal.position)
 
 
 def _shown_formula(name: str) -> str:

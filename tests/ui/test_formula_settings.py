@@ -47,19 +47,19 @@ def test_a_bad_formula_is_pointed_at_and_changes_nothing(qtbot, window):
     panel = window.settings_panel
     before = _inputs(window)
     _type(qtbot, panel.formula, "X1 + )")
-    assert not panel.formula_refusal.isHidden()
-    assert "character 6" in panel.formula_refusal.text()
+    assert not panel.formula_field.refusal.isHidden()
+    assert "character 6" in panel.formula_field.refusal.text()
     assert panel.formula.selectionStart() == 5  # the ")" is selected
     assert panel.formula.selectedText() == ")"
     # Values the data cannot take: the circle's X1 is negative on half the points.
     _type(qtbot, panel.formula, "2 + log(X1)")
-    message = panel.formula_refusal.text()
+    message = panel.formula_field.refusal.text()
     assert "log(X1) is not a number" in message
     assert "character 5" in message
     assert panel.formula.selectedText() == "l"
     # Typing again hides the refusal; nothing reached the scenario.
     qtbot.keyClicks(panel.formula, " ")
-    assert panel.formula_refusal.isHidden()
+    assert panel.formula_field.refusal.isHidden()
     assert _inputs(window) == before
     assert not window.controller.can_undo
 
@@ -72,11 +72,11 @@ def test_a_good_formula_becomes_a_checked_feature_that_undo_and_remove_take_back
     qtbot.waitUntil(lambda: OWN in panel._feature_boxes, timeout=10_000)
     assert panel._feature_boxes[OWN].isChecked()
     assert panel.formula.text() == ""
-    assert panel.formula_refusal.isHidden()
+    assert panel.formula_field.refusal.isHidden()
     assert window.controller.snapshot.layer_sizes[0] == len(before) + 1
     # Typed again, even spaced otherwise, it is refused as there already.
     _type(qtbot, panel.formula, OWN.replace(" ", ""))
-    assert "already" in panel.formula_refusal.text()
+    assert "already" in panel.formula_field.refusal.text()
     window.controller.undo()
     qtbot.waitUntil(lambda: _inputs(window) == before, timeout=10_000)
     qtbot.waitUntil(lambda: OWN not in panel._feature_boxes, timeout=10_000)
@@ -90,14 +90,14 @@ def test_a_good_formula_becomes_a_checked_feature_that_undo_and_remove_take_back
 
 def test_the_function_data_set_from_the_data_group(qtbot, window):
     panel = window.settings_panel
-    assert panel.expression.isHidden()
+    assert panel.expression_field.isHidden()
     panel.generator.setCurrentIndex(panel.generator.findData("function"))
     qtbot.waitUntil(lambda: window.controller.scenario.data.generator == "function", timeout=10_000)
-    qtbot.waitUntil(lambda: not panel.expression.isHidden(), timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.expression_field.isHidden(), timeout=10_000)
     assert panel.expression.text() == "2*sin(X1)"
     # Classification draws the curve y = f(X1): X2 has no place in it.
     _type(qtbot, panel.expression, "X1 + X2")
-    assert 'unknown input "X2"' in panel.expression_refusal.text()
+    assert 'unknown input "X2"' in panel.expression_field.refusal.text()
     assert panel.expression.selectedText() == "X"
     assert window.controller.scenario.data.expression == "2*sin(X1)"
     _type(qtbot, panel.expression, "X1 / 2")
@@ -145,7 +145,7 @@ def test_a_formula_of_a_csv_files_columns(qtbot, tmp_path):
         qtbot.waitUntil(lambda: main.controller.data is not None, timeout=10_000)
         panel = main.settings_panel
         _type(qtbot, panel.formula, "bill_length_mm / bill_dept_mm")
-        assert 'unknown input "bill_dept_mm"' in panel.formula_refusal.text()
+        assert 'unknown input "bill_dept_mm"' in panel.formula_field.refusal.text()
         assert panel.formula.selectionStart() == len("bill_length_mm / ")
         _type(qtbot, panel.formula, "bill_length_mm / bill_depth_mm")
         ratio = "bill_length_mm/bill_depth_mm"
