@@ -1090,7 +1090,7 @@ class NetworkCanvas(QWidget):
         for item in self._walk_items:
             self.view_box.removeItem(item)
         self._walk_items = []
-        if self._walk is None or self._geometry is None or self._snapshot is None:
+        if not self._walk_fits():
             return
         annotations, focus = self._walk
         flow = QColor(palette.WALK_FLOW)
@@ -1168,7 +1168,8 @@ class NetworkCanvas(QWidget):
         rule = self._decision_rule()
         lines, line_of = self._label_lines()
         if self._walk is not None:
-            requests += self._walk_labels(*self._walk, line_of)
+            if self._walk_fits():
+                requests += self._walk_labels(*self._walk, line_of)
         elif self._values_drawn():
             requests += self._value_labels(line_of)
         if rule is not None:
@@ -1497,6 +1498,33 @@ class NetworkCanvas(QWidget):
         item.setPen(QPen(Qt.PenStyle.NoPen))
         item.setZValue(Z_WALK_LINES + 1)
         return item
+
+    def _walk_fits(self) -> bool:
+        """Whether every neuron the walk's stage names is on the canvas. A walk started just
+        after the network changed shape (a feature added, a neuron removed) arrives before the
+        snapshot of the new shape: its numbers wait for that snapshot's rebuild."""
+        if self._walk is None or self._geometry is None or self._snapshot is None:
+            return False
+        annotations, focus = self._walk
+        counts = [len(ys) for ys in self._geometry.ys]
+
+        def there(column: int, unit: int) -> bool:
+            return 0 <= column < len(counts) and 0 <= unit < counts[column]
+
+        neurons = set(annotations.neuron_text) | annotations.lit_neurons
+        edges = (
+            set(annotations.edge_text)
+            | annotations.lit_edges
+            | annotations.changed_edges
+            | annotations.locked_edges
+        )
+        if focus is not None:
+            neurons.add((focus.column, focus.neuron))
+            if focus.is_edge:
+                edges.add((focus.column, focus.neuron, focus.source))
+        return all(there(column, unit) for column, unit in neurons) and all(
+            there(layer, unit) and there(layer - 1, source) for layer, unit, source in edges
+        )
 
     def _ring(self, column: int, unit: int, colour: QColor, width: float, pad: float):
         g = self._geometry

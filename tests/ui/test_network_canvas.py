@@ -552,3 +552,19 @@ def test_class_names_given_before_the_network_label_it_too(canvas, qtbot, digits
     canvas.set_class_names(tuple("abcdefghij"))
     _show(canvas, qtbot, digits_snapshot)
     assert [text for text, _ in canvas.output_class_labels()] == list("abcdefghij")
+
+
+def test_a_walk_of_a_wider_network_waits_for_the_snapshot_of_its_shape(canvas, qtbot):
+    # The walk of a network that just grew a neuron can reach the canvas before the snapshot
+    # of the grown network: its numbers name a neuron the canvas does not have yet.
+    from simulator.app import edits
+
+    simulation = _preset(WORKED_EXAMPLE)
+    _show(canvas, qtbot, take_snapshot(simulation, 0))
+    grown = Simulation(edits.add_neuron(simulation.to_scenario(), 0))
+    annotations = _walk_to_backward(canvas, grown)
+    assert canvas.walk_texts() == ({}, {})  # nothing drawn where the neuron is not
+    _show(canvas, qtbot, take_snapshot(grown, 0))
+    neurons, edges = canvas.walk_texts()
+    assert neurons == annotations.neuron_text
+    assert edges == annotations.edge_text
