@@ -427,9 +427,9 @@ def mutate(path: str, value: object = None, *, delete: bool = False) -> dict:
             "must be less than 1",
         ),
         (
-            mutate("training.optimizer.name", "rmsprop"),
+            mutate("training.optimizer.name", "lbfgs"),
             "training.optimizer.name",
-            "'rmsprop' is not one of sgd, adam",
+            "'lbfgs' is not one of sgd, adam, rmsprop, adamw",
         ),
         (mutate("training.optimizer.beta1", 0.5), "training.optimizer.beta1", "unknown field"),
         (mutate("training.task", "clustering"), "training.task", "is not one of"),
