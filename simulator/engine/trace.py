@@ -71,6 +71,9 @@ class StepTrace:
     activation_names: tuple[str, ...]
     layers: tuple[LayerTrace, ...]
     diverged: bool
+    # The learning-rate schedule in words (schedules.describe), "" for a constant rate;
+    # learning_rate is the rate this step used, the schedule's for its epoch.
+    schedule: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from . import losses
 from .network import Network, Workspace, backward_into, forward_into, rows_per_chunk
 from .optimizers import Optimizer
-from .schedules import Schedule, rate_at
+from .schedules import Schedule, describe, rate_at
 from .trace import SAMPLE_GRADIENT_LIMIT, ForwardLayer, ForwardTrace, LayerTrace, StepTrace
 
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
@@ -529,6 +529,7 @@ class Trainer:
             activation_names=network.activation_names,
             layers=tuple(layers),
             diverged=diverged,
+            schedule="" if self.schedule is None else describe(self.schedule),
         )
 
 
