@@ -14,7 +14,6 @@ from ..engine import datasets, features, tabular
 from ..engine.network import Network
 from ..engine.optimizers import make_optimizer
 from ..engine.scaling import Scaling, ScalingError, expand_methods, fit, stored
-from ..engine.schedules import Schedule
 from ..engine.trace import StepTrace
 from ..engine.trainer import (
     DIVERGED_WEIGHTS,
@@ -28,6 +27,7 @@ from . import memory
 from .experiments.checkpoints import CheckpointStore, RunCheckpoint
 from .files.errors import sizes
 from .history import DivergenceMark, History
+from .rate_schedule import engine_schedule
 from .scenario import (
     SHIPPED_PREFIX,
     CsvData,
@@ -38,7 +38,6 @@ from .scenario import (
     SavedCheckpoint,
     ScalingStatistics,
     Scenario,
-    ScheduleSpec,
     TrainingState,
     derived_task,
 )
@@ -602,13 +601,6 @@ def _build_trainer(scenario: Scenario, network: Network, data: Dataset) -> Train
         frozen_biases=tuple(layer.freeze_biases for layer in scenario.network.layers),
         schedule=engine_schedule(training.schedule),
     )
-
-
-def engine_schedule(spec: ScheduleSpec | None) -> Schedule | None:
-    """The engine's Schedule of a scenario's `spec` (None: a constant rate)."""
-    if spec is None:
-        return None
-    return Schedule(spec.name, spec.step_size, spec.gamma, spec.t_max, spec.eta_min)
 
 
 def _restore_state(simulation: Simulation, state: TrainingState) -> None:

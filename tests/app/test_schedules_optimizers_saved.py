@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from simulator.app import edits
+from simulator.app.rate_schedule import engine_schedule
 from simulator.app.scenario import ScheduleSpec, scenario_from_dict, scenario_to_dict
 from simulator.app.session import Simulation
 from simulator.app.storage import (
@@ -105,8 +106,6 @@ def test_rewinding_through_checkpoints_the_rate_follows_the_epoch(schedule):
 
 
 def _engine(spec: ScheduleSpec):
-    from simulator.app.session import engine_schedule
-
     return engine_schedule(spec)
 
 
