@@ -211,7 +211,7 @@ def _output_delta_rule(trace: StepTrace, j: int, n, f) -> tuple[str, str]:
 def _update_heading(trace: StepTrace) -> str:
     heading = _optimizer_heading(trace)
     if trace.schedule:
-        heading += f" (η this epoch, schedule: {trace.schedule})"
+        heading += f"; η is this epoch's, by the schedule: {trace.schedule}"
     return heading
 
 

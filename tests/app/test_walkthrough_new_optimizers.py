@@ -113,7 +113,7 @@ def test_a_schedule_is_named_with_the_rate_this_epoch():
     assert trace.learning_rate == 0.0025
     assert "× 0.5 every epoch" in explanation
     assert "this epoch it is η = 0.0025" in explanation
-    assert "schedule: × 0.5 every epoch" in trace_to_text(trace, 1, _names(simulation))
+    assert "by the schedule: × 0.5 every epoch" in trace_to_text(trace, 1, _names(simulation))
 
 
 SLOPES = {
