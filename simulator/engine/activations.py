@@ -215,20 +215,6 @@ FORMULAS: dict[str, str] = {
     "softplus": "a = ln(1 + e^z)  (a = z above z = 20)",
 }
 
-# Each activation's derivative da/dz, as the step-through writes it beside the formula.
-DERIVATIVES: dict[str, str] = {
-    "linear": "a' = 1",
-    "relu": "a' = 1 if z > 0, else 0",
-    "leaky_relu": f"a' = 1 if z > 0, else {LEAKY_RELU_SLOPE}",
-    "sigmoid": "a' = a·(1 − a)",
-    "tanh": "a' = 1 − a²",
-    "softmax": "∂a_k/∂z_j = a_k·(δ_kj − a_j)",
-    "elu": "a' = 1 if z > 0, else e^z = a + 1",
-    "gelu": "a' = Φ(z) + z·φ(z),  φ(z) = e^(−z²/2)/√(2π)",
-    "silu": "a' = σ(z)·(1 + z·(1 − σ(z)))",
-    "softplus": "a' = σ(z) = e^z / (e^z + 1)  (1 above z = 20)",
-}
-
 
 def apply(name: str, z: np.ndarray) -> np.ndarray:
     """Return the activation `name` of z (n, units), as a new array."""
