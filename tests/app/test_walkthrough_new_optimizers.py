@@ -146,3 +146,34 @@ def test_the_new_activations_show_their_formula_and_evaluated_slope(hidden):
     forward = walk.calculation(trace, walk.Stage("forward", 1), walk.Focus(1, 0), names)
     assert forward.lines[-1].text.startswith(f"a = {walk._activation_label(hidden)}(")
     assert forward.explanation.split(". ")[-1]  # the activation explained in words
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [{"name": "rmsprop"}, {"name": "rmsprop", "momentum": 0.5}, {"name": "adamw"}],
+    ids=["rmsprop", "rmsprop+momentum", "adamw"],
+)
+def test_every_update_value_is_the_traces_or_worked_from_the_panel(optimizer):
+    simulation = _simulation(optimizer)
+    simulation.train_epochs(1)
+    _, trace = simulation.trace_batch([0, 1])
+    values = set()
+    for layer in trace.layers:
+        arrays = [layer.weights_before, layer.weights_after, layer.biases_before]
+        arrays += [layer.biases_after, layer.step_weights, layer.step_biases]
+        arrays += [layer.grad_weights, layer.grad_biases]
+        arrays += [part for pair in layer.optimizer_state.values() for part in pair]
+        arrays += [part for pair in layer.optimizer_state_before.values() for part in pair]
+        for array in arrays:
+            values.update(float(v) for v in array.ravel())
+    names = _names(simulation)
+    checked = 0
+    for focus in (walk.Focus(1, 0, 0), walk.Focus(1, 1), walk.Focus(2, 2, 3), walk.Focus(2, 0)):
+        calc = walk.calculation(trace, walk.Stage("update"), focus, names, digits=6)
+        for line in calc.lines:
+            if line.value is None:
+                continue
+            assert line.worked or line.value in values, line
+            assert f"= {walk.number(line.value, 6)}" in line.text or line.name == "no decay"
+            checked += 1
+    assert checked >= 12
