@@ -19,8 +19,11 @@ from .scenario import (
     GENERATORS,
     INIT_SCHEMES,
     LOSSES,
+    OPTIMIZER_FIELDS,
     OPTIMIZERS,
     REGULARIZATIONS,
+    SCHEDULE_FIELDS,
+    SCHEDULES,
     TASKS,
     CsvData,
     DataScaling,
@@ -33,6 +36,7 @@ from .scenario import (
     Matrix,
     OptimizerSpec,
     Scenario,
+    ScheduleSpec,
     Vector,
     derived_task,
 )
@@ -227,12 +231,17 @@ def set_optimizer(
     beta1: float | None = None,
     beta2: float | None = None,
     eps: float | None = None,
+    alpha: float | None = None,
+    weight_decay: float | None = None,
 ) -> Scenario:
     """Return `s` with the optimizer settings given (None keeps a setting).
 
-    momentum belongs to sgd; beta1, beta2 and eps to adam: giving one for the other optimizer is
-    refused. Changing the optimizer resets the other optimizer's settings to their defaults
-    (they are not saved) and drops the saved optimizer state (its moments or velocity).
+    Each optimizer has its own fields (OPTIMIZER_FIELDS: momentum for sgd and rmsprop; beta1,
+    beta2 for adam and adamw; eps for adam, adamw and rmsprop; alpha for rmsprop; weight_decay
+    for adamw): giving one the optimizer does not use is refused. Changing the optimizer resets
+    the other fields to their defaults (they are not saved) and drops the saved optimizer state.
+    A new learning rate under a schedule is the schedule's new first rate: the current rate
+    follows it at once.
     """
     current = s.training.optimizer
     if name is not None:
@@ -240,20 +249,25 @@ def set_optimizer(
     target = current.name if name is None else name
     if learning_rate is not None:
         _check_real(learning_rate, "the learning rate", low=0.0, low_open=True)
-    adam_fields = {"beta1": beta1, "beta2": beta2, "eps": eps}
-    if target == "sgd":
-        given = [field for field, value in adam_fields.items() if value is not None]
-        if given:
-            raise ValueError(f"{given[0]} is a setting of adam, but the optimizer is sgd")
-    elif momentum is not None:
-        raise ValueError("momentum is a setting of sgd, but the optimizer is adam")
-    if momentum is not None:
-        _check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
-    for field in ("beta1", "beta2"):
-        if adam_fields[field] is not None:
-            _check_real(adam_fields[field], field, low=0.0, high=1.0, high_open=True)
+    fields = {
+        "momentum": momentum,
+        "beta1": beta1,
+        "beta2": beta2,
+        "eps": eps,
+        "alpha": alpha,
+        "weight_decay": weight_decay,
+    }
+    for field, value in fields.items():
+        if value is not None and field not in OPTIMIZER_FIELDS[target]:
+            owners = " and ".join(n for n in OPTIMIZERS if field in OPTIMIZER_FIELDS[n])
+            raise ValueError(f"{field} is a setting of {owners}, but the optimizer is {target}")
+    for field in ("momentum", "beta1", "beta2", "alpha"):
+        if fields[field] is not None:
+            _check_real(fields[field], field, low=0.0, high=1.0, high_open=True)
     if eps is not None:
         _check_real(eps, "eps", low=0.0, low_open=True)
+    if weight_decay is not None:
+        _check_real(weight_decay, "weight_decay", low=0.0)
 
     if target != current.name:
         # The other optimizer's fields keep their defaults (they are not saved), so the edited
@@ -261,7 +275,7 @@ def set_optimizer(
         optimizer = OptimizerSpec(name=target, learning_rate=current.learning_rate)
     else:
         optimizer = current
-    given = {"learning_rate": learning_rate, "momentum": momentum, **adam_fields}
+    given = {"learning_rate": learning_rate, **fields}
     updates = {key: float(value) for key, value in given.items() if value is not None}
     optimizer = replace(optimizer, **updates)
     if optimizer == current:
@@ -269,7 +283,65 @@ def set_optimizer(
     state = s.state
     if state is not None and target != current.name:
         state = replace(state, optimizer=None)
+    if state is not None and optimizer.learning_rate != current.learning_rate:
+        state = replace(state, learning_rate=None)
     return replace(s, training=replace(s.training, optimizer=optimizer), state=state)
+
+
+# Settings a schedule starts with when the learner picks it: gentle enough to watch work.
+SCHEDULE_DEFAULTS: dict[str, ScheduleSpec] = {
+    "step": ScheduleSpec("step", step_size=10, gamma=0.5),
+    "exponential": ScheduleSpec("exponential", gamma=0.95),
+    "cosine": ScheduleSpec("cosine", t_max=100, eta_min=0.0),
+}
+
+
+def set_schedule(
+    s: Scenario,
+    name: str | None,
+    *,
+    step_size: int | None = None,
+    gamma: float | None = None,
+    t_max: int | None = None,
+    eta_min: float | None = None,
+) -> Scenario:
+    """Return `s` with the learning-rate schedule `name` ("step", "exponential", "cosine"; None
+    or "none" for a constant rate), its fields given (None keeps a field, or takes
+    SCHEDULE_DEFAULTS when the schedule changes). A field the schedule does not use is refused.
+
+    The training state is kept: the epoch under way finishes at the rate it began with, and the
+    changed schedule applies from the next epoch (at an epoch's start, at once).
+    """
+    if name in (None, "none"):
+        if s.training.schedule is None:
+            return s
+        state = s.state
+        if state is not None:
+            state = replace(state, learning_rate=None)
+        return replace(s, training=replace(s.training, schedule=None), state=state)
+    _check_choice(name, SCHEDULES, "schedule")
+    given = {"step_size": step_size, "gamma": gamma, "t_max": t_max, "eta_min": eta_min}
+    for field, value in given.items():
+        if value is not None and field not in SCHEDULE_FIELDS[name]:
+            owners = " and ".join(n for n in SCHEDULES if field in SCHEDULE_FIELDS[n])
+            raise ValueError(f"{field} is a setting of the {owners} schedule, not of {name}")
+    if step_size is not None:
+        _check_whole(step_size, "step_size", 1, 1_000_000)
+    if t_max is not None:
+        _check_whole(t_max, "t_max", 1, 1_000_000)
+    if gamma is not None:
+        _check_real(gamma, "gamma", low=0.0, low_open=True)
+    if eta_min is not None:
+        _check_real(eta_min, "eta_min", low=0.0)
+    current = s.training.schedule
+    schedule = current if current is not None and current.name == name else None
+    if schedule is None:
+        schedule = SCHEDULE_DEFAULTS[name]
+    updates = {key: value for key, value in given.items() if value is not None}
+    schedule = replace(schedule, **updates)
+    if schedule == current:
+        return s
+    return replace(s, training=replace(s.training, schedule=schedule))
 
 
 def set_regularization(s: Scenario, kind: str, rate: float | None = None) -> Scenario:

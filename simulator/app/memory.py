@@ -153,7 +153,10 @@ def estimate(scenario: Scenario, shape: DataShape) -> MemoryEstimate:
             "the layers' units",
         )
     )
-    optimizer_arrays = 6 if scenario.training.optimizer.name == "adam" else 3
+    # Two state arrays (Adam's and AdamW's m and v, RMSprop's average and momentum buffer) each
+    # with its proposal and scratch buffers; one (SGD's velocity) otherwise.
+    two = ("adam", "adamw", "rmsprop")
+    optimizer_arrays = 6 if scenario.training.optimizer.name in two else 3
     parts.append(
         Part(
             f"the weights and optimizer state ({parameters:,} parameters)",

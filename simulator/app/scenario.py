@@ -10,9 +10,26 @@ from typing import Any, ClassVar
 FORMAT_NAME = "nnsim-scenario"
 FORMAT_VERSION = 1
 
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = (
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax",
+    "elu", "gelu", "silu", "softplus",
+)  # fmt: skip
 LOSSES = ("mse", "half_sse", "bce", "cross_entropy")
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adamw")
+SCHEDULES = ("step", "exponential", "cosine")
+# The optimizer fields each optimizer uses, besides learning_rate (the rest are not saved).
+OPTIMIZER_FIELDS: dict[str, tuple[str, ...]] = {
+    "sgd": ("momentum",),
+    "adam": ("beta1", "beta2", "eps"),
+    "rmsprop": ("alpha", "eps", "momentum"),
+    "adamw": ("beta1", "beta2", "eps", "weight_decay"),
+}
+# The fields each learning-rate schedule uses, besides its name.
+SCHEDULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "step": ("step_size", "gamma"),
+    "exponential": ("gamma",),
+    "cosine": ("t_max", "eta_min"),
+}
 INIT_SCHEMES = ("xavier", "he", "uniform")
 REGULARIZATIONS = ("none", "l1", "l2")
 TASKS = ("classification", "regression")
@@ -79,7 +96,9 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """Optimizer settings. `momentum` is used by sgd; `beta1`, `beta2`, `eps` by adam.
+    """Optimizer settings, used as OPTIMIZER_FIELDS says: `momentum` by sgd and rmsprop;
+    `beta1`, `beta2` by adam and adamw; `eps` by adam, adamw and rmsprop; `alpha` by rmsprop;
+    `weight_decay` by adamw. With a schedule, `learning_rate` is the rate of the first epoch.
 
     The fields the named optimizer does not use keep their defaults and are not saved.
     """
@@ -90,6 +109,22 @@ class OptimizerSpec:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    alpha: float = 0.99
+    weight_decay: float = 0.01
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A learning-rate schedule stepped at every epoch end, as PyTorch's StepLR ("step":
+    step_size, gamma), ExponentialLR ("exponential": gamma) and CosineAnnealingLR ("cosine":
+    t_max, eta_min). The fields the named schedule does not use keep their defaults and are
+    not saved."""
+
+    name: str
+    step_size: int = 10
+    gamma: float = 0.1
+    t_max: int = 100
+    eta_min: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +146,7 @@ class TrainingSpec:
     shuffle: bool = True
     seed: int = 0
     task: str | None = None
+    schedule: ScheduleSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +310,10 @@ class TrainingState:
     scaling: ScalingStatistics | None = None
     # Earlier moments to rewind to, oldest first; empty unless saved "with training history".
     checkpoints: tuple[SavedCheckpoint, ...] = ()
+    # With a schedule: the rate the current epoch trains at. Mid-epoch it stands until the
+    # epoch ends (a schedule changed since applies from the next epoch); at an epoch's start
+    # the rate follows the epoch and this is only a record of it.
+    learning_rate: float | None = None
 
     def __post_init__(self) -> None:
         # The history is small; holding it in one form (tuples of int/float/None) makes states
@@ -440,11 +480,30 @@ def _layer_to_dict(layer: LayerSpec) -> dict:
 
 def _optimizer_to_dict(spec: OptimizerSpec) -> dict:
     out: dict[str, Any] = {"name": spec.name, "learning_rate": float(spec.learning_rate)}
-    if spec.name == "sgd":
-        out["momentum"] = float(spec.momentum)
-    else:
-        out.update(beta1=float(spec.beta1), beta2=float(spec.beta2), eps=float(spec.eps))
+    for name in OPTIMIZER_FIELDS[spec.name]:
+        out[name] = float(getattr(spec, name))
     return out
+
+
+def _schedule_to_dict(spec: ScheduleSpec) -> dict:
+    out: dict[str, Any] = {"name": spec.name}
+    for name in SCHEDULE_FIELDS[spec.name]:
+        value = getattr(spec, name)
+        out[name] = int(value) if name in ("step_size", "t_max") else float(value)
+    return out
+
+
+def _schedule_from_dict(obj: dict | None) -> ScheduleSpec | None:
+    if obj is None:
+        return None
+    defaults = ScheduleSpec(obj["name"])
+    return ScheduleSpec(
+        name=obj["name"],
+        step_size=int(obj.get("step_size", defaults.step_size)),
+        gamma=float(obj.get("gamma", defaults.gamma)),
+        t_max=int(obj.get("t_max", defaults.t_max)),
+        eta_min=float(obj.get("eta_min", defaults.eta_min)),
+    )
 
 
 def _training_to_dict(spec: TrainingSpec) -> dict:
@@ -461,6 +520,8 @@ def _training_to_dict(spec: TrainingSpec) -> dict:
     }
     if spec.task is not None:
         out["task"] = spec.task
+    if spec.schedule is not None:
+        out["schedule"] = _schedule_to_dict(spec.schedule)
     return out
 
 
@@ -549,6 +610,8 @@ def _state_to_dict(state: TrainingState) -> dict:
         }
     if state.checkpoints:
         out["checkpoints"] = [_checkpoint_to_dict(kept) for kept in state.checkpoints]
+    if state.learning_rate is not None:
+        out["learning_rate"] = float(state.learning_rate)
     return out
 
 
@@ -679,6 +742,8 @@ def _training_from_dict(obj: dict) -> TrainingSpec:
         beta1=float(opt.get("beta1", defaults.beta1)),
         beta2=float(opt.get("beta2", defaults.beta2)),
         eps=float(opt.get("eps", defaults.eps)),
+        alpha=float(opt.get("alpha", defaults.alpha)),
+        weight_decay=float(opt.get("weight_decay", defaults.weight_decay)),
     )
     reg = obj.get("regularization", {})
     return TrainingSpec(
@@ -691,6 +756,7 @@ def _training_from_dict(obj: dict) -> TrainingSpec:
         shuffle=obj.get("shuffle", True),
         seed=obj.get("seed", 0),
         task=obj.get("task"),
+        schedule=_schedule_from_dict(obj.get("schedule")),
     )
 
 
@@ -746,6 +812,7 @@ def _state_from_dict(obj: dict) -> TrainingState:
         optimizer=obj.get("optimizer"),
         history=obj.get("history", {}),
         checkpoints=tuple(_checkpoint_from_dict(kept) for kept in obj.get("checkpoints", ())),
+        learning_rate=None if obj.get("learning_rate") is None else float(obj["learning_rate"]),
         initial_layers=None
         if initial is None
         else tuple(

@@ -28,6 +28,7 @@ from . import memory
 from .experiments.checkpoints import CheckpointStore, RunCheckpoint
 from .files.errors import sizes
 from .history import DivergenceMark, History
+from .rate_schedule import engine_schedule
 from .scenario import (
     FUNCTION_GENERATOR,
     SHIPPED_PREFIX,
@@ -281,6 +282,7 @@ class Simulation:
             ),
             scaling=_measured_statistics(scenario.data, self.data.scaling),
             checkpoints=self._saved_checkpoints() if with_checkpoints else (),
+            learning_rate=position.get("learning_rate"),
         )
         return dataclasses.replace(
             scenario,
@@ -604,6 +606,9 @@ def _build_trainer(scenario: Scenario, network: Network, data: Dataset) -> Train
         beta1=opt.beta1,
         beta2=opt.beta2,
         eps=opt.eps,
+        alpha=opt.alpha,
+        weight_decay=opt.weight_decay,
+        decay_count=network.weight_count,
     )
     return Trainer(
         network,
@@ -617,6 +622,7 @@ def _build_trainer(scenario: Scenario, network: Network, data: Dataset) -> Train
         regularization=Regularization(training.regularization.kind, training.regularization.rate),
         frozen_weights=tuple(layer.freeze_weights for layer in scenario.network.layers),
         frozen_biases=tuple(layer.freeze_biases for layer in scenario.network.layers),
+        schedule=engine_schedule(training.schedule),
     )
 
 
@@ -635,6 +641,7 @@ def _restore_state(simulation: Simulation, state: TrainingState) -> None:
             "epoch": state.epoch,
             "batch_in_epoch": state.batch_in_epoch,
             "shuffle_rng": _numpy_rng_state(state.shuffle_rng),
+            "learning_rate": state.learning_rate,
         }
     )
     if state.optimizer:
@@ -658,9 +665,11 @@ def _engine_optimizer_state(simulation: Simulation, saved: dict | None, where: s
     network = simulation.network
     if not saved:
         # Before any step: what a new optimizer of this kind starts from.
-        if optimizer.name == "adam":
-            zeros = np.zeros_like(network.parameters)
+        zeros = np.zeros_like(network.parameters)
+        if optimizer.name in ("adam", "adamw"):
             return {"t": 0, "m": zeros, "v": zeros.copy()}
+        if optimizer.name == "rmsprop":
+            return {"square_avg": zeros, "momentum_buffer": None}
         return {"velocity": None}
     if saved.get("name") != optimizer.name:
         raise _error(
@@ -668,11 +677,17 @@ def _engine_optimizer_state(simulation: Simulation, saved: dict | None, where: s
             f"{where}.name",
             f"the saved state is for {saved.get('name')}, the scenario uses {optimizer.name}",
         )
-    if optimizer.name == "adam":
+    if optimizer.name in ("adam", "adamw"):
         return {
             "t": saved["t"],
             "m": _flatten(network, saved["m"]),
             "v": _flatten(network, saved["v"]),
+        }
+    if optimizer.name == "rmsprop":
+        buffer = saved.get("momentum_buffer")
+        return {
+            "square_avg": _flatten(network, saved["square_avg"]),
+            "momentum_buffer": None if buffer is None else _flatten(network, buffer),
         }
     velocity = saved.get("velocity")
     return {"velocity": None if velocity is None else _flatten(network, velocity)}
@@ -703,12 +718,19 @@ def _optimizer_file_state(simulation: Simulation, state: dict) -> dict:
     """The file form (per-layer lists) of the optimizer's own `state`."""
     optimizer = simulation.trainer.optimizer
     network = simulation.network
-    if optimizer.name == "adam":
+    if optimizer.name in ("adam", "adamw"):
         return {
-            "name": "adam",
+            "name": optimizer.name,
             "t": state["t"],
             "m": _per_layer(network, state["m"]),
             "v": _per_layer(network, state["v"]),
+        }
+    if optimizer.name == "rmsprop":
+        buffer = state["momentum_buffer"]
+        return {
+            "name": "rmsprop",
+            "square_avg": _per_layer(network, state["square_avg"]),
+            "momentum_buffer": None if buffer is None else _per_layer(network, buffer),
         }
     velocity = state["velocity"]
     return {"name": "sgd", "velocity": None if velocity is None else _per_layer(network, velocity)}

@@ -89,6 +89,8 @@ class Snapshot:
     flat_shares: tuple[np.ndarray | None, ...] = ()
     probe: Prediction | None = None
     samples: SampleAnswers | None = None
+    # The learning rate the current epoch trains at (a schedule's, or the constant one).
+    learning_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def take_snapshot(
             simulation, train_predictions, test_predictions, train_classes, test_classes
         )
     return Snapshot(
+        learning_rate=trainer.optimizer.learning_rate,
         step=trainer.step_count,
         epoch=trainer.epoch,
         layer_sizes=network.sizes,

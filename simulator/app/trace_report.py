@@ -209,7 +209,31 @@ def _output_delta_rule(trace: StepTrace, j: int, n, f) -> tuple[str, str]:
 
 
 def _update_heading(trace: StepTrace) -> str:
+    heading = _optimizer_heading(trace)
+    if trace.schedule:
+        heading += f"; η is this epoch's, by the schedule: {trace.schedule}"
+    return heading
+
+
+def _optimizer_heading(trace: StepTrace) -> str:
     eta = number(trace.learning_rate, REPORT_DIGITS)
+    s = trace.optimizer_settings
+    if trace.optimizer_name == "rmsprop":
+        settings = f"α = {number(s['alpha'], REPORT_DIGITS)}, ε = {number(s['eps'], REPORT_DIGITS)}"
+        if s["momentum"]:
+            return (
+                f"Update (RMSprop, η = {eta}, {settings}, μ = {number(s['momentum'], 6)}: "
+                "s ← α·s + (1 − α)·g²; b ← μ·b + g/(√s + ε); w ← w − η·b)"
+            )
+        rule = "s ← α·s + (1 − α)·g²; w ← w − η·g/(√s + ε)"
+        return f"Update (RMSprop, η = {eta}, {settings}: {rule})"
+    if trace.optimizer_name == "adamw":
+        return (
+            f"Update (AdamW, η = {eta}, β1 = {number(s['beta1'], REPORT_DIGITS)}, "
+            f"β2 = {number(s['beta2'], REPORT_DIGITS)}, λ = {number(s['weight_decay'], 6)}, "
+            f"step t = {trace.optimizer_step_count}: w ← w − η·m̂/(√v̂ + ε) − η·λ·w; "
+            "biases without the decay)"
+        )
     if trace.optimizer_name == "adam":
         s = trace.optimizer_settings
         return (
@@ -242,5 +266,8 @@ def _update_text(name, trace, layer, where, values, frozen, digits) -> list[str]
     part = 0 if len(where) == 2 else 1  # optimizer state holds (weights, biases) per layer
     state = {key: float(pair[part][where]) for key, pair in layer.optimizer_state.items()}
     previous = {key: float(pair[part][where]) for key, pair in layer.optimizer_state_before.items()}
-    worked = update_lines(trace, name, before, grad, step, after, state, False, digits, previous)
+    worked = update_lines(
+        trace, name, before, grad, step, after, state, False, digits, previous,
+        weight=part == 0,
+    )  # fmt: skip
     return [f"    {name}"] + [f"      {line.text}" for line in worked]

@@ -186,6 +186,8 @@ def describe_change(before: Scenario, after: Scenario) -> str:
         return "change of the regularization rate"
     if tb.batch_size != ta.batch_size:
         return "change of the batch size"
+    if tb.schedule != ta.schedule:
+        return "change of the learning-rate schedule"
     if tb != ta:
         return "change of the training settings"
     changed = _changed_parameters(b, a)

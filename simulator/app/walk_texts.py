@@ -137,6 +137,24 @@ EXPLAIN_ACTIVATION = {
         "Softmax turns the output layer's z values into probabilities: each e^z divided by the "
         "sum Σ over all classes, so the outputs add up to 1."
     ),
+    "elu": (
+        "ELU keeps a positive z and turns a negative one into e^z − 1, a smooth curve that "
+        "levels off at −1, so a neuron below 0 still passes a little on."
+    ),
+    "gelu": (
+        "GELU multiplies z by Φ(z), the chance that a standard normal number is below z: a "
+        "large positive z passes almost unchanged, a large negative one becomes almost 0, and "
+        "in between the curve dips a little below 0."
+    ),
+    "silu": (
+        "SiLU (also called Swish) multiplies z by its own sigmoid σ(z): close to z for large "
+        "positive z, close to 0 for large negative z, smooth everywhere."
+    ),
+    "softplus": (
+        "Softplus is a smooth ReLU: ln(1 + e^z) is always above 0, near z for large z and near "
+        "0 for very negative z. Above z = 20 it is z itself (the two differ by less than "
+        "a billionth there)."
+    ),
 }
 
 # Added for an output neuron only: in a hidden layer a sigmoid's number is no probability.
@@ -172,6 +190,10 @@ SLOPE_RULES = {
     "leaky_relu": "1 where z > 0, else {leak}",
     "sigmoid": "a · (1 − a) = {a} × (1 − {a})",
     "tanh": "1 − a² = 1 − {a}²",
+    "elu": "1 where z > 0, else e^z = a + 1 = {a} + 1",
+    "gelu": "Φ(z) + z · φ(z), φ(z) = e^(−z²/2) / √(2π)",
+    "silu": "σ(z) · (1 + z · (1 − σ(z)))",
+    "softplus": "σ(z) = e^z / (e^z + 1), 1 above z = 20",
 }
 
 EXPLAIN_LOSS = {
@@ -226,4 +248,29 @@ EXPLAIN_OPTIMIZER = {
         "and the step is smaller than η; a gradient much larger than the recent ones can make "
         "it larger than η. The line step / η shows this step as a multiple of η."
     ),
+    "adamw": (
+        "AdamW takes Adam's step (running averages m of the gradient and v of its square, "
+        "corrected by 1 − β^t, step η · m̂ / (√v̂ + ε)) and adds a weight decay of its own: each "
+        "step every weight also shrinks by η · λ times itself, apart from the gradient, so the "
+        "decay is not scaled down by √v̂ as an L2 penalty in the gradient would be. Biases do "
+        "not decay."
+    ),
+    "rmsprop": (
+        "RMSprop keeps a running average s of the squared gradient per parameter, 0 before the "
+        "first step: each step s becomes α times its old value plus (1 − α) times g². The step "
+        "is η · g / (√s + ε): a parameter whose gradients have been large takes smaller steps, "
+        "one whose gradients have been small takes larger ones."
+    ),
+    "rmsprop_momentum": (
+        "RMSprop keeps a running average s of the squared gradient per parameter, 0 before the "
+        "first step: each step s becomes α times its old value plus (1 − α) times g². With "
+        "momentum μ it also keeps a buffer b, 0 at first, of the scaled gradients "
+        "g / (√s + ε): b becomes μ · b plus the new one, and the parameter moves by η · b."
+    ),
 }
+
+# Said under the update when the rate follows a schedule; {rate} and {schedule} filled in.
+EXPLAIN_SCHEDULE = (
+    "The learning rate follows a schedule ({schedule}): this epoch it is η = {rate}. It changes "
+    "only at the end of an epoch."
+)

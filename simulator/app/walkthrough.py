@@ -12,6 +12,7 @@ with a pocket calculator from numbers on the same panel.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,7 @@ from .walk_texts import (
     EXPLAIN_OUTPUT_ACTIVATION,
     EXPLAIN_PENALTY,
     EXPLAIN_SCALING,
+    EXPLAIN_SCHEDULE,
     SLOPE_RULES,
 )
 
@@ -314,9 +316,16 @@ def _decision_line(trace, sample: int, n, class_names=None) -> Line | None:
 
 
 def _activation_label(name: str) -> str:
-    return {"relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "σ", "tanh": "tanh"}.get(
-        name, name
-    )
+    return {
+        "relu": "ReLU",
+        "leaky_relu": "LeakyReLU",
+        "sigmoid": "σ",
+        "tanh": "tanh",
+        "elu": "ELU",
+        "gelu": "GELU",
+        "silu": "SiLU",
+        "softplus": "softplus",
+    }.get(name, name)
 
 
 def activation_slope(trace: StepTrace, column: int, sample: int, j: int) -> float:
@@ -602,20 +611,27 @@ def _update_calculation(trace, focus, names, digits) -> Calculation:
         previous = {key: float(b[j]) for key, (_, b) in layer.optimizer_state_before.items()}
         frozen, symbol = layer.biases_frozen, "b"
     lines = update_lines(
-        trace, symbol, *(float(v) for v in values), state, frozen, digits, previous
-    )
+        trace, symbol, *(float(v) for v in values), state, frozen, digits, previous,
+        weight=focus.is_edge,
+    )  # fmt: skip
     if frozen:
         explanation = EXPLAIN["frozen"]
     elif trace.diverged:
         explanation = EXPLAIN["undone"]
     else:
         explanation = EXPLAIN_OPTIMIZER[_optimizer_kind(trace)] + " " + EXPLAIN["steps"]
+        if trace.schedule:
+            rate = number(trace.learning_rate, digits)
+            explanation += " " + EXPLAIN_SCHEDULE.format(schedule=trace.schedule, rate=rate)
     return Calculation(title, tuple(lines), explanation)
 
 
 def _optimizer_kind(trace: StepTrace) -> str:
-    if trace.optimizer_name == "adam":
-        return "adam"
+    name = trace.optimizer_name
+    if name in ("adam", "adamw"):
+        return name
+    if name == "rmsprop":
+        return "rmsprop_momentum" if trace.optimizer_settings.get("momentum") else "rmsprop"
     return "momentum" if trace.optimizer_settings.get("momentum") else "sgd"
 
 
@@ -630,11 +646,13 @@ def update_lines(
     frozen: bool,
     digits: int = DEFAULT_DIGITS,
     previous: dict[str, float] | None = None,
+    weight: bool = True,
 ) -> list[Line]:
     """The update of one parameter written out for the trace's optimizer: `state` is the
     optimizer's state after the step, `previous` the state it started from (keys as in
     LayerTrace.optimizer_state; empty or None when the trace did not record it, and the lines
-    then name the old state without its number)."""
+    then name the old state without its number). `weight` says whether the parameter is a
+    weight (AdamW decays weights, not biases)."""
     n = lambda v: number(v, digits)  # noqa: E731
     f = lambda v: factor(v, digits)  # noqa: E731
     if frozen:
@@ -661,8 +679,21 @@ def update_lines(
         text = f"v ← μ · v + {g} = {numbers} = {n(velocity)}"
         lines.append(Line("velocity", text, velocity))
         lines.append(Line("step", f"step = η · v = {n(eta)} × {f(velocity)} = {n(step)}", step))
+    elif kind in ("rmsprop", "rmsprop_momentum"):
+        lines += _rmsprop_lines(trace, grad, step, state, previous, n, f)
+    elif kind == "adamw" and weight:
+        # The trace holds the whole step; Adam's part is what is left of it without the decay.
+        decay = eta * trace.optimizer_settings["weight_decay"] * before
+        lines += _adam_lines(trace, grad, step - decay, state, previous, n, f, label="Adam's step")
+        lam = trace.optimizer_settings["weight_decay"]
+        text = f"decay = η · λ · {symbol} = {n(eta)} × {n(lam)} × {f(before)} = {n(decay)}"
+        lines.append(Line("decay", text, decay, worked=True))
+        text = f"step = Adam's step + decay = {n(step - decay)} + {f(decay)} = {n(step)}"
+        lines.append(Line("step", text, step))
     else:
         lines += _adam_lines(trace, grad, step, state, previous, n, f)
+        if kind == "adamw":
+            lines.append(Line("no decay", "(a bias does not decay: the step is Adam's)", step))
     lines.append(
         Line(
             "new value", f"{symbol} ← {symbol} − step = {n(before)} − {f(step)} = {n(after)}", after
@@ -671,7 +702,36 @@ def update_lines(
     return lines
 
 
-def _adam_lines(trace, grad, step, state, previous, n, f) -> list[Line]:
+def _rmsprop_lines(trace, grad, step, state, previous, n, f) -> list[Line]:
+    settings = trace.optimizer_settings
+    alpha, eps, mu = settings["alpha"], settings["eps"], settings["momentum"]
+    eta = trace.learning_rate
+    s_new = state["square_avg"]
+    s_old = f(previous["square_avg"]) if "square_avg" in previous else "s"
+    numbers = f"{n(alpha)} × {s_old} + {n(1 - alpha)} × {f(grad)}²"
+    lines = [Line("s", f"s ← α · s + (1 − α) · g² = {numbers} = {n(s_new)}", s_new)]
+    # The divisor the optimizer used, written out so that the step can be redone by hand.
+    root = math.sqrt(s_new) + eps
+    text = f"√s + ε = √{n(s_new)} + {n(eps)} = {n(root)}"
+    lines.append(Line("√s + ε", text, root, worked=True))
+    if mu:
+        buffer = state["momentum_buffer"]
+        b_old = f(previous["momentum_buffer"]) if "momentum_buffer" in previous else "b"
+        numbers = f"{n(mu)} × {b_old} + {f(grad)} / {n(root)}"
+        lines.append(Line("b", f"b ← μ · b + g / (√s + ε) = {numbers} = {n(buffer)}", buffer))
+        lines.append(Line("step", f"step = η · b = {n(eta)} × {f(buffer)} = {n(step)}", step))
+    else:
+        text = f"step = η · g / (√s + ε) = {n(eta)} × {f(grad)} / {n(root)} = {n(step)}"
+        lines.append(Line("step", text, step))
+    if eta:
+        ratio = step / eta
+        lines.append(
+            Line("step in η", f"step / η = {n(step)} / {n(eta)} = {n(ratio)}", ratio, worked=True)
+        )
+    return lines
+
+
+def _adam_lines(trace, grad, step, state, previous, n, f, label="step") -> list[Line]:
     settings = trace.optimizer_settings
     beta1, beta2, eps = settings["beta1"], settings["beta2"], settings["eps"]
     eta, t = trace.learning_rate, trace.optimizer_step_count
@@ -708,10 +768,11 @@ def _adam_lines(trace, grad, step, state, previous, n, f) -> list[Line]:
     )
     lines.append(
         Line(
-            "step",
-            f"step = η · m̂ / (√v̂ + ε) = {n(eta)} × {f(m_hat)} / (√{n(v_hat)} + {n(eps)})"
+            label,
+            f"{label} = η · m̂ / (√v̂ + ε) = {n(eta)} × {f(m_hat)} / (√{n(v_hat)} + {n(eps)})"
             f" = {n(step)}",
             step,
+            worked=label != "step",  # AdamW's part of the step is not in the trace alone
         )
     )
     if eta:

@@ -36,7 +36,8 @@ class LayerTrace:
     weights_frozen: bool
     biases_frozen: bool
     # Optimizer state after the step, per parameter array: {"velocity": (W, b)} for SGD with
-    # momentum, {"m": (W, b), "v": (W, b)} for Adam; empty for plain SGD.
+    # momentum, {"m": (W, b), "v": (W, b)} for Adam and AdamW, {"square_avg": (W, b)} and, with
+    # momentum, "momentum_buffer" for RMSprop; empty for plain SGD.
     optimizer_state: dict[str, tuple[np.ndarray, np.ndarray]]
     # For a softmax layer, Σ_j e^(z_j − max z) per sample (n,): the sum each a_k was divided by.
     softmax_sum: np.ndarray | None = None
@@ -70,6 +71,9 @@ class StepTrace:
     activation_names: tuple[str, ...]
     layers: tuple[LayerTrace, ...]
     diverged: bool
+    # The learning-rate schedule in words (schedules.describe), "" for a constant rate;
+    # learning_rate is the rate this step used, the schedule's for its epoch.
+    schedule: str = ""
 
 
 @dataclass(frozen=True)

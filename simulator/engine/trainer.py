@@ -13,6 +13,7 @@ import numpy as np
 from . import losses
 from .network import Network, Workspace, backward_into, forward_into, rows_per_chunk
 from .optimizers import Optimizer
+from .schedules import Schedule, describe, rate_at
 from .trace import SAMPLE_GRADIENT_LIMIT, ForwardLayer, ForwardTrace, LayerTrace, StepTrace
 
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
@@ -82,6 +83,7 @@ class Trainer:
         regularization: Regularization | None = None,
         frozen_weights: tuple[bool, ...] | None = None,
         frozen_biases: tuple[bool, ...] | None = None,
+        schedule: Schedule | None = None,
     ) -> None:
         if loss not in losses.LOSSES:
             raise ValueError(f"unknown loss {loss!r}")
@@ -113,6 +115,14 @@ class Trainer:
         self.step_count = 0
         self.epoch = 0
         self.batch_in_epoch = 0
+        # With a schedule, the optimizer's rate is set once per epoch end (never per step) to
+        # rate_at(schedule, base_learning_rate, epoch); the optimizer starts at the base rate.
+        self.schedule = schedule
+        self.base_learning_rate = optimizer.learning_rate
+        # The schedule's rate of one epoch, kept so that the next one is one recurrence away.
+        self._scheduled = (0, self.base_learning_rate)
+        # The rate before the last epoch end, for undoing the step that finished an epoch.
+        self._rate_before_epoch_end = self.base_learning_rate
         self._order: np.ndarray | None = None
         self._epoch_start_rng_state: dict | None = None
         # Where the run stood before the last applied step, as a plain tuple (made on every
@@ -137,19 +147,38 @@ class Trainer:
 
     def position(self) -> dict:
         """Return where the run stands: step, epoch, batch_in_epoch and the shuffle RNG state at
-        the current epoch's start (a JSON-friendly dict of ints)."""
+        the current epoch's start (a JSON-friendly dict of ints); with a schedule also the
+        learning_rate the current epoch trains at."""
         state = self._epoch_start_rng_state
         if self._order is None or state is None:
             state = self.rng.bit_generator.state
-        return {
+        position = {
             "step": self.step_count,
             "epoch": self.epoch,
             "batch_in_epoch": self.batch_in_epoch,
             "shuffle_rng": state,
         }
+        if self.schedule is not None:
+            position["learning_rate"] = self.optimizer.learning_rate
+        return position
+
+    def scheduled_rate(self, epoch: int) -> float:
+        """Return the rate the schedule gives epoch `epoch` (the base rate without one)."""
+        done, rate = self._scheduled
+        if self.schedule is None:
+            return self.base_learning_rate
+        if epoch == done:
+            return rate
+        if epoch == done + 1:
+            rate = self.schedule.next_rate(self.base_learning_rate, rate, epoch)
+        else:
+            rate = rate_at(self.schedule, self.base_learning_rate, epoch)
+        self._scheduled = (epoch, rate)
+        return rate
 
     def restore_position(self, position: dict) -> None:
-        """Continue from a `position()`; the epoch's order is drawn again from the saved state."""
+        """Continue from a `position()`; the epoch's order is drawn again from the saved state,
+        and with a schedule the rate is the epoch's (or, mid-epoch, the position's own)."""
         self.step_count = int(position["step"])
         self.epoch = int(position["epoch"])
         self.batch_in_epoch = int(position["batch_in_epoch"])
@@ -157,6 +186,14 @@ class Trainer:
             raise ValueError("batch_in_epoch is past the end of the epoch")
         if position.get("shuffle_rng") is not None:
             self.rng.bit_generator.state = position["shuffle_rng"]
+        if self.schedule is not None:
+            # At an epoch's start the rate follows the epoch. Mid-epoch a rate kept with the
+            # position stands until the epoch ends: the epoch began at it (a schedule changed
+            # since applies from the next epoch).
+            rate = position.get("learning_rate") if self.batch_in_epoch else None
+            self.optimizer.learning_rate = (
+                self.scheduled_rate(self.epoch) if rate is None else float(rate)
+            )
         self._order = None
         self._epoch_start_rng_state = None
         self._before_last_step = None
@@ -218,6 +255,9 @@ class Trainer:
                 self.batch_in_epoch = 0
                 self.epoch += 1
                 self._order = None
+                if self.schedule is not None:  # once an epoch: the hot loop never looks here
+                    self._rate_before_epoch_end = self.optimizer.learning_rate
+                    self.optimizer.learning_rate = self.scheduled_rate(self.epoch)
                 record = record._replace(epoch=self.epoch, epoch_finished=True)
         return record
 
@@ -287,6 +327,9 @@ class Trainer:
         elif self._order is not None and self._order is not order:
             # The step finished its epoch and the next call drew the new epoch's order.
             self.rng.bit_generator.state = self._epoch_start_rng_state
+        if self.schedule is not None and epoch != self.epoch:
+            # The step finished its epoch and the schedule moved the rate on: back with it.
+            self.optimizer.learning_rate = self._rate_before_epoch_end
         self.step_count, self.epoch, self.batch_in_epoch = step_count, epoch, batch_in_epoch
         self._order, self._epoch_start_rng_state = order, epoch_start
 
@@ -330,7 +373,11 @@ class Trainer:
             if loss_finite:
                 for frozen in self._frozen_slices:
                     grad[frozen] = 0.0
-                step = self.optimizer.propose(grad)
+                step = self.optimizer.propose(grad, params)
+                # A zero gradient still moves a parameter by its optimizer's momentum or by
+                # AdamW's decay: a frozen one is held where it is.
+                for frozen in self._frozen_slices:
+                    step[frozen] = 0.0
                 # From here the step before can no longer be undone: its parameters and
                 # optimizer state are being overwritten by this one's.
                 self._before_last_step = None
@@ -466,11 +513,7 @@ class Trainer:
                 )
             )
         optimizer = self.optimizer
-        settings = (
-            {"momentum": optimizer.momentum}
-            if optimizer.name == "sgd"
-            else {"beta1": optimizer.beta1, "beta2": optimizer.beta2, "eps": optimizer.eps}
-        )
+        settings = optimizer_settings(optimizer)
         return StepTrace(
             inputs=np.array(x, copy=True),
             targets=np.array(y, copy=True),
@@ -486,6 +529,7 @@ class Trainer:
             activation_names=network.activation_names,
             layers=tuple(layers),
             diverged=diverged,
+            schedule="" if self.schedule is None else describe(self.schedule),
         )
 
 
@@ -519,11 +563,28 @@ def _softmax_sum(z: np.ndarray) -> np.ndarray:
 
 
 def _optimizer_state_arrays(optimizer: Optimizer) -> dict[str, np.ndarray]:
-    if optimizer.name == "adam":
+    if optimizer.name in ("adam", "adamw"):
         return {"m": optimizer.m, "v": optimizer.v}
+    if optimizer.name == "rmsprop":
+        arrays = {"square_avg": optimizer.square_avg}
+        if optimizer.momentum_buffer is not None:
+            arrays["momentum_buffer"] = optimizer.momentum_buffer
+        return arrays
     if optimizer.velocity is not None:
         return {"velocity": optimizer.velocity}
     return {}
+
+
+def optimizer_settings(optimizer: Optimizer) -> dict[str, float]:
+    """Return the optimizer's own settings (all but the learning rate), as a trace keeps them."""
+    if optimizer.name == "sgd":
+        return {"momentum": optimizer.momentum}
+    if optimizer.name == "rmsprop":
+        return {"alpha": optimizer.alpha, "eps": optimizer.eps, "momentum": optimizer.momentum}
+    settings = {"beta1": optimizer.beta1, "beta2": optimizer.beta2, "eps": optimizer.eps}
+    if optimizer.name == "adamw":
+        settings["weight_decay"] = optimizer.weight_decay
+    return settings
 
 
 class Evaluation(NamedTuple):

@@ -52,8 +52,8 @@ stops any scenario at the end of the epoch you choose.</li>
 <li><b>Discretize</b> (above the data): colours the plane by the predicted class alone, with a
 sharp border between the classes, instead of shading it by how sure the network is. Turn it on to
 see the decision boundary; turn it off to see where the network hesitates.</li>
-<li><b>Momentum</b> (SGD only): carries a share of the last step into the next one, like a ball
-rolling downhill that keeps its speed. 0 is plain gradient descent; 0.9 often learns faster
+<li><b>Momentum</b> (SGD and RMSprop): carries a share of the last step into the next one, like a
+ball rolling downhill that keeps its speed. 0 is plain gradient descent; 0.9 often learns faster
 through long, shallow valleys, best with a smaller learning rate.</li>
 <li><b>Regularization</b>: adds a penalty for large weights to the loss, so the network prefers
 simple answers. L2 shrinks every weight a little, L1 sets the unneeded ones to exactly zero; the
@@ -62,6 +62,11 @@ falls.</li>
 <li><b>Batch size</b>: how many training samples one step averages its gradient over. A batch of
 1 takes quick, noisy steps; the whole training set takes smooth, slow ones. One epoch is the
 training samples divided by the batch size, in steps.</li>
+<li><b>Rate schedule</b>: lets the learning rate change from epoch to epoch, as PyTorch's
+schedulers do: Step multiplies it by γ every N epochs, Exponential by γ every epoch, Cosine lowers
+it along half a cosine to η min over T max epochs. The learning rate above is the first epoch's;
+the strip under the curves draws the schedule and marks the epoch under way. Large steps early
+and fine ones late often end lower than any one rate.</li>
 </ul>
 
 <h3>One step, by hand</h3>

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..app.history import DivergenceMark, History
 from .palette import NEGATIVE, POSITIVE
+from .rate_plot import RatePlot
 
 # The palette's colour-blind-safe blue and orange; test curves also differ by dash, so the pair
 # reads apart without colour.
@@ -193,6 +194,9 @@ class LossPlot(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.accuracy_row)
         layout.addWidget(self.plot, 1)
+        # The learning-rate schedule's strip (ui/rate_plot.py), shown only with a schedule.
+        self.rate_plot = RatePlot()
+        layout.addWidget(self.rate_plot)
         self.setMinimumSize(220, 150)
         self.set_task("regression")
         self.clear()

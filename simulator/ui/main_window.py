@@ -554,6 +554,8 @@ class MainWindow(QMainWindow):
         rate = self.controller.steps_per_second
         speed = f" · {rate:,.0f} steps/s" if self.controller.playing and rate else ""
         self.counter.setText(f"epoch {snapshot.epoch:,} · step {snapshot.step:,}{speed}")
+        self.settings_panel.show_learning_rate(snapshot.learning_rate, snapshot.epoch)
+        self.loss_plot.rate_plot.show_rate(snapshot.learning_rate, snapshot.epoch)
 
     @Slot(object)
     def _on_controller_data_changed(self, picture) -> None:
@@ -567,6 +569,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_scenario_changed(self, scenario: Scenario) -> None:
         self.settings_panel.set_scenario(scenario, self.controller.data)
+        self.loss_plot.rate_plot.set_training(scenario.training)
         self.data_view.set_image_shape(_image_shape(scenario))
         self._show_description(scenario)
 

@@ -112,7 +112,11 @@ def value_range(activation: str, values: np.ndarray | None = None) -> tuple[floa
     tanh [-1, 1]; sigmoid [0, 1], so that 0.5, the boundary between two classes, is neutral;
     softmax [-1, 1], so that its outputs (probabilities, [0, 1]) run from neutral to blue.
     Unbounded outputs (relu, leaky_relu, linear, and the input features, given as "input") take
-    ±max|values| so that zero stays neutral: relu, for one, runs neutral → blue.
+    ±max|values| so that zero stays neutral: relu, for one, runs neutral → blue. So do the
+    outputs unbounded above: softplus (0, ∞) runs neutral → blue like relu, and elu [−1, ∞),
+    gelu [≈ −0.17, ∞) and silu [≈ −0.28, ∞) show their dip below zero in orange, as deep as
+    the largest output is blue (at least ±1 for elu, whose floor is −1, so that floor always
+    reads as a strong orange).
     """
     if activation in ("tanh", "softmax"):
         return -1.0, 1.0
@@ -123,6 +127,8 @@ def value_range(activation: str, values: np.ndarray | None = None) -> tuple[floa
         finite = np.abs(values)[np.isfinite(values)]
         top = float(finite.max()) if finite.size else 0.0
     top = top if top > 1e-12 else 1.0
+    if activation == "elu":
+        top = max(top, 1.0)
     return -top, top
 
 

@@ -33,6 +33,7 @@ from ..app.snapshot import GENERATOR_BOUNDS, DataPicture
 from ..engine import features
 from ..engine.probe import feature_over_plane
 from .formula_field import FormulaField
+from .optimizer_fields import OPTIMIZER_LABELS, OptimizerFields, ScheduleFields
 from .palette import heatmap_rgba
 from .training_keys import mark_numeric
 from .typed_numbers import NumberError, parse_number
@@ -56,6 +57,10 @@ ACTIVATION_LABELS = {
     "sigmoid": "sigmoid",
     "linear": "linear",
     "softmax": "softmax",
+    "elu": "ELU",
+    "gelu": "GELU",
+    "silu": "SiLU (Swish)",
+    "softplus": "softplus",
 }
 LOSS_LABELS = {
     "bce": "binary cross-entropy",
@@ -77,6 +82,7 @@ LEARNING_RATES = (
     "10",
 )
 REGULARIZATION_RATES = ("0", *LEARNING_RATES[1:])
+NEW_ACTIVATIONS = ("elu", "gelu", "silu", "softplus")
 THUMBNAIL = 28
 # Each setting's tooltip: what it does, in one sentence, then one thing to try.
 SCALING_LABELS = {
@@ -119,12 +125,12 @@ SETTING_TIPS = {
         "and it hardly moves."
     ),
     "optimizer": (
-        "How a gradient becomes a step: SGD steps straight down the slope, Adam sizes each "
-        "weight's step from its recent gradients. Try Adam with learning rate 0.01 when SGD "
-        "crawls."
+        "How a gradient becomes a step: SGD steps straight down the slope, Adam and RMSprop "
+        "size each weight's step from its recent gradients, AdamW is Adam that also shrinks "
+        "the weights. Try Adam with learning rate 0.01 when SGD crawls."
     ),
     "momentum": (
-        "SGD only: the share of the last step carried into the next, so that steps keep rolling "
+        "SGD and RMSprop: the share of the last step carried into the next, so steps keep rolling "
         "the way they were going (0 is plain SGD). Try 0.9 with a smaller learning rate."
     ),
     "batch_size": (
@@ -305,8 +311,8 @@ class SettingsPanel(QWidget):
         self.learning_rate.activated.connect(self._on_learning_rate_edited)
         form.addRow("Learning rate", self.learning_rate)
         self.optimizer = QComboBox()
-        self.optimizer.addItem("SGD", "sgd")
-        self.optimizer.addItem("Adam", "adam")
+        for name, label in OPTIMIZER_LABELS.items():
+            self.optimizer.addItem(label, name)
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
         form.addRow("Optimizer", self.optimizer)
         self.momentum = QDoubleSpinBox()
@@ -316,6 +322,16 @@ class SettingsPanel(QWidget):
         self.momentum.setKeyboardTracking(False)
         self.momentum.valueChanged.connect(self._on_momentum_changed)
         form.addRow("Momentum", self.momentum)
+        # The other optimizers' fields and the rate schedule: ui/optimizer_fields.py.
+        self.optimizer_fields = OptimizerFields()
+        form.addRow(self.optimizer_fields)
+        self.schedule_fields = ScheduleFields()
+        form.addRow("Rate schedule", self.schedule_fields.schedule)
+        form.addRow(self.schedule_fields)
+        form.addRow(self.schedule_fields.current_rate)
+        for part in (self.optimizer_fields, self.schedule_fields):
+            part.edit_requested.connect(self.edit_requested)
+            part.invalid_input.connect(self.invalid_input)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 100_000)
         self.batch_size.setKeyboardTracking(False)
@@ -336,12 +352,12 @@ class SettingsPanel(QWidget):
         box = QGroupBox("Network (keeps the weights that fit)")
         form = QFormLayout(box)
         self.hidden_activation = QComboBox()
-        for name in ("tanh", "relu", "leaky_relu", "sigmoid", "linear"):
+        for name in ("tanh", "relu", "leaky_relu", "sigmoid", "linear", *NEW_ACTIVATIONS):
             self.hidden_activation.addItem(ACTIVATION_LABELS[name], name)
         self.hidden_activation.currentIndexChanged.connect(self._on_hidden_activation_changed)
         form.addRow("Hidden activation", self.hidden_activation)
         self.output_activation = QComboBox()
-        for name in ("sigmoid", "tanh", "linear", "softmax", "relu"):
+        for name in ("sigmoid", "tanh", "linear", "softmax", "relu", *NEW_ACTIVATIONS):
             self.output_activation.addItem(ACTIVATION_LABELS[name], name)
         self.output_activation.currentIndexChanged.connect(self._on_output_activation_changed)
         form.addRow("Output activation", self.output_activation)
@@ -474,12 +490,18 @@ class SettingsPanel(QWidget):
         self.learning_rate.setEditText(f"{training.optimizer.learning_rate:g}")
         self.optimizer.setCurrentIndex(self.optimizer.findData(training.optimizer.name))
         self.momentum.setValue(training.optimizer.momentum)
-        self.momentum.setEnabled(training.optimizer.name == "sgd")
+        self.momentum.setEnabled(training.optimizer.name in ("sgd", "rmsprop"))
+        self.optimizer_fields.show_scenario(scenario)
+        self.schedule_fields.show_scenario(scenario)
         self.batch_size.setValue(training.batch_size)
         self.regularization.setCurrentIndex(
             self.regularization.findData(training.regularization.kind)
         )
         self.regularization_rate.setEditText(f"{training.regularization.rate:g}")
+
+    def show_learning_rate(self, rate: float | None, epoch: int) -> None:
+        """Say the rate the current epoch `epoch` trains at (shown with a schedule)."""
+        self.schedule_fields.show_rate(rate, epoch)
 
     def _show_network(self, scenario: Scenario) -> None:
         layers = scenario.network.layers

@@ -436,7 +436,7 @@ def test_set_optimizer():
     with pytest.raises(ValueError, match="less than 1"):
         edits.set_optimizer(sgd, momentum=1.0)
     with pytest.raises(ValueError, match="not a known optimizer"):
-        edits.set_optimizer(spiral, name="rmsprop")
+        edits.set_optimizer(spiral, name="lbfgs")
 
 
 def test_set_regularization():
@@ -820,7 +820,7 @@ def test_parameter_refusals(edit, message):
         (lambda s: edits.set_units(s, 0, 2.0), "whole number"),
         (lambda s: edits.set_activation(s, 0, "softmax"), "only on the output"),
         (lambda s: edits.set_activation(s, 2, "softmax"), "at least two output units"),
-        (lambda s: edits.set_activation(s, 1, "gelu"), "not a known activation"),
+        (lambda s: edits.set_activation(s, 1, "mish"), "not a known activation"),
         (lambda s: edits.set_all_hidden_activations(s, "softmax"), "only on the output"),
         (lambda s: edits.set_loss(s, "hinge"), "not a known loss"),
         (lambda s: edits.add_point(s, 0.0, 0.0, (1.0,)), "inline data"),

@@ -427,9 +427,9 @@ def mutate(path: str, value: object = None, *, delete: bool = False) -> dict:
             "must be less than 1",
         ),
         (
-            mutate("training.optimizer.name", "rmsprop"),
+            mutate("training.optimizer.name", "lbfgs"),
             "training.optimizer.name",
-            "'rmsprop' is not one of sgd, adam",
+            "'lbfgs' is not one of sgd, adam, rmsprop, adamw",
         ),
         (mutate("training.optimizer.beta1", 0.5), "training.optimizer.beta1", "unknown field"),
         (mutate("training.task", "clustering"), "training.task", "is not one of"),
@@ -1213,12 +1213,12 @@ def test_file_names_with_nul_characters(tmp_path: Path) -> None:
 def test_examples_in_the_format_reference_are_valid() -> None:
     text = resources.resource_path("scenario-format.md").read_text(encoding="utf-8")
     blocks = [block.split("```", 1)[0] for block in text.split("```json\n")[1:]]
-    assert len(blocks) == 7
+    assert len(blocks) == 8
     # The first example is a whole scenario (since c6353a5 the symmetry lesson).
     first = validate_scenario_dict(json.loads(blocks[0]), file=FILE)
     assert first.title == "Symmetry: two neurons that stay twins"
-    # The others are one field each (three forms of data, the function data set, a lesson, a
-    # race), shown in a whole file.
+    # The others are one field each (three forms of data, the function data set, a schedule, a
+    # lesson, a race), each shown in a whole file.
     for block in blocks[1:]:
         obj = example()
         obj.update(json.loads("{" + block + "}"))

@@ -10,7 +10,7 @@ from simulator.engine.gradcheck import check_gradients
 from simulator.engine.network import Network
 from simulator.engine.trainer import Regularization
 
-HIDDEN = ["linear", "relu", "leaky_relu", "sigmoid", "tanh"]
+HIDDEN = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "elu", "gelu", "silu", "softplus"]
 # Every allowed (output activation, loss) pair: bce needs sigmoid, cross_entropy needs softmax.
 PAIRS = [
     (out, loss)
@@ -30,6 +30,11 @@ def _targets(rng, loss, n, k):
 
 
 def test_every_pairing_is_listed():
+    assert set(HIDDEN) == set(activations.ACTIVATIONS) - {"softmax"}
+    for new in ("elu", "gelu", "silu", "softplus"):
+        assert (new, "mse") in PAIRS
+        assert (new, "half_sse") in PAIRS
+        assert (new, "bce") not in PAIRS
     assert ("sigmoid", "bce") in PAIRS
     assert ("softmax", "cross_entropy") in PAIRS
     assert ("linear", "mse") in PAIRS
@@ -108,7 +113,23 @@ def test_bce_of_huge_logits_is_never_negative():
 
 @pytest.mark.parametrize(
     ("name", "z", "expected_derivative"),
-    [("relu", 0.0, 0.0), ("relu", 2.0, 1.0), ("leaky_relu", 0.0, 0.01), ("leaky_relu", -3.0, 0.01)],
+    [
+        ("relu", 0.0, 0.0),
+        ("relu", 2.0, 1.0),
+        ("leaky_relu", 0.0, 0.01),
+        ("leaky_relu", -3.0, 0.01),
+        # ELU (α = 1): PyTorch takes e^z at z ≤ 0, so exactly 1 at 0; e^z below.
+        ("elu", 0.0, 1.0),
+        ("elu", -2.0, np.exp(-2.0)),
+        ("elu", 3.0, 1.0),
+        ("gelu", 0.0, 0.5),
+        ("silu", 0.0, 0.5),
+        # Softplus: at the threshold itself still e^z / (e^z + 1); above it exactly 1.
+        ("softplus", 20.0, np.exp(20.0) / (np.exp(20.0) + 1.0)),
+        ("softplus", 20.5, 1.0),
+        ("softplus", 0.0, 0.5),
+        ("softplus", -800.0, 0.0),
+    ],
 )
 def test_derivative_conventions_match_pytorch(name, z, expected_derivative):
     zz = np.array([[z]])
@@ -116,3 +137,26 @@ def test_derivative_conventions_match_pytorch(name, z, expected_derivative):
     grad = np.ones_like(zz)
     activations.BACKWARD[name](grad, zz, a, np.empty_like(zz))
     assert grad[0, 0] == expected_derivative
+
+
+@pytest.mark.parametrize(
+    ("name", "z", "expected"),
+    [
+        ("elu", 0.0, 0.0),
+        ("elu", -1e-300, -1e-300),  # expm1 keeps the tiniest values exact
+        ("elu", -50.0, -1.0),
+        ("elu", 2.5, 2.5),
+        ("gelu", 0.0, 0.0),
+        ("gelu", 1.0, 0.8413447460685429),  # 1·Φ(1)
+        ("gelu", -1.0, -0.15865525393145707),
+        ("silu", 1.0, 1.0 / (1.0 + np.exp(-1.0))),
+        ("silu", -800.0, -0.0),
+        ("softplus", 0.0, np.log(2.0)),
+        ("softplus", 20.0, np.log1p(np.exp(20.0))),  # the formula up to the threshold …
+        ("softplus", 20.000001, 20.000001),  # … z itself above it, as PyTorch
+        ("softplus", -800.0, 0.0),
+    ],
+)
+def test_new_activations_follow_pytorchs_definitions(name, z, expected):
+    value = activations.apply(name, np.array([[z]]))[0, 0]
+    assert value == pytest.approx(expected, rel=1e-15, abs=1e-300)

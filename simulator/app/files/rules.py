@@ -400,6 +400,7 @@ def _check_state(state: TrainingState, network: NetworkSpec, training: TrainingS
             "state.initial_layers", [(p.weights, p.biases) for p in state.initial_layers], shapes
         )
     _check_checkpoints(state, shapes, training)
+    _check_schedule_state(state, training)
     lengths = [
         (key, len(state.history[key])) for key in HISTORY_KEYS if state.history.get(key) is not None
     ]
@@ -425,12 +426,31 @@ def _check_optimizer_state(
             f"the saved state is for {name}, but training.optimizer.name is "
             f"{training.optimizer.name}",
         )
-    for key in ("velocity",) if name == "sgd" else ("m", "v"):
+    for key in _OPTIMIZER_STATE_KEYS[name]:
         entries = optimizer.get(key)
         if entries is not None:
             _check_params(
                 f"{field}.{key}", [(entry["weights"], entry["biases"]) for entry in entries], shapes
             )
+
+
+# The per-layer arrays each optimizer's saved state holds.
+_OPTIMIZER_STATE_KEYS = {
+    "sgd": ("velocity",),
+    "adam": ("m", "v"),
+    "adamw": ("m", "v"),
+    "rmsprop": ("square_avg", "momentum_buffer"),
+}
+
+
+def _check_schedule_state(state: TrainingState, training: TrainingSpec) -> None:
+    """A kept learning rate belongs to a schedule; without one the rate is the optimizer's."""
+    if state.learning_rate is not None and training.schedule is None:
+        raise Invalid(
+            "state.learning_rate",
+            "a current learning rate is kept only with a schedule (training.schedule); "
+            "without one the rate is training.optimizer.learning_rate",
+        )
 
 
 def _check_checkpoints(
