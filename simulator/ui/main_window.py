@@ -1084,9 +1084,11 @@ class MainWindow(QMainWindow):
         if self.compare_window is None:  # one per main window, kept with its race when hidden
             self.compare_window = CompareWindow(self.controller, self)
             self.compare_window.open_requested.connect(self._on_compare_open_requested)
-        self.compare_window.show()
-        self.compare_window.raise_()
-        self.compare_window.activateWindow()
+        if self.compare_window.isVisible():  # behind the main window: bring it forward
+            self.compare_window.raise_()
+            self.compare_window.activateWindow()
+        else:
+            self.compare_window.show()
 
     @Slot(object, str)
     def _on_compare_open_requested(self, scenario: Scenario, label: str) -> None:
