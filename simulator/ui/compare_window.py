@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +48,11 @@ from . import palette
 from .pacing_controls import PacingControls
 from .race_views import BoundaryView, RaceChart, RaceTable
 
+# The table, the thumbnails and the status line are written at most four times a second, as
+# the main window's samples table is: each write costs the GUI thread turns of the interpreter
+# the race holds, and figures that change faster cannot be read anyway.
+VIEWS_INTERVAL_MS = 250
+
 
 class _Typed(NamedTuple):
     """Values typed in the window for one setting, read once the scenario has come."""
@@ -72,6 +77,13 @@ class CompareWindow(QWidget):
         self.labels: list[str] = []
         self.histories: list[History] = []
         self.reports: list = []
+        self.latest: list[tuple | None] = []  # each variant's latest history point
+        self._planes: list = []  # each variant's plane map not yet drawn
+        self._last_progress: RaceProgress | None = None
+        self._since_views = QElapsedTimer()
+        self._views_timer = QTimer(self)
+        self._views_timer.setSingleShot(True)
+        self._views_timer.timeout.connect(self._write_views)
         self.playing = False
         # What waits for the scenario to vary (request number → a plan or typed values).
         self._waiting: dict[int, RacePlan | _Typed] = {}
@@ -282,6 +294,9 @@ class CompareWindow(QWidget):
         self.labels = labels
         self.histories = [History() for _ in labels]
         self.reports = [None] * len(labels)
+        self.latest = [None] * len(labels)
+        self._planes = [None] * len(labels)
+        self._last_progress = None
         self.chart.set_variants(labels)
         self.table.set_variants(labels)
         self._make_boundary_views(labels)
@@ -314,25 +329,47 @@ class CompareWindow(QWidget):
 
     @Slot(object)
     def _on_race_progressed(self, progress: RaceProgress) -> None:
-        if self.sender() is not self.race:
-            return  # a race replaced since; its last reports are stale
+        """Keep the report's news; the views are written at most every VIEWS_INTERVAL_MS
+        (and at once when the race pauses), so that the race's GUI thread stays responsive."""
         if progress.message:
             self._show_message(progress.message)
         if progress.data is not None:
             self._show_data(progress.data)
         for index, report in enumerate(progress.runners):
-            history = self.histories[index]
             for point in report.points:
-                history.append(*point)
+                self.histories[index].append(*point)
+            if report.points:
+                self.latest[index] = report.points[-1]
+            if report.plane is not None:
+                self._planes[index] = report.plane
             self.reports[index] = report
-            self.table.set_row(index, history, report)
-            if report.plane is not None and index < len(self.boundary_views):
-                view = self.boundary_views[index]
-                if view.isVisible() or not self.isVisible():
-                    view.set_plane(report.plane)
         if any(report.points for report in progress.runners) or progress.data is not None:
             self.chart.set_histories(self.histories)
-        self._set_playing(progress.playing)
+        self._last_progress = progress
+        if progress.playing != self.playing:
+            self._set_playing(progress.playing)
+        elapsed = self._since_views.elapsed() if self._since_views.isValid() else None
+        if not progress.playing or elapsed is None or elapsed >= VIEWS_INTERVAL_MS:
+            self._write_views()
+        elif not self._views_timer.isActive():
+            self._views_timer.start(VIEWS_INTERVAL_MS - elapsed)
+
+    @Slot()
+    def _write_views(self) -> None:
+        """The table, the boundary views and the status line from the latest news."""
+        self._views_timer.stop()
+        self._since_views.start()
+        progress = self._last_progress
+        if progress is None:
+            return
+        for index, report in enumerate(self.reports):
+            if report is None:
+                continue
+            self.table.set_row(index, self.latest[index], report)
+            plane = self._planes[index]
+            if plane is not None and index < len(self.boundary_views):
+                self._planes[index] = None
+                self.boundary_views[index].set_plane(plane)
         self._show_status(progress)
 
     def _show_data(self, pictures) -> None:
@@ -414,7 +451,7 @@ class CompareWindow(QWidget):
     @Slot(object)
     def _on_race_answered(self, answer: RaceAnswer) -> None:
         label = self._open_requests.pop(answer.number, None)
-        if label is None or self.sender() is not self.race:
+        if label is None:
             return
         if answer.error is not None:
             self._show_message(f"The variant could not be opened: {answer.error}")
@@ -438,9 +475,14 @@ class CompareWindow(QWidget):
     def _stop_race(self) -> None:
         race, self.race = self.race, None
         if race is not None:
+            # Its reports still queued are stale: they no longer reach this window.
+            race.progressed.disconnect(self._on_race_progressed)
+            race.answered.disconnect(self._on_race_answered)
             race.shutdown()
             race.deleteLater()
         self._open_requests.clear()
+        self._views_timer.stop()
+        self._last_progress = None
         self._set_playing(False)
         self.play_button.setEnabled(False)
 

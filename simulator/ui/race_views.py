@@ -46,7 +46,6 @@ METRICS = (
 # The table's columns after the variant's name, each a history column (epoch first).
 FIGURES = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 FIGURE_HEADERS = ("Epoch", "Train loss", "Test loss", "Train accuracy", "Test accuracy")
-NUMBER_ROLE = Qt.ItemDataRole.UserRole  # the exact figure behind a cell's rounded text
 
 
 def figure_text(key: str, value) -> str:
@@ -78,6 +77,7 @@ class RaceChart(QWidget):
         self._histories: list[History] = []
         self._labels: list[str] = []
         self._dirty = False
+        self._log = False
         self._since_draw = QElapsedTimer()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -105,6 +105,7 @@ class RaceChart(QWidget):
         item = self.plot_item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
         item.hideButtons()
         item.setLabel("bottom", "epoch")
         for name in ("left", "bottom"):
@@ -181,23 +182,34 @@ class RaceChart(QWidget):
         self._dirty = False
         self._since_draw.start()
         key = self.metric()
+        log = self._log
+        last_epoch, shown = 1.0, []
         for curve, history in zip(self.curves, self._histories, strict=False):
-            if not len(history):
+            y = history.column(key) if len(history) else np.zeros(0)
+            if not len(y) or np.isnan(y).all():
                 curve.setData([], [])
                 continue
-            y = history.column(key)
-            if np.isnan(y).all():
-                curve.setData([], [])
-            else:
-                curve.setData(history.column("epoch"), y)
-        self.plot_item.enableAutoRange()
+            epochs = history.column("epoch")
+            curve.setData(epochs, y)
+            last_epoch = max(last_epoch, float(epochs[-1]))
+            shown.append(y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)])
+        # The ranges set once, from the curves' own points: pyqtgraph's auto-range paints twice
+        # and lays out the axes again each time, which the race's GUI thread cannot spare.
+        values = np.concatenate(shown) if shown else np.zeros(0)
+        if log and len(values):
+            values = np.log10(values)
+        low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+        if high - low <= 1e-12 * max(1.0, abs(high)):
+            low, high = low - 0.5, high + 0.5
+        self.plot_item.setRange(xRange=(0, last_epoch), yRange=(low, high), padding=0.03)
 
     def _show_axis_name(self) -> None:
         key = self.metric()
         accuracy = key.endswith("accuracy")
         self.plot_item.setLabel("left", "accuracy" if accuracy else "loss")
         self.log_check.setEnabled(not accuracy)
-        self.plot_item.setLogMode(y=self.log_check.isChecked() and not accuracy)
+        self._log = self.log_check.isChecked() and not accuracy
+        self.plot_item.setLogMode(y=self._log)
 
     @Slot(int)
     def _on_metric_combo_changed(self, _index: int) -> None:
@@ -314,17 +326,24 @@ class RaceTable(QTableWidget):
 
     def set_variants(self, labels: list[str]) -> None:
         self.setRowCount(len(labels))
-        self.resizeRowsToContents()
         self.open_buttons = []
+        # What each cell shows and the figure behind it, kept here: asking Qt for a cell's text
+        # costs the GUI thread a turn of the interpreter the race holds most of the time.
+        self._texts: list[list[str]] = []
+        self._figures: list[dict] = []
         for row, text in enumerate(labels):
             item = QTableWidgetItem(f"■ {text}")
             item.setForeground(QBrush(QColor(palette.variant_colour(row))))
             item.setToolTip(text)
             self.setItem(row, 0, item)
+            texts = []
             for column, key in enumerate(FIGURES, start=1):
-                cell = QTableWidgetItem(figure_text(key, None))
+                texts.append(figure_text(key, None))
+                cell = QTableWidgetItem(texts[-1])
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(row, column, cell)
+            self._texts.append(texts)
+            self._figures.append({})
             button = QPushButton("Open as main")
             button.setToolTip(
                 "Open this variant, trained as far as it is, in the main window as a new "
@@ -340,25 +359,29 @@ class RaceTable(QTableWidget):
         rows = sum(self.rowHeight(row) for row in range(self.rowCount()))
         return rows + self.horizontalHeader().height() + 2 * self.frameWidth() + 2
 
-    def set_row(self, row: int, history: History, report: RunnerReport | None) -> None:
-        """Write variant `row`'s latest epoch from its history; a stopped variant says why."""
-        last = {key: history.column(key)[-1] for key in FIGURES} if len(history) else {}
+    def set_row(self, row: int, point: tuple | None, report: RunnerReport | None) -> None:
+        """Write variant `row`'s latest epoch, `point` (epoch, train_loss, test_loss,
+        train_accuracy, test_accuracy) as the history holds it; a stopped variant says why.
+        Only the cells whose words change are touched."""
+        values = dict(zip(FIGURES, point, strict=True)) if point is not None else {}
         for column, key in enumerate(FIGURES, start=1):
-            value = last.get(key)
-            if value is not None and math.isnan(value):
+            value = values.get(key)
+            if isinstance(value, float) and math.isnan(value):
                 value = None
-            cell = self.item(row, column)
+            self._figures[row][key] = value
             text = figure_text(key, value)
             if key == "epoch" and report is not None and report.stopped is not None:
                 text = f"{text} ({report.stopped})"
-                cell.setToolTip(report.message or "")
-            if cell.text() != text:
+            if text != self._texts[row][column - 1]:
+                self._texts[row][column - 1] = text
+                cell = self.item(row, column)
                 cell.setText(text)
-            cell.setData(NUMBER_ROLE, value)
+                if key == "epoch":
+                    cell.setToolTip(report.message or "" if report is not None else "")
 
     def figure(self, row: int, key: str):
         """The exact figure behind a cell (None where there is none)."""
-        return self.item(row, FIGURES.index(key) + 1).data(NUMBER_ROLE)
+        return self._figures[row].get(key)
 
     @Slot()
     def _on_open_button_clicked(self) -> None:

@@ -17,16 +17,20 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..snapshot import DataPicture, data_picture
-from ..worker import EMIT_INTERVAL, IDLE_WAIT
+from ..worker import IDLE_WAIT
 from .race import PlaneMap, Race, plane_map
 from .variants import Variant
 
 # Between two looks at the inbox and the clock while racing flat out. A step of a small
 # network takes ~20–50 µs, so 16 steps keep a command's wait well under a millisecond.
 STEPS_BETWEEN_LOOKS = 16
-# The thumbnails are redrawn at most this often: six of them at the report rate would cost the
-# GUI thread more than the curves, and a boundary moves slowly to the eye.
-PLANE_INTERVAL = 0.1
+# Reports at most ten a second (the main worker sends thirty): the race's pictures are small
+# multiples, and every report costs the GUI thread turns of the interpreter the race holds
+# most of the time. No point is lost: each report carries every epoch finished since the last.
+RACE_EMIT_INTERVAL = 0.1
+# The thumbnails' maps are sent at most this often: a boundary moves slowly to the eye, and
+# redrawing several of them is dearer than the curves.
+PLANE_INTERVAL = 0.25
 STOP_TIMEOUT_MS = 2000
 
 # Every race controller made in this process, so tests can check no race thread outlives its
@@ -92,7 +96,7 @@ class RaceWorker(QObject):
         labels: list[str],
         *,
         clock: Callable[[], float] = time.monotonic,
-        emit_interval: float = EMIT_INTERVAL,
+        emit_interval: float = RACE_EMIT_INTERVAL,
     ) -> None:
         super().__init__()
         self._variants = variants
@@ -268,7 +272,10 @@ class RaceWorker(QObject):
         self._dirty = False
         self._steps_since_emit = 0
         self._last_emit = now
-        self.progressed.emit(progress)
+        try:
+            self.progressed.emit(progress)
+        except RuntimeError:  # the controller is gone without stopping us: nobody listens
+            self._stop.set()
 
     # ----- commands (run on the worker thread through `post`) ------------------------------
 
