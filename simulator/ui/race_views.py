@@ -165,6 +165,11 @@ class RaceChart(QWidget):
             return
         self._draw()
 
+    def flush(self) -> None:
+        """Draw what waits for the end of the redraw interval now (screenshots, tests)."""
+        if self._dirty:
+            self._draw()
+
     def metric(self) -> str:
         return self.metric_combo.currentData()
 
