@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -78,6 +78,7 @@ class RaceChart(QWidget):
         self._labels: list[str] = []
         self._dirty = False
         self._log = False
+        self._range: tuple[float, float, float] | None = None  # (last epoch, low, high) shown
         self._since_draw = QElapsedTimer()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -136,6 +137,7 @@ class RaceChart(QWidget):
             label.deleteLater()
         self._labels = list(labels)
         self._histories = [History() for _ in labels]
+        self._range = None
         self.curves = []
         self.legend_labels = []
         columns = 3 if len(labels) > 4 else 2
@@ -198,15 +200,20 @@ class RaceChart(QWidget):
             curve.setData(epochs, y)
             last_epoch = max(last_epoch, float(epochs[-1]))
             shown.append(y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)])
-        # The ranges set once, from the curves' own points: pyqtgraph's auto-range paints twice
-        # and lays out the axes again each time, which the race's GUI thread cannot spare.
+        # The ranges set once, from the curves' own points, and only when they move by more
+        # than a little: pyqtgraph's auto-range paints twice, and every new range lays the
+        # axes out again, which the GUI thread cannot spare while the race holds the
+        # interpreter. The epoch axis grows in steps (NICE_STEPS).
         values = np.concatenate(shown) if shown else np.zeros(0)
         if log and len(values):
             values = np.log10(values)
         low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
         if high - low <= 1e-12 * max(1.0, abs(high)):
             low, high = low - 0.5, high + 0.5
-        self.plot_item.setRange(xRange=(0, last_epoch), yRange=(low, high), padding=0.03)
+        wanted = (_nice_ceiling(last_epoch), low, high)
+        if self._range is None or _moved(self._range, wanted):
+            self._range = wanted
+            self.plot_item.setRange(xRange=(0, wanted[0]), yRange=(low, high), padding=0.03)
 
     def _show_axis_name(self) -> None:
         key = self.metric()
@@ -219,12 +226,101 @@ class RaceChart(QWidget):
     @Slot(int)
     def _on_metric_combo_changed(self, _index: int) -> None:
         self._show_axis_name()
+        self._range = None
         self._draw()
 
     @Slot(bool)
     def _on_log_check_toggled(self, _checked: bool) -> None:
         self._show_axis_name()
+        self._range = None
         self._draw()
+
+
+# The epoch axis ends at one of these times a power of ten: at most a fifth of it lies ahead
+# of the curves, and it changes (and is laid out again) about a dozen times a decade.
+NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The least of NICE_STEPS times a power of ten that is at least `value` (at least 1)."""
+    power = 10.0 ** math.floor(math.log10(max(value, 1.0)))
+    return next(step * power for step in NICE_STEPS if step * power >= value)
+
+
+def _moved(shown: tuple[float, float, float], wanted: tuple[float, float, float]) -> bool:
+    """Whether the chart's ranges must change: another epoch axis, a point outside the loss
+    range shown, or the points spanning less than four fifths of it (the loss fell)."""
+    epochs, low, high = shown
+    new_epochs, new_low, new_high = wanted
+    if new_epochs != epochs or new_low < low or new_high > high:
+        return True
+    return (new_high - new_low) < 0.8 * (high - low)
+
+
+class PlaneThumbnail(QWidget):
+    """The plane of one variant, painted by hand: its output map as one scaled image, the
+    training points from a picture made once per size, and a frame in the variant's colour.
+    Four Qt calls a repaint instead of a graphics scene's dozens: several of these repaint
+    while the race holds the interpreter, and each call waits its turn for it."""
+
+    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour = QColor(colour)
+        self.setMinimumSize(100, 100)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._image: QImage | None = None
+        self._rgb = np.zeros((0, 0, 3), dtype=np.uint8)  # the image's pixels, kept alive
+        self._points: list[tuple[QColor, np.ndarray]] = []  # (colour, unit positions (n, 2))
+        self._points_picture: QPixmap | None = None
+
+    def set_points(self, groups: list[tuple[QColor, np.ndarray]]) -> None:
+        """The training points as (colour, positions (n, 2) in 0..1 of the plane, y up)."""
+        self._points = groups
+        self._points_picture = None
+        self.update()
+
+    def set_rgb(self, rgb: np.ndarray) -> None:
+        """The plane's colours (R, R, 3) uint8, row 0 the lowest y."""
+        self._rgb = np.ascontiguousarray(rgb[::-1])  # an image's first row is its top
+        height, width, _ = self._rgb.shape
+        self._image = QImage(self._rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+        self.update()
+
+    def square(self) -> QRectF:
+        """Where the plane is drawn: the largest square that fits, centred."""
+        side = max(1, min(self.width(), self.height()) - 4)
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def paintEvent(self, event) -> None:
+        square = self.square()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._image is not None:
+            painter.drawImage(square, self._image)
+        if self._points_picture is None or self._points_picture.size() != self.size():
+            self._points_picture = self._paint_points(square)
+        painter.drawPixmap(0, 0, self._points_picture)
+        pen = QPen(self.colour, 3)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(square.adjusted(1.5, 1.5, -1.5, -1.5))
+        painter.end()
+
+    def _paint_points(self, square: QRectF) -> QPixmap:
+        picture = QPixmap(self.size())
+        picture.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(picture)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#333333"), 0.5))
+        for colour, positions in self._points:
+            painter.setBrush(QBrush(colour))
+            xs = square.left() + positions[:, 0] * square.width()
+            ys = square.bottom() - positions[:, 1] * square.height()
+            for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+                painter.drawEllipse(QPointF(x, y), 2.0, 2.0)
+        painter.end()
+        return picture
 
 
 class BoundaryView(QWidget):
@@ -242,73 +338,61 @@ class BoundaryView(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.title.setToolTip(label)
-        self.plot = pg.PlotWidget(background=self.palette().color(QPalette.ColorRole.Window))
-        self.plot.setMinimumSize(100, 100)
-        item = self.plot.getPlotItem()
-        item.layout.setContentsMargins(0, 0, 0, 0)
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
-        item.hideAxis("left")
-        item.hideAxis("bottom")
-        item.getViewBox().setAspectLocked(True)
-        self.image = pg.ImageItem(axisOrder="row-major")  # row 0 is the lowest y
-        item.addItem(self.image)
-        self.points = pg.ScatterPlotItem(size=4, pen=pg.mkPen("#333333", width=0.5))
-        item.addItem(self.points)
-        # The frame in the variant's colour hugs the plane itself, whatever the view's shape.
-        self.frame = pg.PlotCurveItem(pen=pg.mkPen(colour, width=3))
-        item.addItem(self.frame)
-        self._mode: tuple | None = None
+        self.plane = PlaneThumbnail(colour)
+        self._targets = np.zeros((0, 1))
+        self._task = "classification"
+        self._classes = 0
+        self._bounds: tuple | None = None
+        self._raw = np.zeros((0, 2))
+        self._point_classes: np.ndarray | None = None
         self.shown: PlaneMap | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(1)
         layout.addWidget(self.title)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.plane, 1)
 
     def set_data(self, picture: DataPicture) -> None:
         """The training points, coloured by class (classification) or dark (regression)."""
-        points = picture.train_raw[:, :2]
-        if picture.task == "classification" and picture.train_classes is not None:
-            brushes = [QBrush(QColor(palette.class_colour(c))) for c in picture.train_classes]
-            self.points.setData(pos=points, brush=brushes)
-        else:
-            self.points.setData(pos=points, brush=QBrush(QColor("#555555")))
+        self._raw = picture.train_raw[:, :2]
+        classification = picture.task == "classification"
+        self._point_classes = picture.train_classes if classification else None
         self._targets = picture.train_targets
         self._task = picture.task
         self._classes = len(picture.classes or ())
+        self._bounds = None
 
     def set_plane(self, plane: PlaneMap) -> None:
         """Show the variant's output over the plane."""
         self.shown = plane
+        if plane.bounds != self._bounds:
+            self._bounds = plane.bounds
+            self._place_points(plane.bounds)
         outputs = plane.values.shape[2]
         if outputs == 1:
-            mode = ("value", plane.output, self._task)
-            if mode != self._mode:
-                self._mode = mode
-                colours = (
-                    palette.output_colours
-                    if self._task == "classification"
-                    else palette.value_colours
-                )
-                self.image.setLookupTable(colours(strength=palette.CLASS_BACKGROUND_STRENGTH))
-                self._levels = palette.target_range(plane.output, self._targets[:, :1])
-            self.image.setImage(plane.values[:, :, 0], autoLevels=False, levels=self._levels)
+            colours = (
+                palette.output_colours if self._task == "classification" else palette.value_colours
+            )
+            lut = colours(strength=palette.CLASS_BACKGROUND_STRENGTH)
+            low, high = palette.target_range(plane.output, self._targets[:, :1])
+            rgb = lut[palette.lut_indices(plane.values[:, :, 0], low, high, len(lut))]
         else:
             count = max(outputs, self._classes)
-            mode = ("classes", count)
-            if mode != self._mode:
-                self._mode = mode
-                lut = np.array([palette.class_background_rgb(k) for k in range(count)])
-                self.image.setLookupTable(lut.astype(np.uint8))
-            self.image.setImage(plane.classes, autoLevels=False, levels=(0, count - 1))
-        x_min, x_max, y_min, y_max = plane.bounds
-        self.image.setRect(x_min, y_min, x_max - x_min, y_max - y_min)
-        self.frame.setData([x_min, x_max, x_max, x_min, x_min], [y_min, y_min, y_max, y_max, y_min])
-        self.plot.getPlotItem().getViewBox().setRange(
-            xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0
-        )
+            lut = np.array([palette.class_background_rgb(k) for k in range(count)], np.uint8)
+            rgb = lut[plane.classes]
+        self.plane.set_rgb(rgb)
+
+    def _place_points(self, bounds: tuple[float, float, float, float]) -> None:
+        x_min, x_max, y_min, y_max = bounds
+        unit = (self._raw - [x_min, y_min]) / [x_max - x_min, y_max - y_min]
+        if self._point_classes is None:
+            groups = [(QColor("#555555"), unit)]
+        else:
+            groups = [
+                (QColor(palette.class_colour(c)), unit[self._point_classes == c])
+                for c in np.unique(self._point_classes)
+            ]
+        self.plane.set_points(groups)
 
 
 class RaceTable(QTableWidget):

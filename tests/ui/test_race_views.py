@@ -63,12 +63,12 @@ def test_a_boundary_view_draws_the_plane_in_its_frame(qtbot):
         bounds=(-6.0, 6.0, -6.0, 6.0),
     )
     view.set_data(picture)
-    before = _pixels(view.plot)
+    before = _pixels(view.plane)
     # Class 1 (above 0.5) on the right half, class 0 on the left.
     values = np.zeros((8, 8, 1))
     values[:, 4:, 0] = 1.0
     view.set_plane(PlaneMap((-6.0, 6.0, -6.0, 6.0), values, (values[:, :, 0] > 0.5), "sigmoid"))
-    after = _pixels(view.plot)
+    after = _pixels(view.plane)
     assert not np.array_equal(before, after)
     assert _has_colour(after, palette.variant_colour(1))  # the frame
     h, w, _ = after.shape
@@ -106,3 +106,21 @@ def test_figures_read_as_the_main_window_writes_them():
     assert figure_text("epoch", 12000) == "12,000"
     assert figure_text("test_loss", None) == "—"
     assert figure_text("test_loss", float("nan")) == "—"
+
+
+def test_the_chart_fits_its_ranges_to_the_curves_in_steps(qtbot):
+    chart = RaceChart(redraw_interval_ms=0)
+    qtbot.addWidget(chart)
+    chart.set_variants(["a"])
+    history = History()
+    for epoch in range(1, 61):
+        history.append(epoch, 1.0 / epoch, None, None, None)
+    chart.set_histories([history])
+    (x_low, x_high), (y_low, y_high) = chart.plot_item.viewRange()
+    assert x_low <= 0
+    assert 60 <= x_high <= 60 * 1.1
+    assert y_low <= 1 / 60
+    assert 1.0 <= y_high <= 1.1
+    history.append(61, 0.01, None, None, None)
+    chart.set_histories([history])
+    assert 80 <= chart.plot_item.viewRange()[0][1] <= 80 * 1.1  # the next step
