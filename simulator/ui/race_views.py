@@ -287,9 +287,10 @@ class PlaneThumbnail(QWidget):
         self.update()
 
     def square(self) -> QRectF:
-        """Where the plane is drawn: the largest square that fits, centred."""
+        """Where the plane is drawn: the largest square that fits, centred across and at the
+        top, under the variant's title."""
         side = max(1, min(self.width(), self.height()) - 4)
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        return QRectF((self.width() - side) / 2, 2, side, side)
 
     def paintEvent(self, event) -> None:
         square = self.square()
