@@ -390,7 +390,9 @@ def command_compare(args: argparse.Namespace) -> int:
     obj = read_scenario_object(path)
     try:
         varies = [parse_vary(text) for text in args.vary]
-        variants = make_variants(obj, varies, file=path.name, base_dir=path.parent)
+        variants = make_variants(
+            obj, varies, file=path.name, base_dir=path.parent, source=path.absolute()
+        )
     except VariantError as exc:
         raise CommandError(str(exc)) from None
     results = []

@@ -285,7 +285,7 @@ class CompareWindow(QWidget):
             base = race_base(scenario)
             if isinstance(plan, _Typed):
                 base, plan = plan_race(base, SETTING_BY_KEY[plan.key], plan.text)
-            variants = build_variants(base, plan, file=name, base_dir=base_dir)
+            variants = build_variants(base, plan, file=name, base_dir=base_dir, source=source)
         except (VariantError, ScenarioError, ValueError) as exc:
             self._show_message(str(exc))
             return

@@ -271,3 +271,39 @@ def test_data_without_a_plane_says_so_instead_of_boundaries(qtbot, tmp_path):
         main.ask_unsaved_changes = _discard
         main.close()
         main.deleteLater()
+
+
+def test_a_scenario_reading_a_csv_beside_it_races(qtbot, tmp_path):
+    # The variants find the data where the scenario's file is, not in the current folder.
+    import json
+
+    from simulator.resources import resource_path
+
+    folder = tmp_path / "lesson"
+    folder.mkdir()
+    (folder / "flowers.csv").write_bytes(resource_path("datasets/iris.csv").read_bytes())
+    obj = json.loads((scenarios_dir() / "iris.json").read_text())
+    obj["data"]["csv"] = "flowers.csv"
+    path = folder / "mine.json"
+    path.write_text(json.dumps(obj))
+    main = MainWindow(Simulation(load_scenario(path)), Preferences(tmp_path / "prefs.ini"))
+    main.show()
+    try:
+        qtbot.waitUntil(lambda: main.controller.snapshot is not None, timeout=10_000)
+        compare = _compare(qtbot, main)
+        _race(qtbot, compare, "Batch size", "5, 10", stop=1)
+        qtbot.waitUntil(lambda: _all_at(compare, 1) or compare.message() != "", timeout=30_000)
+        assert compare.message() == ""
+        assert compare.table.figure(0, "epoch") == 1
+    finally:
+        main.ask_unsaved_changes = _discard
+        main.close()
+        main.deleteLater()
+
+
+def test_a_presets_race_with_a_bad_path_is_refused_with_a_message(qtbot, window):
+    compare = _compare(qtbot, window)
+    compare.set_varies([parse_vary("network.layers[7].units=3,4")])
+    qtbot.waitUntil(lambda: compare.message() != "", timeout=5000)
+    assert "network.layers[7]" in compare.message()
+    assert compare.race is None

@@ -101,13 +101,16 @@ def plan_race(obj: dict, setting: RaceSetting, text: str) -> tuple[dict, RacePla
     return base, RacePlan((Vary(path, parse_path(path), tuple(values)),), labels)
 
 
-def build_variants(obj: dict, plan: RacePlan, *, file: str, base_dir: Path | None) -> list[Variant]:
-    """The checked variants of `plan` on `obj` (make_variants), at most MAX_RACE_VARIANTS."""
+def build_variants(
+    obj: dict, plan: RacePlan, *, file: str, base_dir: Path | None, source: Path | None = None
+) -> list[Variant]:
+    """The checked variants of `plan` on `obj` (make_variants), at most MAX_RACE_VARIANTS;
+    `source` is the file the scenario came from (its CSV is read beside it)."""
     count = math.prod(len(vary.values) for vary in plan.varies) if plan.varies else 0
     if count > MAX_RACE_VARIANTS:
         raise VariantError(f"{count} variants; at most {MAX_RACE_VARIANTS} race at once")
     try:
-        return make_variants(obj, list(plan.varies), file=file, base_dir=base_dir)
+        return make_variants(obj, list(plan.varies), file=file, base_dir=base_dir, source=source)
     except VariantError as exc:
         # The message names the field as the command line gives it; a window has no --vary.
         raise VariantError(str(exc).removeprefix("--vary ")) from None
