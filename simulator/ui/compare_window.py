@@ -385,7 +385,16 @@ class CompareWindow(QWidget):
                 "boundary on: compare the variants by their accuracy in the table and the chart."
             )
             self.no_plane_label.show()
-            self.chart.metric_combo.setCurrentIndex(3 if pictures[0].classes else 1)
+            # No picture to compare by: the chart shows accuracy (classification), on the test
+            # set where there is one.
+            first = pictures[0]
+            tested = len(first.test_raw) > 0
+            metric = (
+                ("test_accuracy" if tested else "train_accuracy")
+                if first.task == "classification"
+                else ("test_loss" if tested else "train_loss")
+            )
+            self.chart.metric_combo.setCurrentIndex(self.chart.metric_combo.findData(metric))
 
     def _show_status(self, progress: RaceProgress) -> None:
         epochs = [report.epoch for report in progress.runners]

@@ -230,3 +230,38 @@ def test_pause_stops_every_variant_and_play_goes_on(qtbot):
     finally:
         assert controller.shutdown()
     assert not controller.thread.isRunning()
+
+
+def test_the_worker_pauses_all_at_the_stop_epoch_and_play_goes_on_past_it():
+    # Driven synchronously, on a clock that only moves when told: reports are throttled to one
+    # per interval, and the stop's report goes out at once.
+    from simulator.app.experiments.race_worker import RACE_EMIT_INTERVAL, RaceWorker
+
+    now = [0.0]
+    variants, labels = _variants("xor", "batch_size", "5, 50")
+    worker = RaceWorker(variants, labels, clock=lambda: now[0])
+    reports = []
+    worker.progressed.connect(reports.append)
+    worker.build()
+    worker.set_stop_epoch(3)
+    worker.play()
+    worker.tick()
+    assert len(reports) == 1  # the first report goes out at once, with the data
+    assert reports[0].data is not None
+    for _ in range(10_000):
+        if not worker.playing:
+            break
+        worker.tick()  # the clock stands still: no report is due
+    assert len(reports) == 2
+    stop = reports[-1]
+    assert stop.stopped_at == 3
+    assert not stop.playing
+    assert [runner.epoch for runner in stop.runners] == [3, 3]
+    points = [[p[0] for r in reports for p in r.runners[i].points] for i in range(2)]
+    assert points == [[1, 2, 3], [1, 2, 3]]
+    worker.play()  # at the stop: Play goes on past it
+    worker.tick()  # one slice: at most MAX_STEPS_PER_SLICE steps on a clock that stands still
+    now[0] += RACE_EMIT_INTERVAL
+    worker.tick()
+    assert worker.playing
+    assert min(runner.epoch for runner in reports[-1].runners) > 3

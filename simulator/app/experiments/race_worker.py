@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..snapshot import DataPicture, data_picture
-from ..worker import IDLE_WAIT
+from ..worker import IDLE_WAIT, MAX_STEPS_PER_SLICE
 from .race import PlaneMap, Race, plane_map
 from .variants import Variant
 
@@ -204,6 +204,8 @@ class RaceWorker(QObject):
             if allowed is not None:
                 allowed -= taken
             if taken < chunk or not self._inbox.empty() or self._clock() >= deadline:
+                break
+            if done >= MAX_STEPS_PER_SLICE:  # a coarse clock must not keep the stop flag waiting
                 break
         if race.at_stop():
             self.playing = False
