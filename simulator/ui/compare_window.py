@@ -344,7 +344,8 @@ class CompareWindow(QWidget):
                 self._planes[index] = report.plane
             self.reports[index] = report
         if any(report.points for report in progress.runners) or progress.data is not None:
-            self.chart.set_histories(self.histories)
+            stopped = {i for i, report in enumerate(progress.runners) if report.stopped}
+            self.chart.set_histories(self.histories, stopped)
         self._last_progress = progress
         if progress.playing != self.playing:
             self._set_playing(progress.playing)

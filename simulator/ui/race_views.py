@@ -79,6 +79,7 @@ class RaceChart(QWidget):
         self._dirty = False
         self._log = False
         self._range: tuple[float, float, float] | None = None  # (last epoch, low, high) shown
+        self._stopped: set[int] = set()
         self._since_draw = QElapsedTimer()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -155,10 +156,13 @@ class RaceChart(QWidget):
         self._legend_layout.setColumnStretch(columns, 1)
         self._draw()
 
-    def set_histories(self, histories: list[History]) -> None:
+    def set_histories(self, histories: list[History], stopped: set[int] = frozenset()) -> None:
         """Show these histories (one per variant, as set_variants named them), now or at the
-        end of the redraw interval."""
+        end of the redraw interval. The variants in `stopped` (diverged or failed) are drawn
+        but do not set the loss range: a diverged run's 1e250 would flatten every other curve
+        into its axis."""
         self._histories = histories
+        self._stopped = set(stopped)
         self._dirty = True
         elapsed = self._since_draw.elapsed() if self._since_draw.isValid() else None
         if elapsed is not None and elapsed < self.redraw_interval_ms:
@@ -190,8 +194,8 @@ class RaceChart(QWidget):
         self._since_draw.start()
         key = self.metric()
         log = self._log
-        last_epoch, shown = 1.0, []
-        for curve, history in zip(self.curves, self._histories, strict=False):
+        last_epoch, shown, others = 1.0, [], []
+        for index, (curve, history) in enumerate(zip(self.curves, self._histories, strict=False)):
             y = history.column(key) if len(history) else np.zeros(0)
             if not len(y) or np.isnan(y).all():
                 curve.setData([], [])
@@ -199,12 +203,13 @@ class RaceChart(QWidget):
             epochs = history.column("epoch")
             curve.setData(epochs, y)
             last_epoch = max(last_epoch, float(epochs[-1]))
-            shown.append(y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)])
+            kept = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
+            (others if index in self._stopped else shown).append(kept)
         # The ranges set once, from the curves' own points, and only when they move by more
         # than a little: pyqtgraph's auto-range paints twice, and every new range lays the
         # axes out again, which the GUI thread cannot spare while the race holds the
         # interpreter. The epoch axis grows in steps (NICE_STEPS).
-        values = np.concatenate(shown) if shown else np.zeros(0)
+        values = np.concatenate(shown or others) if shown or others else np.zeros(0)
         if log and len(values):
             values = np.log10(values)
         low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)

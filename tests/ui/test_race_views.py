@@ -124,3 +124,19 @@ def test_the_chart_fits_its_ranges_to_the_curves_in_steps(qtbot):
     history.append(61, 0.01, None, None, None)
     chart.set_histories([history])
     assert 80 <= chart.plot_item.viewRange()[0][1] <= 80 * 1.1  # the next step
+
+
+def test_a_diverged_variant_does_not_flatten_the_others(qtbot):
+    chart = RaceChart(redraw_interval_ms=0)
+    qtbot.addWidget(chart)
+    chart.set_variants(["calm", "diverged"])
+    calm, diverged = History(), History()
+    for epoch in range(1, 11):
+        calm.append(epoch, 1.0 / epoch, None, None, None)
+    diverged.append(1, 1e250, None, None, None)
+    chart.set_histories([calm, diverged], stopped={1})
+    high = chart.plot_item.viewRange()[1][1]
+    assert high < 2  # the calm curve fills the chart; the diverged one leaves it at the top
+    assert list(chart.curve_data(1)[1]) == [1e250]  # still drawn
+    chart.set_histories([calm, diverged])  # not known to have stopped: every point counts
+    assert chart.plot_item.viewRange()[1][1] >= 1e250
