@@ -409,7 +409,9 @@ def command_compare(args: argparse.Namespace) -> int:
     obj = {key: value for key, value in obj.items() if key != "race"}
     try:
         varies = [parse_vary(text) for text in texts]
-        variants = make_variants(obj, varies, file=path.name, base_dir=path.parent)
+        variants = make_variants(
+            obj, varies, file=path.name, base_dir=path.parent, source=path.absolute()
+        )
     except VariantError as exc:
         raise CommandError(str(exc)) from None
     results = []

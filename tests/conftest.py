@@ -14,11 +14,13 @@ def _no_training_thread_survives(request):
     yield
     import sys
 
-    if "simulator.app.controller" not in sys.modules:
-        return
-    from simulator.app.controller import LIVE_CONTROLLERS
-
-    running = [c for c in list(LIVE_CONTROLLERS) if _is_running(c)]
+    controllers = []
+    if "simulator.app.controller" in sys.modules:
+        controllers += list(sys.modules["simulator.app.controller"].LIVE_CONTROLLERS)
+    # The compare window's races run on threads of their own.
+    if "simulator.app.experiments.race_worker" in sys.modules:
+        controllers += list(sys.modules["simulator.app.experiments.race_worker"].LIVE_RACES)
+    running = [c for c in controllers if _is_running(c)]
     for controller in running:
         controller.shutdown()
     assert not running, f"{request.node.name} left {len(running)} training thread(s) running"

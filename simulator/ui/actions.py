@@ -172,6 +172,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         toolbar_group=True,
         help="step through one training step; then → / ← for the next / previous stage",
     ),
+    ActionSpec(
+        "compare",
+        "Compare variants…",
+        "_on_compare_triggered",
+        ("Ctrl+Shift+C",),
+        "Race up to six variants of this scenario that differ in one setting, side by side",
+        menu="Training",
+        group=True,
+        help="compare variants (a race of up to six, one setting apart)",
+    ),
     # → and ← move through the stages while walking; the training step (→) is off then.
     ActionSpec("walk_next", "Next stage", "step_through.next_stage", ("Right",), "Next stage"),
     ActionSpec(

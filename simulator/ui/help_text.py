@@ -84,6 +84,14 @@ trains. With <i>Probe</i> on above the plane, a click asks about that point. <b>
 input</b> walks the forward pass on it up to the answer; it has no target, so there is no loss and
 no update, and the network stays as it was.</p>
 
+<h3>Compare variants</h3>
+<p><b>Training → Compare variants…</b> (Ctrl+Shift+C) races up to six copies of the scenario that
+differ in one setting, say learning rates 0.003, 0.03, 0.3 and 3 (or a sweep from 0.001 to 1). Each
+starts from the scenario's initial weights, so the setting is the only difference. One chart shows
+every curve in its own colour, small pictures show each one's decision boundary, and the table its
+latest figures; Play, Pause and the speed act on all. <b>Open as main</b> carries a variant on in
+the main window.</p>
+
 <h3>Words you may have met elsewhere</h3>
 <p>Tutorials use some words a little differently. Here is how they map onto what nnsim shows.</p>
 <ul>

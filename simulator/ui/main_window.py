@@ -53,6 +53,7 @@ from ..resources import scenarios_dir
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
 from .ask_panel import AskPanel
 from .autosave import Autosaver
+from .compare_window import CompareWindow
 from .data_table import DataTable
 from .data_view import DataView
 from .help_text import help_html
@@ -202,6 +203,7 @@ class MainWindow(QMainWindow):
         self.unsaved_box: QMessageBox | None = None
         self.preset_gallery: PresetGallery | None = None
         self.new_from_data_dialog: NewFromDataDialog | None = None
+        self.compare_window: CompareWindow | None = None
         # The step being walked through, while the step-through is open.
         self.walk: Walk | None = None
         # The worker's answers awaited: saves (request number → target file and what to do
@@ -1078,6 +1080,35 @@ class MainWindow(QMainWindow):
         path = Path(path)
         self.loader.start(path, functools.partial(_simulation_from_file, path), LoadPurpose.PRESET)
 
+    # ----- compare variants -------------------------------------------------------------------
+
+    @Slot()
+    def _on_compare_triggered(self) -> None:
+        if self.compare_window is None:  # one per main window, kept with its race when hidden
+            self.compare_window = CompareWindow(self.controller, self)
+            self.compare_window.open_requested.connect(self._on_compare_open_requested)
+        if self.compare_window.isVisible():  # behind the main window: bring it forward
+            self.compare_window.raise_()
+            self.compare_window.activateWindow()
+        else:
+            self.compare_window.show()
+
+    @Slot(object, str)
+    def _on_compare_open_requested(self, scenario: Scenario, label: str) -> None:
+        self.open_variant(scenario, label)
+
+    def open_variant(self, scenario: Scenario, label: str, asked: bool = False) -> None:
+        """Open a race variant (trained as far as it went) as a new untitled scenario, once the
+        unsaved changes of the current one are dealt with; `label` names it while it loads."""
+        if not asked and not self.maybe_keep_changes(
+            functools.partial(self.open_variant, scenario, label, asked=True)
+        ):
+            return
+        # Built off the GUI thread like any file; untitled and unsaved, as New from data opens.
+        source = scenario.source_path or Path("variant.json")
+        build = functools.partial(Simulation, scenario)
+        self.loader.start(source, build, LoadPurpose.IMPORT, name=f"the variant {label}")
+
     # ----- new from data ----------------------------------------------------------------------
 
     @Slot()
@@ -1296,6 +1327,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._drop_walk_request(take_back=False)  # its answer may come; nobody waits for it
+        if self.compare_window is not None:
+            self.compare_window.close()  # its race's thread ends with it
         self.preferences.set_window(self.saveGeometry(), QByteArray())
         self.preferences.sync()
         self.loader.cancel()

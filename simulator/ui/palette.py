@@ -285,3 +285,15 @@ WALK_LABEL_BORDER = "#B8B8B8"
 # and why Create is off in the wrong-prediction red.
 MISSING_CELL_BACKGROUND = "#FFF1B8"
 IMPORT_PROBLEM_TEXT = WRONG_PREDICTION
+
+# Race variants: one colour per variant's curve, thumbnail frame and table swatch. Okabe and
+# Ito's palette for colour-blind readers, less its yellow (too faint as a line on white): blue,
+# orange, bluish green, black, sky blue and vermilion keep at least ΔE 18 from each other under
+# normal vision, deuteranopia and protanopia (tests/ui/test_race_views.py), and the legend and
+# the table name each variant beside its colour, so colour is never the only sign.
+VARIANT_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#000000", "#56B4E9", "#D55E00")
+
+
+def variant_colour(index: int) -> str:
+    """Return the colour '#RRGGBB' of race variant `index`."""
+    return VARIANT_COLOURS[index % len(VARIANT_COLOURS)]

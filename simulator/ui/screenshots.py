@@ -39,6 +39,10 @@ GALLERY_SELECTION = "digits"
 # New from data is shown on a shipped table, at the dialog's own size.
 NEW_FROM_DATA_TABLE = "datasets/iris.csv"
 NEW_FROM_DATA_SIZE = (820, 680)
+# Compare variants: four learning rates of a preset raced to an epoch, the compare window at
+# its own size beside the main window.
+RACE_SHOT = ("circle", "0.003, 0.03, 0.3, 3", 60)
+RACE_SIZE = (1100, 760)
 
 
 def _wait_for_first_picture(app, window, timeout: float = 10.0) -> None:
@@ -195,6 +199,37 @@ def render_ask(simulation, path: Path, size: tuple[int, int], app, timeout: floa
         return _save(window, path)
 
 
+def render_race(
+    simulation, path: Path, app, size: tuple[int, int] = RACE_SIZE, timeout: float = 60.0
+) -> Path:
+    """Open Compare variants on `simulation`, race RACE_SHOT's learning rates to its epoch
+    (the race pauses there) and save the compare window as a PNG."""
+    _, rates, epoch = RACE_SHOT
+    with _opened_window(simulation, SIZES["normal"], app) as window:
+        window.compare_action.trigger()
+        compare = window.compare_window
+        compare.resize(*size)
+        compare.setting_combo.setCurrentIndex(compare.setting_combo.findData("learning_rate"))
+        compare.pacing.stop_spin.setValue(epoch)
+        compare.values_edit.setText(rates)
+        compare.race_button.click()
+        deadline = time.monotonic() + timeout
+        # The variants race on their own thread and pause together at the epoch.
+        while not (
+            compare.reports
+            and all(r is not None and r.epoch == epoch for r in compare.reports)
+            and not compare.playing
+        ):
+            app.processEvents()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the race did not reach its epoch in time")
+        compare.chart.flush()  # the last points drawn now, not at the end of the interval
+        _settle_layouts(app, window)
+        _save(compare, path)
+        compare.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render every screenshot into the folder given (or resources/screenshots)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -240,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     name, epochs = TABLE_SHOT
     made.append(render_table(preset(name, epochs), folder / "data-table.png", SIZES["normal"], app))
     made.append(render_new_from_data(folder / "new-from-data.png", app))
+    made.append(render_race(preset(RACE_SHOT[0], 0), folder / "race.png", app))
     name, zoom = ZOOMED
     shot = folder / f"{name}-zoom-{round(zoom * 100)}.png"  # no % sign: it ends up in URLs
     made.append(render(preset(name, 40), shot, SIZES["normal"], app, zoom))

@@ -5,6 +5,7 @@ and one checked scenario per combination."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 import re
@@ -142,11 +143,18 @@ def format_path(steps: tuple[str | int, ...]) -> str:
 
 
 def make_variants(
-    obj: dict, varies: list[Vary], *, file: str, base_dir: Path | None
+    obj: dict,
+    varies: list[Vary],
+    *,
+    file: str,
+    base_dir: Path | None,
+    source: Path | None = None,
 ) -> list[Variant]:
     """One checked scenario per combination of the varies' values, the first vary changing
     slowest. Every value is checked before any variant is returned: a value the format refuses
-    raises VariantError naming the path, the value and the reason."""
+    raises VariantError naming the path, the value and the reason. Each scenario's
+    `source_path` is `source` (the file the object came from), so that a CSV named beside it
+    is found when the variant is built."""
     if not varies:
         raise VariantError("nothing to vary: give at least one --vary PATH=V1,V2,...")
     paths = [vary.path for vary in varies]
@@ -174,6 +182,7 @@ def make_variants(
             )
             where = str(exc) if exc.file else f"{exc.field}: {exc.reason}"
             raise VariantError(f"--vary {setting}: {where}") from None
+        scenario = dataclasses.replace(scenario, source_path=source)
         vary_map = {vary.path: value for vary, value in zip(varies, values, strict=True)}
         variants.append(Variant(vary_map, scenario))
     return variants
