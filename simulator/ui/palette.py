@@ -279,3 +279,12 @@ WALK_LABEL_BORDER = "#B8B8B8"
 # and why Create is off in the wrong-prediction red.
 MISSING_CELL_BACKGROUND = "#FFF1B8"
 IMPORT_PROBLEM_TEXT = WRONG_PREDICTION
+
+# The timeline on the learning curves: the futures a run abandoned by branching, drawn as the
+# curves' own hues washed out (and dashed), so they read as "the same curve, another path"
+# behind the live one; the cursor in the step-through's focus purple when it shows the past,
+# a quiet grey at the live end.
+ABANDONED_TRAIN = "#9DC9FF"
+ABANDONED_TEST = "#F5B58A"
+TIMELINE_CURSOR = "#7B3FA0"
+TIMELINE_LIVE = "#9A9A9A"
