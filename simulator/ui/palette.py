@@ -284,7 +284,9 @@ IMPORT_PROBLEM_TEXT = WRONG_PREDICTION
 # curves' own hues washed out (and dashed), so they read as "the same curve, another path"
 # behind the live one; the cursor in the step-through's focus purple when it shows the past,
 # a quiet grey at the live end.
-ABANDONED_TRAIN = "#9DC9FF"
-ABANDONED_TEST = "#F5B58A"
+ABANDONED_TRAIN = "#80B8FF"
+ABANDONED_TEST = "#F2A56E"
+# The line where a run branched, and its few words.
+BRANCH_MARK = LEGEND_TEXT
 TIMELINE_CURSOR = "#7B3FA0"
 TIMELINE_LIVE = "#9A9A9A"

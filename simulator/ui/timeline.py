@@ -7,7 +7,7 @@ import bisect
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from ..app.experiments.branches import Branches
@@ -81,7 +81,7 @@ class Timeline(QWidget):
         self._updating = False
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_FOLLOW_MS)
+        self._since_follow = QElapsedTimer()
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
 
         self.slider = TimelineSlider()
@@ -108,6 +108,7 @@ class Timeline(QWidget):
         item = loss_plot.plot_item
         # Behind the live curves (negative z): the abandoned futures are context, not the run.
         self.abandoned_curves: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
+        self.branch_marks: list[pg.InfiniteLine] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=True)
         self.cursor.setZValue(20)
         self.cursor.setCursor(Qt.CursorShape.SizeHorCursor)
@@ -132,12 +133,13 @@ class Timeline(QWidget):
         if epoch == self._live_epoch:
             self._live_timer.stop()
             return
-        if epoch < self._live_epoch:
+        since = self._since_follow.elapsed() if self._since_follow.isValid() else None
+        if epoch < self._live_epoch or since is None or since >= LIVE_FOLLOW_MS:
             self._live_timer.stop()
             self._on_live_timer_timeout()
             return
         if not self._live_timer.isActive():
-            self._live_timer.start()
+            self._live_timer.start(LIVE_FOLLOW_MS - since)
 
     @Slot(object)
     def set_viewing(self, viewing: Viewing | None) -> None:
@@ -160,7 +162,10 @@ class Timeline(QWidget):
         for curves in self.abandoned_curves:
             for curve in curves:
                 item.removeItem(curve)
+        for mark in self.branch_marks:
+            item.removeItem(mark)
         self.abandoned_curves = []
+        self.branch_marks = []
         fit_x, fit_y = [], []
         for future in branches:
             pair = []
@@ -184,6 +189,20 @@ class Timeline(QWidget):
             for curve in pair:
                 curve.setToolTip(tip)
             self.abandoned_curves.append((pair[0], pair[1]))
+            # Where the faded curve parts from the live one, said in words at the top of the
+            # chart: the faded lines alone do not say what they are.
+            mark = pg.InfiniteLine(
+                future.branched_at,
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(palette.BRANCH_MARK, width=1, style=Qt.PenStyle.DashLine),
+                label="branched at {value:.0f}",
+                labelOpts={"position": 0.96, "color": palette.BRANCH_MARK, "anchors": [(0, 0)]},
+            )
+            mark.setZValue(-5)
+            mark.setToolTip(tip)
+            item.addItem(mark, ignoreBounds=True)
+            self.branch_marks.append(mark)
         if fit_x:
             self.loss_plot.also_fit(np.concatenate(fit_x), np.concatenate(fit_y))
         else:
@@ -212,6 +231,7 @@ class Timeline(QWidget):
 
     @Slot()
     def _on_live_timer_timeout(self) -> None:
+        self._since_follow.start()
         self._live_epoch = self._pending_live
         if self._viewing is None:
             self._rebuild_stops(self._live_epoch)
