@@ -140,3 +140,21 @@ def test_reset_starts_a_run_with_no_past(worker):
     report = _report(worker)
     assert report.started_over
     assert report.checkpoint_epochs == (0,)
+
+
+def test_another_optimizer_cannot_train_from_the_old_checkpoints_so_the_run_keeps_none(worker):
+    to_adam = functools.partial(edits.set_optimizer, name="adam")
+    worker.post(functools.partial(_rebuild, edit=to_adam, pause=True))
+    report = _report(worker)
+    # The stored states are SGD's: only the epoch the run stands at can be gone back to.
+    assert report.checkpoint_epochs == (6,)
+    assert worker.simulation.trainer.optimizer.state().keys() == {"t", "m", "v"}
+
+
+def test_an_edited_weight_is_in_the_checkpoint_of_the_current_epoch(worker):
+    set_weight = functools.partial(edits.set_weight, layer_index=0, unit=0, source=0, value=1.5)
+    worker.post(functools.partial(_rebuild, edit=set_weight, pause=True))
+    _report(worker)
+    kept = worker.simulation.checkpoints.at(6)
+    assert kept.parameters[0] == 1.5
+    assert worker.simulation.checkpoints.at(5).parameters[0] != 1.5
