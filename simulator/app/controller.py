@@ -186,6 +186,10 @@ class TrainingController(QObject):
             self.stop_reached.emit(progress.stopped_at)
         self.steps_per_second = progress.steps_per_second
         self._pending = progress
+        if progress.viewing is not None and progress.viewing != self.viewing:
+            # Another moment asked for by the learner's hand (the worker sends at most one a
+            # frame): on show now rather than at the next tick, which would add half a frame.
+            self._on_frame()
 
     @Slot(object)
     def _on_worker_answered(self, answer: Answer) -> None:
