@@ -880,6 +880,7 @@ class MainWindow(QMainWindow):
         self.pacing.setEnabled(not walking)
         # Changing the network mid-walk would throw the step away; leave the walk first.
         self.canvas.header.setEnabled(not walking)
+        self.timeline.setEnabled(not walking)
         if walking:
             # The canvas and the calculation panel need the room; the data view stays for
             # picking samples.

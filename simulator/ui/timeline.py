@@ -227,6 +227,13 @@ class Timeline(QWidget):
         else:
             self.slider.setValue(index)
 
+    def changeEvent(self, event) -> None:
+        # The line on the chart is not a child widget: it follows the bar's enabled state (off
+        # while a step is walked through, whose numbers belong to the run as it is).
+        if event.type() == QEvent.Type.EnabledChange:
+            self.cursor.setMovable(self.isEnabled())
+        super().changeEvent(event)
+
     # ----- internals ----------------------------------------------------------------------------
 
     @Slot()

@@ -239,3 +239,15 @@ def test_the_file_menu_offers_save_with_training_history(window):
     assert window.save_with_history_action in file_menu.actions()
     training = next(a.menu() for a in window.menuBar().actions() if "Training" in a.text())
     assert window.continue_here_action in training.actions()
+
+
+def test_a_step_through_leaves_the_past_and_holds_the_timeline(qtbot, window):
+    _train(qtbot, window, 3)
+    window.timeline.choose(1)
+    qtbot.waitUntil(lambda: _viewing(window, 1), timeout=5000)
+    window.walk_action.trigger()
+    qtbot.waitUntil(lambda: window.walk is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.controller.viewing is None, timeout=5000)
+    assert not window.timeline.isEnabled()
+    window.leave_walk(keep=False)
+    assert window.timeline.isEnabled()

@@ -104,3 +104,10 @@ def test_branches_keep_the_latest_few_futures_and_none_without_a_future():
     branches.add(_future(10, 10))  # nothing after epoch 10
     assert len(branches) == MAX_FUTURES
     assert np.all(np.diff(next(iter(branches)).epochs) > 0)
+
+
+def test_a_disabled_timeline_holds_its_line_still(timeline):
+    timeline.setEnabled(False)
+    assert not timeline.cursor.movable
+    timeline.setEnabled(True)
+    assert timeline.cursor.movable
