@@ -240,6 +240,7 @@ def measure_scrub(app, epochs: int = SCRUB_EPOCHS, moves: int = SCRUB_MOVES) -> 
     stored weights, the controller hands them to the views at its next frame, they paint. The
     moves go to checkpoints drawn at random (seeded), each after the last one was painted, as a
     learner's drag does at a screen's pace. Also the time of the picture alone (snapshot_at)."""
+    import gc
     import tempfile
 
     from PySide6.QtCore import QEventLoop, QTimer
@@ -251,6 +252,7 @@ def measure_scrub(app, epochs: int = SCRUB_EPOCHS, moves: int = SCRUB_MOVES) -> 
     from ..resources import scenarios_dir
     from .main_window import MainWindow
 
+    gc.collect()  # what the measurements before left behind is not this one's to pay for
     simulation = Simulation(load_scenario(scenarios_dir() / "spiral.json"))
     simulation.train_epochs(epochs)
     kept = simulation.checkpoints.epochs()[:-1]  # the last is the live end
