@@ -1,6 +1,7 @@
 """`nnsim bench --gui`: how long the views take to draw a frame, how quickly the GUI thread
-answers while training runs flat out, and how much of the engine's speed training keeps with
-the live view on. Runs offscreen; prints figures, asserts nothing."""
+answers while training runs flat out, how much of the engine's speed training keeps with the
+live view on, and how quickly the window shows an earlier checkpoint when the timeline's cursor
+moves. Runs offscreen; prints figures, asserts nothing."""
 
 from __future__ import annotations
 
