@@ -197,7 +197,13 @@ class Timeline(QWidget):
                 movable=False,
                 pen=pg.mkPen(palette.BRANCH_MARK, width=1, style=Qt.PenStyle.DashLine),
                 label="branched at {value:.0f}",
-                labelOpts={"position": 0.96, "color": palette.BRANCH_MARK, "anchors": [(0, 0)]},
+                # Two anchors, as pyqtgraph picks one by the view's side: the words hang right of
+                # the line's top either way.
+                labelOpts={
+                    "position": 0.96,
+                    "color": palette.BRANCH_MARK,
+                    "anchors": [(0, 0), (0, 0)],
+                },
             )
             mark.setZValue(-5)
             mark.setToolTip(tip)

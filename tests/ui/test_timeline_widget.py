@@ -111,3 +111,15 @@ def test_a_disabled_timeline_holds_its_line_still(timeline):
     assert not timeline.cursor.movable
     timeline.setEnabled(True)
     assert timeline.cursor.movable
+
+
+@pytest.mark.parametrize("branched_at", [2, 28])
+def test_the_branch_words_find_their_place_on_either_side_of_the_view(qtbot, timeline, branched_at):
+    # pyqtgraph picks the label's anchor by the side of the view the line is on; a missing one
+    # raised inside Qt's item change and brought the whole app down.
+    branches = Branches()
+    branches.add(_future(30, branched_at))
+    timeline.set_branches(branches)
+    (mark,) = timeline.branch_marks
+    mark.label.updatePosition()
+    assert mark.label.toPlainText() == f"branched at {branched_at}"
