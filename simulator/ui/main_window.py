@@ -197,6 +197,9 @@ class MainWindow(QMainWindow):
         # lesson every later start (and every other learner at this machine) begins from.
         self.preset_copy_of: str | None = shipped_preset_name(source)
         self.path: Path | None = None if self.preset_copy_of else source
+        # Whether the file holds the run's checkpoints (saved with training history, or opened
+        # so): Save then keeps them, rather than quietly writing the small kind over it.
+        self.saves_history = self.path is not None and _holds_history(simulation.scenario)
         self.controller = TrainingController(simulation, self)
         self.value_dialog: ValueDialog | None = None
         self.error_box: QMessageBox | None = None
@@ -1038,6 +1041,9 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_loader_loaded(self, request: LoadRequest, simulation: Simulation) -> None:
         self.leave_walk(keep=True)
+        self.saves_history = request.purpose is LoadPurpose.OPEN and _holds_history(
+            simulation.scenario
+        )
         self._clear_notices()
         self.data_view.set_adding_points(False)  # another scenario's plane has other axes
         self.controller.replace_simulation(simulation)
@@ -1276,6 +1282,7 @@ class MainWindow(QMainWindow):
             return
         self.path = path
         self.preset_copy_of = None
+        self.saves_history = _holds_history(answer.value)
         state = answer.value.state
         self.controller.mark_saved(state.step if state is not None else None)
         self.preferences.add_recent_file(self.path)
@@ -1301,7 +1308,7 @@ class MainWindow(QMainWindow):
         if self.path is None:
             self._save_as(then)
         else:
-            self.save_to(self.path, then)
+            self.save_to(self.path, then, with_history=self.saves_history)
 
     @Slot()
     def _on_save_with_history_triggered(self) -> None:
@@ -1445,6 +1452,11 @@ class MainWindow(QMainWindow):
     def settle(self) -> None:
         """Hand the latest report to the views now (tests and screenshots)."""
         self.controller.flush()
+
+
+def _holds_history(scenario: Scenario) -> bool:
+    """Whether `scenario` carries checkpoints (state.checkpoints)."""
+    return scenario.state is not None and bool(scenario.state.checkpoints)
 
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:

@@ -251,3 +251,34 @@ def test_a_step_through_leaves_the_past_and_holds_the_timeline(qtbot, window):
     assert not window.timeline.isEnabled()
     window.leave_walk(keep=False)
     assert window.timeline.isEnabled()
+
+
+def test_the_menu_action_asks_where_and_saves_the_history(qtbot, window, tmp_path, monkeypatch):
+    from simulator.ui import main_window as main_window_module
+
+    _train(qtbot, window, 3)
+    target = tmp_path / "lesson"
+    asked = []
+
+    def choose(parent, title, start, filters):
+        asked.append(title)
+        return str(target), filters
+
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", choose)
+    window.save_with_history_action.trigger()
+    saved = tmp_path / "lesson.json"
+    qtbot.waitUntil(saved.exists, timeout=5000)
+    assert asked == ["Save scenario with training history"]
+    assert [c["epoch"] for c in json.loads(saved.read_text())["state"]["checkpoints"]] == [0, 1, 2]
+    qtbot.waitUntil(lambda: window.path == saved, timeout=5000)
+    # Save keeps the kind of file it saves to: the history is not quietly dropped from it.
+    _train(qtbot, window, 2)
+    window.save_action.trigger()
+    qtbot.waitUntil(
+        lambda: len(json.loads(saved.read_text())["state"]["checkpoints"]) == 5, timeout=5000
+    )
+    window.save_as_action.trigger()  # Save as… writes the small kind, and Save after it too
+    qtbot.waitUntil(
+        lambda: not json.loads(saved.read_text())["state"].get("checkpoints"), timeout=5000
+    )
+    assert not window.saves_history
