@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from .experiments.branches import AbandonedFuture
 from .experiments.checkpoints import RunCheckpoint
-from .experiments.viewing import Viewing, snapshot_at
+from .experiments.viewing import PictureCache, Viewing, snapshot_at
 from .frame_budget import FASTEST_INTERVAL
 from .history import FIRST_EPOCH_STEPS, DivergenceMark
 from .pacing import stop_epochs
@@ -159,6 +159,10 @@ class TrainingWorker(QObject):
         self._resend_history = False
         self._started_over = True
         self._checkpoints_sent: tuple | None = None
+        self._pictures = PictureCache()
+        # Counts the questions asked (set_probe), so that a picture answering an older one is
+        # not shown again.
+        self._probe_version = 0
 
     # ----- called from any thread ---------------------------------------------------------
 
@@ -394,7 +398,7 @@ class TrainingWorker(QObject):
             progress = Progress(
                 snapshot=take_snapshot(simulation, self.sample_index, **options)
                 if viewed is None
-                else snapshot_at(simulation, viewed, self.sample_index, **options),
+                else self._picture_at(viewed, options),
                 history_points=tuple(self._history_points),
                 steps_per_second=rate,
                 playing=self.playing,
@@ -442,6 +446,15 @@ class TrainingWorker(QObject):
         self._stopped_at = None
         self._last_emit = now
         self.progressed.emit(progress)
+
+    def _picture_at(self, checkpoint: RunCheckpoint, options: dict) -> Snapshot:
+        """The picture of `checkpoint`: taken once, then kept while nothing it shows changes."""
+        key = (self.sample_index, self._probe_version, self.samples_wanted)
+        snapshot = self._pictures.get(checkpoint, key)
+        if snapshot is None:
+            snapshot = snapshot_at(self.simulation, checkpoint, self.sample_index, **options)
+            self._pictures.put(checkpoint, key, snapshot)
+        return snapshot
 
     def _viewed_checkpoint(self) -> RunCheckpoint | None:
         if self.view_epoch is None:
@@ -504,6 +517,7 @@ class TrainingWorker(QObject):
         """Ask the network about `raw` (n, d) in every report from now on (None: stop asking);
         the next report comes as soon as one may, so a paused network answers at once."""
         self.probe = raw
+        self._probe_version += 1
         self._dirty = True
 
     def want_samples(self, on: bool) -> None:
@@ -518,6 +532,7 @@ class TrainingWorker(QObject):
         it goes on from where the last one stood (a setting changed), so a checkpoint being
         viewed stays in view when it kept it; otherwise the run starts over."""
         self.simulation = simulation
+        self._pictures.clear()  # pictures of another network, data or settings
         if not continues or self._viewed_checkpoint() is None:
             self.view_epoch = None
         self._started_over = not continues

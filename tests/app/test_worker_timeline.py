@@ -158,3 +158,45 @@ def test_an_edited_weight_is_in_the_checkpoint_of_the_current_epoch(worker):
     kept = worker.simulation.checkpoints.at(6)
     assert kept.parameters[0] == 1.5
     assert worker.simulation.checkpoints.at(5).parameters[0] != 1.5
+
+
+def _look(worker, epoch):
+    worker.post(functools.partial(TrainingWorker.view, epoch=epoch))
+    return _report(worker).snapshot
+
+
+def test_a_picture_looked_at_again_is_not_computed_again_while_it_holds(worker):
+    first = _look(worker, 3)
+    _look(worker, 4)
+    assert _look(worker, 3) is first
+    worker.post(functools.partial(TrainingWorker.set_probe, raw=np.array([[0.5, -0.5]])))
+    asked = _report(worker).snapshot
+    assert asked is not first  # it answers the question now
+    assert asked.probe is not None
+    # A branch from epoch 2 makes another epoch 3: its picture is of the new weights.
+    worker.branch(2)
+    worker.add_epoch()
+    while worker.simulation.trainer.epoch < 3:
+        worker.tick()
+    again = _look(worker, 3)
+    assert again is not asked
+
+
+def test_the_picture_cache_keeps_the_latest_within_its_bounds(worker):
+    from simulator.app.experiments.viewing import PictureCache, snapshot_nbytes
+
+    simulation = worker.simulation
+    pictures = [snapshot_at(simulation, simulation.checkpoints.at(epoch), 0) for epoch in range(4)]
+    size = snapshot_nbytes(pictures[0])
+    assert size > 0
+    cache = PictureCache(max_count=3, max_bytes=10 * size)
+    for epoch, picture in enumerate(pictures):
+        cache.put(simulation.checkpoints.at(epoch), (), picture)
+    assert len(cache) == 3
+    assert cache.get(simulation.checkpoints.at(0), ()) is None  # the oldest went
+    assert cache.get(simulation.checkpoints.at(3), ()) is pictures[3]
+    assert cache.get(simulation.checkpoints.at(3), ("other",)) is None
+    small = PictureCache(max_count=10, max_bytes=int(2.5 * size))
+    for epoch, picture in enumerate(pictures):
+        small.put(simulation.checkpoints.at(epoch), (), picture)
+    assert len(small) == 2
