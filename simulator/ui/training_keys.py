@@ -65,7 +65,9 @@ class TrainingKeys(QObject):
             return False
         if key not in TRAINING_KEYS or event.modifiers() & ~_PLAIN:
             return False
-        if key in ARROWS and not event.modifiers() and watched.property(OWNS_ARROWS):
+        # Shift+→ still trains an epoch: only the plain arrows (keypad or not) are the widget's.
+        shifted = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if key in ARROWS and not shifted and watched.property(OWNS_ARROWS):
             return False
         # A field being typed into keeps its keys, but for those a number cannot hold. Refusing
         # the claim (True) leaves the override unaccepted, so the window's shortcut runs.

@@ -134,6 +134,9 @@ def test_the_cursor_snaps_to_a_checkpoint_and_the_slider_keys_move_between_them(
     assert _worker_value(window, lambda s: s.trainer.step_count) == step_count
     qtbot.keyClick(window.timeline.slider, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: window.controller.viewing is None, timeout=5000)
+    # Shift+→ stays the window's: one more epoch of training.
+    qtbot.keyClick(window.timeline.slider, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.controller.snapshot.epoch == EPOCHS + 1, timeout=5000)
 
 
 def test_play_while_looking_back_goes_on_with_the_run_as_it_is(qtbot, window):
