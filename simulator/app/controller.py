@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from ..engine.trace import ForwardTrace, StepTrace
 from ..engine.trainer import trace_forward
 from . import edits, undo
+from .experiments.branches import Branches
 from .frame_budget import FrameBudget
 from .history import History
 from .predict import Prediction, predict
@@ -37,6 +38,7 @@ SCENARIO_REQUEST = "scenario"  # the scenario with the current weights and train
 WALK_REQUEST = "walk"  # one traced step for the step-through
 EDIT_REQUEST = "edit"  # a change of the scenario
 PROBE_WALK_REQUEST = "probe walk"  # the forward pass alone on an input asked about
+BRANCH_REQUEST = "branch"  # go back to a checkpoint and train on from there
 
 # Every controller made in this process, so that tests (and the app at exit) can check that no
 # training thread outlives its window.
@@ -63,6 +65,13 @@ class TrainingController(QObject):
     busy_changed = Signal(bool)
     # The edits that can be undone or redone changed (see `edit_history`).
     edit_history_changed = Signal()
+    # The views show the run as it was at a checkpoint (a Viewing), or again as it is (None);
+    # sent just before the snapshot of that moment.
+    viewing_changed = Signal(object)
+    # The epochs the run keeps checkpoints at (a tuple of ints, oldest first).
+    checkpoints_changed = Signal(object)
+    # The futures abandoned by branching changed (see `branches`).
+    branches_changed = Signal(object)
 
     def __init__(self, simulation: Simulation, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +90,11 @@ class TrainingController(QObject):
         # Edit requests waiting for the worker: number -> "edit", "undo" or "redo".
         self._edits_waiting: dict[int, str] = {}
         self.steps_per_second = 0.0
+        # The timeline: the checkpoint on show (None: the run as it is), the epochs there are
+        # checkpoints at, and the futures left when the run branched, until it starts over.
+        self.viewing = None
+        self.checkpoint_epochs: tuple[int, ...] = ()
+        self.branches = Branches()
         self._pending: Progress | None = None
         self._last_step: int | None = None
         self._history_dirty = False
@@ -127,6 +141,12 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _on_worker_progressed(self, progress: Progress) -> None:
+        if progress.started_over and len(self.branches):
+            self.branches.clear()
+            self.branches_changed.emit(self.branches)
+        if progress.checkpoint_epochs is not None:
+            self.checkpoint_epochs = progress.checkpoint_epochs
+            self.checkpoints_changed.emit(self.checkpoint_epochs)
         if progress.history_reset is not None:
             self.history = History.from_dict(progress.history_reset)
             self.history.divergence = progress.divergence
@@ -150,7 +170,8 @@ class TrainingController(QObject):
         if progress.playing != self.playing:
             self.playing = progress.playing
             self.playing_changed.emit(self.playing)
-        if progress.snapshot is not None:
+        if progress.snapshot is not None and progress.viewing is None:
+            # A look at the past moves nothing: only the run's own steps count.
             step = progress.snapshot.step
             if (
                 progress.scenario is None
@@ -165,9 +186,20 @@ class TrainingController(QObject):
             self.stop_reached.emit(progress.stopped_at)
         self.steps_per_second = progress.steps_per_second
         self._pending = progress
+        if progress.viewing is not None and progress.viewing != self.viewing:
+            # Another moment asked for by the learner's hand (the worker sends at most one a
+            # frame): on show now rather than at the next tick, which would add half a frame.
+            self._on_frame()
 
     @Slot(object)
     def _on_worker_answered(self, answer: Answer) -> None:
+        if answer.kind == BRANCH_REQUEST:
+            if answer.error is not None:
+                self.message.emit(f"Could not continue from there: {answer.error}")
+            elif answer.value is not None:
+                self.branches.add(answer.value)
+                self.branches_changed.emit(self.branches)
+            return
         if answer.kind == EDIT_REQUEST:
             purpose = self._edits_waiting.pop(answer.number, None)
             if answer.error is not None:
@@ -195,6 +227,9 @@ class TrainingController(QObject):
     def _on_frame(self) -> None:
         progress, self._pending = self._pending, None
         if progress is not None and progress.snapshot is not None:
+            if progress.viewing != self.viewing:
+                self.viewing = progress.viewing
+                self.viewing_changed.emit(self.viewing)
             self.snapshot = progress.snapshot
             self.snapshot_changed.emit(progress.snapshot)
         if self._history_dirty:
@@ -229,6 +264,10 @@ class TrainingController(QObject):
     # ----- the user's actions ------------------------------------------------------------------
 
     def play(self) -> None:
+        # Play goes on with the run as it is: a learner who looked back and presses Play
+        # expects training to go on, not to throw away what came after the moment on show.
+        # Branching from there is its own, named act (continue_from_here).
+        self.show_live()
         self._worker.post(TrainingWorker.play)
 
     def pause(self) -> None:
@@ -241,10 +280,37 @@ class TrainingController(QObject):
             self.play()
 
     def step(self, count: int = 1) -> None:
+        self.show_live()
         self._worker.post(functools.partial(TrainingWorker.add_steps, count=count))
 
     def step_epoch(self) -> None:
+        self.show_live()
         self._worker.post(TrainingWorker.add_epoch)
+
+    def view_epoch(self, epoch: int | None) -> None:
+        """Show the run as it was at the checkpoint of `epoch` (None: as it is now); training
+        pauses. The pictures are recomputed from the stored weights on the worker thread and
+        come with a later frame; a quick drag costs one picture a frame, the latest asked for."""
+        self._worker.post(functools.partial(TrainingWorker.view, epoch=epoch))
+
+    def show_live(self) -> None:
+        """Show the run as it is again (the end of the timeline)."""
+        self.view_epoch(None)
+
+    def continue_from_here(self, epoch: int | None = None) -> int:
+        """Branch: train on from the checkpoint of `epoch` (default: the one on show), bit for
+        bit as the run went from there unless a setting was changed, which then applies from
+        there. What the run did after it stays in `branches`, to be drawn faded, until the run
+        starts over. Returns the request's number."""
+        if epoch is None:
+            if self.viewing is None:
+                raise ValueError("no checkpoint is on show to continue from")
+            epoch = self.viewing.epoch
+        return self._worker.request(
+            BRANCH_REQUEST,
+            functools.partial(TrainingWorker.branch, epoch=epoch),
+            expected=(KeyError,),
+        )
 
     def set_speed(self, steps_per_second: float | None) -> None:
         """Limit training to this many steps a second (None: as fast as the engine goes)."""
@@ -339,12 +405,14 @@ class TrainingController(QObject):
         self.edit_history.clear()
         self.edit_history_changed.emit()
 
-    def request_scenario(self, *, busy: bool = True) -> int:
+    def request_scenario(self, *, busy: bool = True, with_checkpoints: bool = False) -> int:
         """Ask for the scenario with the current weights and full training state (for saving).
         Returns the request's number; `answered` brings the Scenario as its value, between two
         steps, without the GUI thread waiting for it. With `busy` False the request does not
-        count towards `busy` (a background autosave, say)."""
-        return self._ask(SCENARIO_REQUEST, _current_scenario, busy=busy)
+        count towards `busy` (a background autosave, say). `with_checkpoints` adds the run's
+        checkpoints (state.checkpoints: Save with training history)."""
+        ask = functools.partial(_current_scenario, with_checkpoints=with_checkpoints)
+        return self._ask(SCENARIO_REQUEST, ask, busy=busy)
 
     def request_walk(self, samples: list[int]) -> int:
         """Ask the worker to pause, then take one traced training step on the training
@@ -352,6 +420,7 @@ class TrainingController(QObject):
         `answered` brings a Walk (what is needed to show the step and to take it back), or the
         error saying why there is none."""
         walk = functools.partial(_walk_step, samples=list(samples))
+        self.show_live()  # the step is taken on the run as it is, so the picture shows that
         return self._ask(WALK_REQUEST, walk, expected=(IndexError, ValueError))
 
     def request_probe_walk(self, raw: np.ndarray) -> int:
@@ -359,6 +428,7 @@ class TrainingController(QObject):
         the data's raw columns, for the step-through. Nothing is trained or changed. Returns the
         request's number; `answered` brings a Walk whose trace is a ForwardTrace, or the error."""
         walk = functools.partial(_probe_walk, raw=np.array(raw, dtype=np.float64))
+        self.show_live()
         return self._ask(PROBE_WALK_REQUEST, walk, expected=(ValueError,))
 
     def set_probe(self, raw: np.ndarray | None) -> None:
@@ -447,12 +517,17 @@ def _rebuild(worker: TrainingWorker, edit: Edit, pause: bool) -> tuple[Scenario,
     except (ScenarioError, ValueError) as exc:
         worker.report(f"That change was not made: {exc}")
         return False
-    if checked.state is not None and checked.state.step == current.state.step:
+    continues = checked.state is not None and checked.state.step == current.state.step
+    if continues:
         # The run goes on from where it stood (a lower learning rate, say): its curve keeps the
         # divergence mark, which only starting over (Reset, new weights or network) clears.
         simulation.history.divergence = worker.simulation.history.divergence
         simulation.history.first_epoch_steps = list(worker.simulation.history.first_epoch_steps)
-    worker.replace_simulation(simulation)
+        # And its timeline stays: a setting changed while looking back at epoch 40 is the
+        # question "what if I had changed it there?", answered by continuing from epoch 40
+        # with it. A Reset starts a new run, and a new run has no past to go back to.
+        simulation.carry_checkpoints(worker.simulation)
+    worker.replace_simulation(simulation, continues=continues)
     return current, simulation.to_scenario()
 
 
@@ -521,9 +596,9 @@ def _probe_walk(worker: TrainingWorker, raw: np.ndarray) -> Walk:
     )
 
 
-def _current_scenario(worker: TrainingWorker) -> Scenario:
+def _current_scenario(worker: TrainingWorker, with_checkpoints: bool = False) -> Scenario:
     """Runs on the worker thread."""
-    return worker.simulation.to_scenario()
+    return worker.simulation.to_scenario(with_checkpoints=with_checkpoints)
 
 
 def _restore(worker: TrainingWorker, checkpoint: Checkpoint) -> None:

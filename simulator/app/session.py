@@ -169,6 +169,26 @@ class Simulation:
         self._fallback = checkpoint
         return checkpoint
 
+    def carry_checkpoints(self, earlier: Simulation) -> bool:
+        """Take over `earlier`'s checkpoints: this simulation was rebuilt from it where it stood
+        (a setting changed), so the run's past stays there to rewind to, and a branch from it
+        trains with the new settings. Refused (False, this one's own kept) when the stored
+        states do not fit this network and optimizer (a layer added, another optimizer): they
+        could not be trained on from here. The checkpoint of the epoch it stands at is this
+        simulation's own state, which an edit of the weights may have changed."""
+        store = earlier.checkpoints
+        latest = store.latest
+        if latest is None:
+            return False
+        if latest.parameters.shape != self.network.parameters.shape:
+            return False
+        if set(latest.optimizer) != set(self.trainer.optimizer.state()):
+            return False
+        self.checkpoints = store
+        if self.trainer.batch_in_epoch == 0:
+            store.offer(self._kept_state())
+        return True
+
     def settle_divergence(self, record: StepRecord) -> StepRecord:
         """After a diverged `record` (the trainer has undone the step that led there), make sure
         the kept state's train and test losses are finite: when they are not, go back to the

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from .experiments.branches import AbandonedFuture
+from .experiments.checkpoints import RunCheckpoint
+from .experiments.viewing import PictureCache, Viewing, snapshot_at
 from .frame_budget import FASTEST_INTERVAL
 from .history import FIRST_EPOCH_STEPS, DivergenceMark
 from .pacing import stop_epochs
@@ -76,6 +79,10 @@ class Progress:
     epoch at whose end Play paused because it is a stop (the lesson's or the learner's).
     first_epoch_steps: the first epoch's steps taken since then, as (place in epochs, batch
     loss); all of the history's when the simulation was replaced.
+    viewing: set while the snapshot shows the run as it was at a checkpoint, not as it is.
+    checkpoint_epochs: the epochs checkpoints are kept at, when they changed since the last
+    report. started_over: the simulation was replaced by one that does not go on from the
+    last (a Reset, new weights, another file): what was drawn of the old run no longer holds.
     """
 
     snapshot: Snapshot | None
@@ -89,6 +96,9 @@ class Progress:
     message: str | None = None
     first_epoch_steps: tuple[tuple[float, float], ...] = ()
     stopped_at: int | None = None
+    viewing: Viewing | None = None
+    checkpoint_epochs: tuple[int, ...] | None = None
+    started_over: bool = False
 
 
 class TrainingWorker(QObject):
@@ -143,6 +153,16 @@ class TrainingWorker(QObject):
         # The parameters before the step being taken: a step that raises half-way may have
         # written some of them already, and the next one must start from a whole state.
         self._parameters_before_step = np.empty(0)
+        # The checkpoint's epoch the reports show instead of the run as it is (None: live).
+        self.view_epoch: int | None = None
+        # The history goes out whole with the next report (the run went back to a checkpoint).
+        self._resend_history = False
+        self._started_over = True
+        self._checkpoints_sent: tuple | None = None
+        self._pictures = PictureCache()
+        # Counts the questions asked (set_probe), so that a picture answering an older one is
+        # not shown again.
+        self._probe_version = 0
 
     # ----- called from any thread ---------------------------------------------------------
 
@@ -371,26 +391,38 @@ class TrainingWorker(QObject):
         rate = self._steps_since_emit / elapsed if 0 < elapsed < 10 else 0.0
         simulation = self.simulation
         replaced = self._replaced
+        whole_history = replaced or self._resend_history
+        viewed = self._viewed_checkpoint()
+        options = {"asked": self.probe, "with_samples": self.samples_wanted}
         try:
             progress = Progress(
-                snapshot=take_snapshot(
-                    simulation,
-                    self.sample_index,
-                    asked=self.probe,
-                    with_samples=self.samples_wanted,
-                ),
+                snapshot=take_snapshot(simulation, self.sample_index, **options)
+                if viewed is None
+                else self._picture_at(viewed, options),
                 history_points=tuple(self._history_points),
                 steps_per_second=rate,
                 playing=self.playing,
                 data=data_picture(simulation) if replaced else None,
                 scenario=simulation.scenario if replaced else None,
-                history_reset=simulation.history.to_dict() if replaced else None,
-                divergence=simulation.history.divergence if replaced else self._divergence,
+                history_reset=simulation.history.to_dict() if whole_history else None,
+                divergence=simulation.history.divergence if whole_history else self._divergence,
                 message=self._message,
                 first_epoch_steps=tuple(
-                    simulation.history.first_epoch_steps if replaced else self._first_epoch_steps
+                    simulation.history.first_epoch_steps
+                    if whole_history
+                    else self._first_epoch_steps
                 ),
                 stopped_at=self._stopped_at,
+                viewing=None
+                if viewed is None
+                else Viewing(
+                    viewed.epoch,
+                    viewed.step,
+                    simulation.trainer.epoch,
+                    simulation.trainer.step_count,
+                ),
+                checkpoint_epochs=self._changed_checkpoint_epochs(),
+                started_over=replaced and self._started_over,
             )
         except Exception as error:  # the picture failed, not the training: say so all the same
             self._stop_at_error(error, "The network's picture could not be drawn")
@@ -409,10 +441,37 @@ class TrainingWorker(QObject):
         self._dirty = False
         # A new simulation's data and settings go out with the first report that could be made.
         self._replaced = replaced and progress.scenario is None
+        self._resend_history = self._resend_history and progress.history_reset is None
         self._message = None
         self._stopped_at = None
         self._last_emit = now
         self.progressed.emit(progress)
+
+    def _picture_at(self, checkpoint: RunCheckpoint, options: dict) -> Snapshot:
+        """The picture of `checkpoint`: taken once, then kept while nothing it shows changes."""
+        key = (self.sample_index, self._probe_version, self.samples_wanted)
+        snapshot = self._pictures.get(checkpoint, key)
+        if snapshot is None:
+            snapshot = snapshot_at(self.simulation, checkpoint, self.sample_index, **options)
+            self._pictures.put(checkpoint, key, snapshot)
+        return snapshot
+
+    def _viewed_checkpoint(self) -> RunCheckpoint | None:
+        if self.view_epoch is None:
+            return None
+        return self.simulation.checkpoints.at(self.view_epoch)
+
+    def _changed_checkpoint_epochs(self) -> tuple[int, ...] | None:
+        """The kept epochs when they changed since the last report, else None. Told by a
+        few numbers rather than by the list, which a long run would copy thirty times a
+        second."""
+        store = self.simulation.checkpoints
+        latest = store.latest
+        signature = (id(store), len(store), store.stride, latest.epoch if latest else None)
+        if signature == self._checkpoints_sent and not self._replaced:
+            return None
+        self._checkpoints_sent = signature
+        return tuple(store.epochs())
 
     # ----- commands (run on the worker thread through `post`) ------------------------------
 
@@ -458,6 +517,7 @@ class TrainingWorker(QObject):
         """Ask the network about `raw` (n, d) in every report from now on (None: stop asking);
         the next report comes as soon as one may, so a paused network answers at once."""
         self.probe = raw
+        self._probe_version += 1
         self._dirty = True
 
     def want_samples(self, on: bool) -> None:
@@ -465,9 +525,17 @@ class TrainingWorker(QObject):
         self.samples_wanted = on
         self._dirty = True
 
-    def replace_simulation(self, simulation: Simulation, message: str | None = None) -> None:
-        """Continue with another simulation (a rebuilt or newly opened scenario)."""
+    def replace_simulation(
+        self, simulation: Simulation, message: str | None = None, *, continues: bool = False
+    ) -> None:
+        """Continue with another simulation (a rebuilt or newly opened scenario). `continues`:
+        it goes on from where the last one stood (a setting changed), so a checkpoint being
+        viewed stays in view when it kept it; otherwise the run starts over."""
         self.simulation = simulation
+        self._pictures.clear()  # pictures of another network, data or settings
+        if not continues or self._viewed_checkpoint() is None:
+            self.view_epoch = None
+        self._started_over = not continues
         self._stops = stop_epochs(simulation.scenario.lesson, self.stop_epoch)
         count = len(simulation.data.train_raw)
         if self.sample_index is not None and self.sample_index >= count:
@@ -478,6 +546,43 @@ class TrainingWorker(QObject):
         self._dirty = True
         if message:
             self._message = message
+
+    def view(self, epoch: int | None) -> None:
+        """Show the run as it was at the checkpoint nearest `epoch` (None: as it is now) in
+        every report from now on; nothing is trained or changed. Looking back pauses training:
+        the past stays on show until the learner goes on. Many calls between two reports cost
+        one picture (the latest wins)."""
+        kept = None
+        if epoch is not None:
+            store = self.simulation.checkpoints
+            kept = store.at(epoch) or store.at_or_before(epoch)
+            if kept is None and len(store):
+                kept = store.at(store.nearest(epoch, 1)[0])
+        if kept is not None and kept.step == self.simulation.trainer.step_count:
+            kept = None  # the checkpoint of the epoch the run stands at is the run itself
+        wanted = None if kept is None else kept.epoch
+        if wanted is not None:
+            self.pause()
+        if wanted != self.view_epoch:
+            self.view_epoch = wanted
+            self._dirty = True
+
+    def branch(self, epoch: int) -> AbandonedFuture | None:
+        """Go back to the checkpoint at `epoch` to train on from there (see Simulation.rewind;
+        a KeyError names the nearest kept epochs when there is none) and return the future
+        left behind, for the chart to keep drawing faded (None when there was none)."""
+        self.pause()
+        simulation = self.simulation
+        future = AbandonedFuture.from_history(simulation.history, epoch)
+        simulation.rewind(epoch)
+        self.view_epoch = None
+        # What was collected for the next report belongs to the abandoned future; the history
+        # goes out whole instead.
+        self._history_points = []
+        self._first_epoch_steps = []
+        self._resend_history = True
+        self._dirty = True
+        return future
 
     def mark_changed(self) -> None:
         """The simulation was changed by a command: report a fresh snapshot."""

@@ -81,6 +81,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         menu="File",
         help_with="open",
     ),
+    ActionSpec(
+        "save_with_history",
+        "Save with training history…",
+        "_on_save_with_history_triggered",
+        (),
+        "Save with the run's checkpoints, so that whoever opens the file can scrub back "
+        "through the training and continue from any of them (a larger file; Save stays small)",
+        menu="File",
+    ),
     ActionSpec("quit", "Quit", "close", (QKeySequence.StandardKey.Quit,), menu="File", group=True),
     ActionSpec(
         "undo",
@@ -159,6 +168,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         menu="Training",
         toolbar=True,
         help="new initial weights",
+    ),
+    ActionSpec(
+        "continue_here",
+        "Continue from here",
+        "_on_continue_here_triggered",
+        (),
+        "Train on from the epoch on show, as the run did from there (with any setting changed "
+        "since); what came after it stays on the chart, faded, until Reset",
+        menu="Training",
     ),
     ActionSpec(
         "walk",

@@ -1,6 +1,7 @@
 """`nnsim bench --gui`: how long the views take to draw a frame, how quickly the GUI thread
-answers while training runs flat out, and how much of the engine's speed training keeps with
-the live view on. Runs offscreen; prints figures, asserts nothing."""
+answers while training runs flat out, how much of the engine's speed training keeps with the
+live view on, and how quickly the window shows an earlier checkpoint when the timeline's cursor
+moves. Runs offscreen; prints figures, asserts nothing."""
 
 from __future__ import annotations
 
@@ -306,6 +307,140 @@ def measure_race(app, seconds: float) -> dict:
     }
 
 
+SCRUB_EPOCHS = 300
+SCRUB_MOVES = 60
+
+
+def measure_scrub(app, epochs: int = SCRUB_EPOCHS, moves: int = SCRUB_MOVES) -> dict:
+    """Milliseconds from a move of the timeline's cursor to the repainted window (1400×860) on
+    the spiral preset trained `epochs` epochs: the worker recomputes the pictures from the
+    stored weights, the controller hands them to the views at its next frame, they paint. The
+    moves go to checkpoints drawn at random (seeded), each after the last one was painted, as a
+    learner's drag does at a screen's pace. Also the time of the picture alone (snapshot_at)."""
+    import gc
+    import tempfile
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from ..app.experiments.viewing import snapshot_at
+    from ..app.preferences import Preferences
+    from ..app.session import Simulation
+    from ..app.storage import load_scenario
+    from ..resources import scenarios_dir
+    from .main_window import MainWindow
+
+    gc.collect()  # what the measurements before left behind is not this one's to pay for
+    simulation = Simulation(load_scenario(scenarios_dir() / "spiral.json"))
+    simulation.train_epochs(epochs)
+    kept = simulation.checkpoints.epochs()[:-1]  # the last is the live end
+    pictures = []
+    for epoch in kept[:: max(1, len(kept) // 20)]:
+        start = time.perf_counter()
+        snapshot_at(simulation, simulation.checkpoints.at(epoch), 0)
+        pictures.append(time.perf_counter() - start)
+    # Each checkpoint once: every move needs a picture never taken before (none kept to reuse).
+    rng = np.random.default_rng(0)
+    targets = [
+        kept[int(i)] for i in rng.choice(len(kept), size=min(moves, len(kept)), replace=False)
+    ]
+    # Then back and forth between two moments, as a learner compares them: pictures kept.
+    flicks = [kept[len(kept) // 3], kept[2 * len(kept) // 3]] * 10
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(simulation, Preferences(Path(folder) / "bench.ini"))
+        window.resize(1400, 860)
+        window.show()
+        controller = window.controller
+        _run_until(
+            lambda: controller.snapshot is not None and window.timeline.stops()[-1] == epochs
+        )
+        loop = QEventLoop()
+        wanted = [None]
+
+        def on_snapshot(snapshot) -> None:
+            # Connected after the window's own handlers: the views have taken the picture.
+            if controller.viewing is not None and snapshot.epoch == wanted[0]:
+                loop.quit()
+
+        controller.snapshot_changed.connect(on_snapshot)
+        guard = QTimer()
+        guard.setSingleShot(True)
+        guard.timeout.connect(loop.quit)
+
+        def timed(epochs: list[int]) -> list[float]:
+            times = []
+            for target in epochs:
+                wanted[0] = target
+                guard.start(5000)
+                start = time.perf_counter()
+                window.timeline.cursor.setValue(target)  # what dragging the line does
+                loop.exec()
+                app.processEvents()  # the scenes' pending changes
+                app.processEvents()  # their paint
+                times.append(time.perf_counter() - start)
+            return times
+
+        times = timed(targets)
+        flick_times = timed(flicks)[2:]  # the first two take their pictures
+        guard.stop()
+        controller.snapshot_changed.disconnect(on_snapshot)
+        drag_rate = _drag(app, window, kept)
+        window.controller.mark_saved()
+        window.close()
+        _dispose(app, window)
+    return {
+        "scrub_ms": _median_ms(times),
+        "scrub_p90_ms": _percentile_ms(times, 90),
+        "scrub_picture_ms": _median_ms(pictures),
+        "scrub_drag_frames_per_second": drag_rate,
+        "scrub_again_ms": _median_ms(flick_times),
+        "scrub_again_p90_ms": _percentile_ms(flick_times, 90),
+        "scrub_checkpoints": len(kept) + 1,
+        "scrub_moves": len(times),
+    }
+
+
+def _drag(app, window, kept: list[int], seconds: float = 3.0) -> float:
+    """Drag the cursor across the checkpoints, one move every 16 ms (a mouse at 60 Hz), back
+    and forth for `seconds`; return how many pictures of the past reached the views a second."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    controller = window.controller
+    shown = [0]
+
+    def on_snapshot(_snapshot) -> None:
+        if controller.viewing is not None:
+            shown[0] += 1
+
+    controller.snapshot_changed.connect(on_snapshot)
+    clock = QElapsedTimer()
+    positions = kept + kept[::-1]
+    moves = [0]
+
+    def move() -> None:
+        moves[0] += 1
+        window.timeline.cursor.setValue(positions[moves[0] % len(positions)])
+
+    timer = QTimer()
+    timer.setInterval(16)
+    timer.timeout.connect(move)
+    clock.start()
+    timer.start()
+    _run_event_loop(seconds)
+    timer.stop()
+    elapsed = clock.elapsed() / 1000
+    controller.snapshot_changed.disconnect(on_snapshot)
+    return shown[0] / elapsed
+
+
+def _run_until(done, timeout: float = 30.0) -> None:
+    """Serve events (blocking, in short turns) until `done()`."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        _run_event_loop(0.01)
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not show the run in time")
+
+
 def _run_event_loop(seconds: float) -> None:
     """Serve events as the app does: a blocking event loop, which sleeps (and leaves the
     interpreter to the worker) when there is nothing to do. Spinning processEvents instead
@@ -327,6 +462,7 @@ def run(seconds: float = 3.0, as_json: bool = False) -> str:
         **measure_frames(app),
         **measure_live_training(app, seconds),
         **measure_race(app, seconds),
+        **measure_scrub(app),
     }
     if as_json:
         return json.dumps(figures, indent=1)
@@ -351,5 +487,12 @@ def run(seconds: float = 3.0, as_json: bool = False) -> str:
         f"({figures['race_events_measured']} events; goal p99 under 50 ms); "
         f"{figures['race_steps_per_second']:,.0f} steps/s for the four together, "
         f"{figures['race_reports_per_second']:.0f} reports a second",
+        f"timeline scrub on spiral ({figures['scrub_checkpoints']} checkpoints, "
+        f"{figures['scrub_moves']} cursor moves): {figures['scrub_ms']:.1f} ms median, "
+        f"{figures['scrub_p90_ms']:.1f} ms p90 from cursor move to repainted window "
+        f"(the picture alone {figures['scrub_picture_ms']:.1f} ms; goal 33 ms); dragging at "
+        f"60 Hz shows {figures['scrub_drag_frames_per_second']:.0f} pictures a second; back to a "
+        f"moment already shown: {figures['scrub_again_ms']:.1f} ms median, "
+        f"{figures['scrub_again_p90_ms']:.1f} ms p90",
     ]
     return "\n".join(lines)

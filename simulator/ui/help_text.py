@@ -32,7 +32,11 @@ stay put while it is on. Edit → Undo (Ctrl+Z) takes back any change of the dat
 network or the settings, and Edit → Redo (Ctrl+Shift+Z or Ctrl+Y) makes it again.</li>
 <li><b>The curves</b> (bottom right): training and test loss per epoch, and accuracy for
 classification. A test loss that rises while the training loss falls means the network is
-memorising rather than learning (overfitting).</li>
+memorising rather than learning (overfitting). The curves are a timeline: drag the line on the
+chart or the slider under it (← → once it has the focus) to see the network as it was at an earlier
+epoch; the slider's right end is the run as it is. <i>Continue from here</i> trains on from that
+epoch, with any setting you changed meanwhile; what the run did after it stays faded on the chart
+until Reset.</li>
 <li><b>The settings</b> (left): the data set, the input features, and the hyperparameters. Changes
 apply at once and keep the weights that still fit; the initialization applies on Reset. Type a
 formula of the inputs below the features (<code>X1*X2 + sin(3*X1)</code>) to add a feature of your

@@ -76,6 +76,9 @@ class LossPlot(QWidget):
         self._redraw_timer.timeout.connect(self._on_redraw_timer_timeout)
         self._classification = False
         self._plain = ""
+        # Points drawn on the plot by others (the timeline's abandoned futures) that the ranges
+        # must take in: (epochs, losses).
+        self._also_fit = (np.zeros(0), np.zeros(0))
         # The legend sits above the plot, where it never hides a curve: a line sample in each
         # curve's colour and dash, then the latest figure. Plain labels, not one rich-text
         # label: Qt repaints a rich-text label on every frame of the window, a plain one only
@@ -231,6 +234,12 @@ class LossPlot(QWidget):
             return
         self._draw(history)
 
+    def also_fit(self, epochs: np.ndarray, losses: np.ndarray) -> None:
+        """Have the ranges take in these points (n,) as well as the history's: curves other
+        views draw on `plot_item` (the timeline's) stay in sight. Empty arrays: none."""
+        self._also_fit = (np.asarray(epochs, dtype=float), np.asarray(losses, dtype=float))
+        self._redraw_now()
+
     def redraw_pending(self) -> bool:
         """Return whether a history is waiting for the end of the redraw interval."""
         return self._waiting_history is not None
@@ -248,7 +257,7 @@ class LossPlot(QWidget):
         self._since_draw.start()
         mark = _marker_point(history.divergence)
         places, step_losses = history.first_epoch_columns()
-        if not len(history) and mark is None and not len(places):
+        if not len(history) and mark is None and not len(places) and not len(self._also_fit[0]):
             self.clear()
             return
         epochs = history.column("epoch")
@@ -258,9 +267,12 @@ class LossPlot(QWidget):
         self.first_epoch_curve.setData(places, step_losses)
         self._show_divergence(history.divergence)
         # The ranges take in every point drawn: whole epochs, the first epoch's steps, the mark.
-        extra_x, extra_y = places, step_losses
+        extra_x, extra_y = (
+            np.append(places, self._also_fit[0]),
+            np.append(step_losses, self._also_fit[1]),
+        )
         if mark is not None:
-            extra_x, extra_y = np.append(places, mark[0]), np.append(step_losses, mark[1])
+            extra_x, extra_y = np.append(extra_x, mark[0]), np.append(extra_y, mark[1])
         self._fit_ranges(
             np.append(epochs, extra_x),
             np.append(train, extra_y),

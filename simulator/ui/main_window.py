@@ -65,6 +65,7 @@ from .preset_gallery import PresetGallery, scenario_html
 from .scenario_loading import LoadPurpose, LoadRequest, ScenarioLoader
 from .settings_panel import SettingsPanel
 from .step_panel import StepThroughPanel
+from .timeline import Timeline, viewing_text
 from .training_keys import TrainingKeys
 from .value_dialog import ValueDialog
 
@@ -197,6 +198,9 @@ class MainWindow(QMainWindow):
         # lesson every later start (and every other learner at this machine) begins from.
         self.preset_copy_of: str | None = shipped_preset_name(source)
         self.path: Path | None = None if self.preset_copy_of else source
+        # Whether the file holds the run's checkpoints (saved with training history, or opened
+        # so): Save then keeps them, rather than quietly writing the small kind over it.
+        self.saves_history = self.path is not None and _holds_history(simulation.scenario)
         self.controller = TrainingController(simulation, self)
         self.value_dialog: ValueDialog | None = None
         self.error_box: QMessageBox | None = None
@@ -253,6 +257,7 @@ class MainWindow(QMainWindow):
         self.canvas = NetworkCanvas()
         self.data_view = DataView()
         self.loss_plot = LossPlot()
+        self.timeline = Timeline(self.loss_plot)
         self.settings_panel = SettingsPanel()
         self.banner = MessageBanner()
         self.description = QTextBrowser()
@@ -292,7 +297,13 @@ class MainWindow(QMainWindow):
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.data_view)
-        right.addWidget(self.loss_plot)
+        chart = QWidget()
+        chart_layout = QVBoxLayout(chart)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.setSpacing(0)
+        chart_layout.addWidget(self.loss_plot, 1)
+        chart_layout.addWidget(self.timeline)
+        right.addWidget(chart)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
 
@@ -333,6 +344,7 @@ class MainWindow(QMainWindow):
             setattr(self, f"{spec.name}_action", action)
         self.walk_next_action.setEnabled(False)
         self.walk_previous_action.setEnabled(False)
+        self.continue_here_action.setEnabled(False)  # only while a checkpoint is on show
         self._update_undo_actions()
         # The learner's choice, kept between scenarios and runs; on unless turned off.
         self.weights_on_edges_action.setChecked(self.preferences.weights_on_edges())
@@ -445,6 +457,11 @@ class MainWindow(QMainWindow):
         controller.answered.connect(self._on_controller_answered)
         controller.busy_changed.connect(self._on_controller_busy_changed)
         controller.edit_history_changed.connect(self._update_undo_actions)
+        controller.checkpoints_changed.connect(self.timeline.set_checkpoints)
+        controller.branches_changed.connect(self.timeline.set_branches)
+        controller.viewing_changed.connect(self._on_controller_viewing_changed)
+        self.timeline.epoch_chosen.connect(self._on_timeline_epoch_chosen)
+        self.timeline.continue_button.setDefaultAction(self.continue_here_action)
         self.settings_panel.edit_requested.connect(self._on_edit_requested)
         self.settings_panel.invalid_input.connect(self._on_settings_invalid_input)
         # A refused number is fixed by a valid one typed into a field (or a choice from its
@@ -553,11 +570,44 @@ class MainWindow(QMainWindow):
         self.data_view.set_snapshot(snapshot)
         if not self.samples_dock.isHidden():
             self.data_table.set_snapshot(snapshot)
+        viewing = self.controller.viewing
+        if viewing is not None:
+            self.counter.setText(viewing_text(viewing))
+            return
+        self.timeline.set_live_epoch(snapshot.epoch)
         rate = self.controller.steps_per_second
         speed = f" · {rate:,.0f} steps/s" if self.controller.playing and rate else ""
         self.counter.setText(f"epoch {snapshot.epoch:,} · step {snapshot.step:,}{speed}")
         self.settings_panel.show_learning_rate(snapshot.learning_rate, snapshot.epoch)
         self.loss_plot.rate_plot.show_rate(snapshot.learning_rate, snapshot.epoch)
+
+    # ----- the timeline ---------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_controller_viewing_changed(self, viewing) -> None:
+        self.timeline.set_viewing(viewing)
+        self._update_enabled()
+
+    @Slot(object)
+    def _on_timeline_epoch_chosen(self, epoch: int | None) -> None:
+        self.controller.view_epoch(epoch)
+
+    @Slot()
+    def _on_continue_here_triggered(self) -> None:
+        if self.controller.viewing is not None:
+            self.controller.continue_from_here()
+
+    def _refused_while_viewing(self) -> bool:
+        """Say why the weights on show cannot be edited, when they are a checkpoint's."""
+        viewing = self.controller.viewing
+        if viewing is None:
+            return False
+        self._on_controller_message(
+            f"These are the weights of epoch {viewing.epoch}, a moment of the past. To change "
+            "them, press Continue from here first (or move the timeline to its end for the run "
+            "as it is)."
+        )
+        return True
 
     @Slot(object)
     def _on_controller_data_changed(self, picture) -> None:
@@ -705,7 +755,7 @@ class MainWindow(QMainWindow):
     @Slot(int, int, int)
     def _on_canvas_weight_clicked(self, layer: int, unit: int, source: int) -> None:
         snapshot = self.controller.snapshot
-        if snapshot is None:
+        if snapshot is None or self._refused_while_viewing():
             return
         self.controller.pause()
         names = snapshot.input_names if layer == 1 else None
@@ -720,7 +770,7 @@ class MainWindow(QMainWindow):
     @Slot(int, int)
     def _on_canvas_bias_clicked(self, layer: int, unit: int) -> None:
         snapshot = self.controller.snapshot
-        if snapshot is None:
+        if snapshot is None or self._refused_while_viewing():
             return
         self.controller.pause()
         self._ask_value(
@@ -838,6 +888,7 @@ class MainWindow(QMainWindow):
         self.pacing.setEnabled(not walking)
         # Changing the network mid-walk would throw the step away; leave the walk first.
         self.canvas.header.setEnabled(not walking)
+        self.timeline.setEnabled(not walking)
         if walking:
             # The canvas and the calculation panel need the room; the data view stays for
             # picking samples.
@@ -871,7 +922,16 @@ class MainWindow(QMainWindow):
             self.walk_action,
         ):
             action.setEnabled(not walking and not busy)
-        for action in (self.save_action, self.save_as_action, self.open_action, self.preset_action):
+        self.continue_here_action.setEnabled(
+            not walking and not busy and self.controller.viewing is not None
+        )
+        for action in (
+            self.save_action,
+            self.save_as_action,
+            self.save_with_history_action,
+            self.open_action,
+            self.preset_action,
+        ):
             action.setEnabled(not busy)
         self.recent_menu.setEnabled(not busy and bool(self.preferences.recent_files()))
         self._update_undo_actions()
@@ -986,6 +1046,9 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_loader_loaded(self, request: LoadRequest, simulation: Simulation) -> None:
         self.leave_walk(keep=True)
+        self.saves_history = request.purpose is LoadPurpose.OPEN and _holds_history(
+            simulation.scenario
+        )
         self._clear_notices()
         self.data_view.set_adding_points(False)  # another scenario's plane has other axes
         self.controller.replace_simulation(simulation)
@@ -1222,11 +1285,15 @@ class MainWindow(QMainWindow):
             return
         self.begin_open(Path(text))
 
-    def save_to(self, path: Path, then: Callable[[], None] | None = None) -> None:
+    def save_to(
+        self, path: Path, then: Callable[[], None] | None = None, *, with_history: bool = False
+    ) -> None:
         """Save the current state to `path` atomically. The worker is asked for the state and
         the file is written when it answers, the window working on meanwhile; `then` runs once
-        the file is written. A failure is shown in `error_box`."""
-        number = self.controller.request_scenario()
+        the file is written. A failure is shown in `error_box`. `with_history` adds the run's
+        checkpoints (state.checkpoints), so the file can be scrubbed through and branched from
+        as the run could."""
+        number = self.controller.request_scenario(with_checkpoints=with_history)
         self._pending_saves[number] = (Path(path), then)
         self.statusBar().showMessage(f"Saving {Path(path).name}…")
 
@@ -1249,6 +1316,7 @@ class MainWindow(QMainWindow):
             return
         self.path = path
         self.preset_copy_of = None
+        self.saves_history = _holds_history(answer.value)
         state = answer.value.state
         self.controller.mark_saved(state.step if state is not None else None)
         self.preferences.add_recent_file(self.path)
@@ -1274,17 +1342,24 @@ class MainWindow(QMainWindow):
         if self.path is None:
             self._save_as(then)
         else:
-            self.save_to(self.path, then)
+            self.save_to(self.path, then, with_history=self.saves_history)
 
-    def _save_as(self, then: Callable[[], None] | None = None) -> None:
+    @Slot()
+    def _on_save_with_history_triggered(self) -> None:
+        self._save_as(with_history=True)
+
+    def _save_as(
+        self, then: Callable[[], None] | None = None, *, with_history: bool = False
+    ) -> None:
+        title = "Save scenario with training history" if with_history else "Save scenario"
         name, _ = QFileDialog.getSaveFileName(
-            self, "Save scenario", self._save_as_start(), "Scenarios (*.json)"
+            self, title, self._save_as_start(), "Scenarios (*.json)"
         )
         if not name:
             return
         if not name.endswith(".json"):
             name += ".json"
-        self.save_to(Path(name), then)
+        self.save_to(Path(name), then, with_history=with_history)
 
     def ask_unsaved_changes(self) -> QMessageBox.StandardButton:
         """Ask what to do with unsaved changes: Save, Discard or Cancel."""
@@ -1413,6 +1488,11 @@ class MainWindow(QMainWindow):
     def settle(self) -> None:
         """Hand the latest report to the views now (tests and screenshots)."""
         self.controller.flush()
+
+
+def _holds_history(scenario: Scenario) -> bool:
+    """Whether `scenario` carries checkpoints (state.checkpoints)."""
+    return scenario.state is not None and bool(scenario.state.checkpoints)
 
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:

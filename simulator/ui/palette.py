@@ -297,3 +297,15 @@ VARIANT_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#000000", "#56B4E9", "#D55E
 def variant_colour(index: int) -> str:
     """Return the colour '#RRGGBB' of race variant `index`."""
     return VARIANT_COLOURS[index % len(VARIANT_COLOURS)]
+
+
+# The timeline on the learning curves: the futures a run abandoned by branching, drawn as the
+# curves' own hues washed out (and dashed), so they read as "the same curve, another path"
+# behind the live one; the cursor in the step-through's focus purple when it shows the past,
+# a quiet grey at the live end.
+ABANDONED_TRAIN = "#80B8FF"
+ABANDONED_TEST = "#F2A56E"
+# The line where a run branched, and its few words.
+BRANCH_MARK = LEGEND_TEXT
+TIMELINE_CURSOR = "#7B3FA0"
+TIMELINE_LIVE = "#9A9A9A"

@@ -34,6 +34,15 @@ ASK_INPUT = (0.27, 0.29)
 # The samples table: a preset trained for a few epochs, so that some samples are still wrong; the
 # table sorted wrong first and its first row selected, ringed on the plane.
 TABLE_SHOT = ("circle", 8)
+# Rewind and branch: the spiral trained this long, then continued from an earlier epoch with a
+# lower learning rate and trained back to the same length, then scrubbed back to look.
+TIMELINE_SHOT = {
+    "preset": "spiral",
+    "epochs": 150,
+    "branch_at": 60,
+    "learning_rate": 0.003,
+    "look_at": 110,
+}
 # The card the gallery screenshot selects, so that its description pane has something to show.
 GALLERY_SELECTION = "digits"
 # New from data is shown on a shipped table, at the dialog's own size.
@@ -230,6 +239,58 @@ def render_race(
     return path
 
 
+def _wait(app, window, done, what: str, timeout: float = 60.0) -> None:
+    """Serve events until `done()` (the training thread answers by signal), or time out."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        app.processEvents()
+        window.controller.flush()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not come in time")
+
+
+def render_timeline(simulation, path: Path, size: tuple[int, int], app) -> Path:
+    """On `simulation` trained TIMELINE_SHOT's epochs: go back to its branch epoch, lower the
+    learning rate there, continue from there back to the same length (the first future stays on
+    the chart, faded), then scrub back to look at an epoch of the new branch; save a PNG."""
+    import functools
+
+    from ..app import edits
+
+    shot = TIMELINE_SHOT
+    with _opened_window(simulation, size, app) as window:
+        controller = window.controller
+        end = controller.snapshot.epoch
+        window.timeline.choose(shot["branch_at"])
+        _wait(app, window, lambda: controller.viewing is not None, "the look back")
+        rate = shot["learning_rate"]
+        controller.apply_edit(functools.partial(edits.set_optimizer, learning_rate=rate))
+        _wait(
+            app,
+            window,
+            lambda: controller.scenario.training.optimizer.learning_rate == rate,
+            "the lower learning rate",
+        )
+        window.continue_here_action.trigger()
+        _wait(app, window, lambda: len(controller.branches) == 1, "the branch")
+        _wait(app, window, lambda: controller.snapshot.epoch == shot["branch_at"], "the branch")
+        for _ in range(end - shot["branch_at"]):
+            controller.step_epoch()
+        _wait(app, window, lambda: controller.snapshot.epoch == end, "the training", 120.0)
+        _wait(app, window, lambda: window.timeline.stops()[-1] == end, "the timeline")
+        window.timeline.choose(shot["look_at"])
+        _wait(
+            app,
+            window,
+            lambda: controller.viewing is not None and controller.snapshot.epoch == shot["look_at"],
+            "the look back",
+        )
+        # On a log axis the small losses after the branch, where the two futures part, show.
+        window.loss_plot.set_log_scale(True)
+        _settle_layouts(app, window)
+        return _save(window, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render every screenshot into the folder given (or resources/screenshots)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -272,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     made.append(
         render_ask(preset(ASK_PRESET), folder / "ask-the-network.png", SIZES["normal"], app)
     )
+    timeline = preset(TIMELINE_SHOT["preset"], TIMELINE_SHOT["epochs"])
+    made.append(render_timeline(timeline, folder / "timeline-branch.png", SIZES["normal"], app))
     name, epochs = TABLE_SHOT
     made.append(render_table(preset(name, epochs), folder / "data-table.png", SIZES["normal"], app))
     made.append(render_new_from_data(folder / "new-from-data.png", app))

@@ -13,6 +13,9 @@ TRAINING_KEYS = frozenset(
 NOT_IN_NUMBERS = frozenset({Qt.Key.Key_Space, Qt.Key.Key_R, Qt.Key.Key_T})
 END_OF_EDIT = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape})
 EDITING = "nnsimEditing"
+# Set on a widget whose own ← and → come first while it has the focus (the timeline's slider).
+OWNS_ARROWS = "nnsimOwnsArrows"
+ARROWS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right})
 NUMERIC = "nnsimNumeric"
 # Shift and the keypad flag leave a key what it is (Shift+R and Shift+→ are training keys too).
 _PLAIN = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
@@ -61,6 +64,10 @@ class TrainingKeys(QObject):
                     editor.setProperty(EDITING, True)
             return False
         if key not in TRAINING_KEYS or event.modifiers() & ~_PLAIN:
+            return False
+        # Shift+→ still trains an epoch: only the plain arrows (keypad or not) are the widget's.
+        shifted = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if key in ARROWS and not shifted and watched.property(OWNS_ARROWS):
             return False
         # A field being typed into keeps its keys, but for those a number cannot hold. Refusing
         # the claim (True) leaves the override unaccepted, so the window's shortcut runs.

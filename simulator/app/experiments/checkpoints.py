@@ -83,6 +83,11 @@ class CheckpointStore:
     def nbytes(self) -> int:
         return self._bytes
 
+    @property
+    def latest(self) -> RunCheckpoint | None:
+        """The newest checkpoint kept, or None."""
+        return self._kept[-1] if self._kept else None
+
     def epochs(self) -> list[int]:
         """The epochs a checkpoint is kept at, in order."""
         return list(self._epochs)
