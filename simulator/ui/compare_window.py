@@ -4,6 +4,7 @@ of them as the main scenario."""
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
@@ -38,7 +39,7 @@ from ..app.experiments.race_settings import (
     variant_labels,
 )
 from ..app.experiments.race_worker import RaceAnswer, RaceController, RaceProgress
-from ..app.experiments.variants import VariantError, Vary
+from ..app.experiments.variants import VariantError, Vary, parse_vary
 from ..app.history import History
 from ..app.pacing import PACES
 from ..app.scenario import Scenario
@@ -249,6 +250,22 @@ class CompareWindow(QWidget):
             self._show_message(f"Type the values to race, for example {self.setting().example}.")
             return
         self._ask_for_scenario(_Typed(self.setting().key, text))
+
+    def prepare_race_of(self, scenario: Scenario) -> bool:
+        """Start the race `scenario`'s lesson prepares (its `race` block), pausing at the
+        lesson's epochs; False when it prepares none or a race is already on show."""
+        race = scenario.race
+        if race is None or self.race is not None:
+            return False
+        if race.epochs is not None:
+            self.pacing.stop_spin.setValue(race.epochs)
+        self.set_varies(
+            [
+                parse_vary(f"{path}=" + ",".join(json.dumps(value) for value in values))
+                for path, values in race.vary
+            ]
+        )
+        return True
 
     def set_varies(self, varies: list[Vary]) -> None:
         """Race the variants `varies` make of the current scenario (a preset's race): fields by

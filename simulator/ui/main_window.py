@@ -1155,6 +1155,8 @@ class MainWindow(QMainWindow):
             self.compare_window.activateWindow()
         else:
             self.compare_window.show()
+        # A lesson that prepares a race (learning-rate-race) has it ready on the first opening.
+        self.compare_window.prepare_race_of(self.controller.scenario)
 
     @Slot(object, str)
     def _on_compare_open_requested(self, scenario: Scenario, label: str) -> None:

@@ -2,6 +2,7 @@
 value refused, the race's table equal to single runs, play and pause acting on all, a variant
 opened as the main scenario, and no race thread left once the window closes."""
 
+import dataclasses
 import shutil
 
 import pytest
@@ -307,3 +308,34 @@ def test_a_presets_race_with_a_bad_path_is_refused_with_a_message(qtbot, window)
     qtbot.waitUntil(lambda: compare.message() != "", timeout=5000)
     assert "network.layers[7]" in compare.message()
     assert compare.race is None
+
+
+def test_a_lesson_that_prepares_a_race_has_it_ready_and_paused_at_its_epochs(qtbot, tmp_path):
+    main = _main_window(qtbot, tmp_path, "learning-rate-race")
+    try:
+        race = main.controller.scenario.race
+        compare = _compare(qtbot, main)
+        rates = race.vary[0][1]
+        qtbot.waitUntil(lambda: len(compare.reports) == len(rates), timeout=10_000)
+        assert compare.pacing.stop_epoch() == race.epochs
+        qtbot.waitUntil(lambda: _all_at(compare, race.epochs), timeout=120_000)
+        # The same figures the command line's race gives: the first variant alone, 50 epochs.
+        from simulator.app.experiments.variants import make_variants, parse_vary
+        from simulator.app.scenario import scenario_to_dict
+
+        plain = scenario_to_dict(dataclasses.replace(main.controller.scenario, race=None))
+        path, values = race.vary[0]
+        vary = parse_vary(f"{path}=" + ",".join(str(v) for v in values))
+        variants = make_variants(plain, [vary], file="race.json", base_dir=None)
+        alone = Simulation(variants[0].scenario)
+        alone.train_epochs(race.epochs)
+        assert compare.table.figure(0, "test_accuracy") == alone.evaluate()[1].accuracy
+        # Opening the window again does not start the race anew.
+        main.compare_window.hide()
+        first_race = compare.race
+        _compare(qtbot, main)
+        assert compare.race is first_race
+    finally:
+        main.ask_unsaved_changes = _discard
+        main.close()
+        main.deleteLater()
