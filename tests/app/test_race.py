@@ -120,7 +120,7 @@ def test_a_sweep_is_log_spaced_and_readable():
         ("layout", "4,4; 4,a", "Hidden layout 4,a"),
         ("activation", "tanh, wobbly", "wobbly"),
         ("features", "X1 X2; X1 Z9", "Z9"),
-        ("optimizer", "sgd, rmsprop", "rmsprop"),
+        ("optimizer", "sgd, nesterov", "nesterov"),
     ],
 )
 def test_a_value_that_cannot_be_used_is_refused_naming_setting_and_value(key, text, words):

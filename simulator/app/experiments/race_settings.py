@@ -39,7 +39,7 @@ class RaceSetting:
 
 SETTINGS: tuple[RaceSetting, ...] = (
     RaceSetting("learning_rate", "Learning rate", "0.003, 0.03, 0.3, 3", sweepable=True),
-    RaceSetting("optimizer", "Optimizer", "sgd, adam"),
+    RaceSetting("optimizer", "Optimizer", "sgd, adam, rmsprop, adamw"),
     RaceSetting("activation", "Hidden activation", "tanh, relu, sigmoid"),
     RaceSetting("batch_size", "Batch size", "1, 10, 50", sweepable=True, integer=True),
     RaceSetting("regularization", "Regularization", "none, l2 0.001, l1 0.001"),
