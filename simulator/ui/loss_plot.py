@@ -76,6 +76,8 @@ class LossPlot(QWidget):
         self._redraw_timer.timeout.connect(self._on_redraw_timer_timeout)
         self._classification = False
         self._plain = ""
+        # The epoch whose figures the legend writes: None for the latest.
+        self._figures_epoch: int | None = None
         # Points drawn on the plot by others (the timeline's abandoned futures) that the ranges
         # must take in: (epochs, losses).
         self._also_fit = (np.zeros(0), np.zeros(0))
@@ -289,9 +291,24 @@ class LossPlot(QWidget):
         if not len(history):  # within the first epoch: its steps and the marker are all there is
             self._write_summary(mark[1] if mark is not None else None, None, None, None)
             return
+        # The figures of the epoch on show: the latest, or the one the timeline looks back at.
+        row = len(epochs) - 1
+        if self._figures_epoch is not None:
+            found = np.flatnonzero(epochs == self._figures_epoch)
+            if len(found):
+                row = int(found[0])
         if self._classification:
-            train_accuracy, test_accuracy = train_accuracy[-1], test_accuracy[-1]
-        self._write_summary(train[-1], test[-1], train_accuracy, test_accuracy)
+            train_accuracy, test_accuracy = train_accuracy[row], test_accuracy[row]
+        self._write_summary(train[row], test[row], train_accuracy, test_accuracy)
+
+    def show_figures_of(self, epoch: int | None) -> None:
+        """Write the recorded figures of `epoch` above the chart (None: the latest), as the
+        timeline looks back at it."""
+        if epoch == self._figures_epoch:
+            return
+        self._figures_epoch = epoch
+        if self._shown_history is not None:
+            self._draw(self._shown_history)
 
     def clear(self) -> None:
         """Empty every curve and the latest-loss text."""

@@ -586,6 +586,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_viewing_changed(self, viewing) -> None:
         self.timeline.set_viewing(viewing)
+        self.loss_plot.show_figures_of(None if viewing is None else viewing.epoch)
         self._update_enabled()
 
     @Slot(object)

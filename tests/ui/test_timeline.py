@@ -17,6 +17,7 @@ from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
 from simulator.resources import scenarios_dir
+from simulator.ui import loss_plot
 from simulator.ui.main_window import MainWindow
 
 EPOCHS = 8
@@ -95,6 +96,12 @@ def test_scrubbing_shows_the_checkpoints_weights_and_the_end_is_live(qtbot, wind
     window.timeline.choose(3)
     qtbot.waitUntil(lambda: _viewing(window, 3), timeout=5000)
     assert window.counter.text().startswith(f"viewing epoch 3 of {EPOCHS}")
+    # The figures above the chart are those the history recorded at epoch 3.
+    history = _worker_value(window, lambda s: s.history.to_dict())
+    row = history["epoch"].index(3)
+    train_at_3 = history["train_loss"][row]
+    assert window.loss_plot.train_figure.text() == f"train {loss_plot._figure(train_at_3)}"
+    assert train_at_3 != history["train_loss"][-1]
     assert window.continue_here_action.isEnabled()
     assert window.timeline.continue_button.isVisible()
 
@@ -113,6 +120,8 @@ def test_scrubbing_shows_the_checkpoints_weights_and_the_end_is_live(qtbot, wind
     qtbot.waitUntil(lambda: window.controller.viewing is None, timeout=5000)
     assert window.controller.snapshot.epoch == EPOCHS
     assert window.counter.text().startswith(f"epoch {EPOCHS}")
+    latest = f"train {loss_plot._figure(history['train_loss'][-1])}"
+    qtbot.waitUntil(lambda: window.loss_plot.train_figure.text() == latest, timeout=5000)
     assert not window.continue_here_action.isEnabled()
     assert not window.isWindowModified()  # a look back is no change to save
 
