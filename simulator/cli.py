@@ -1,4 +1,4 @@
-"""The headless command line: train, trace, validate, gradcheck, bench and ask (predict)
+"""The headless command line: train, trace, validate, gradcheck, bench, ask (predict) and export
 scenarios without Qt, and list the shipped presets. Every failure is one line on stderr; every
 --json output is strict JSON (a number that is not finite is written as null)."""
 
@@ -179,7 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     presets = commands.add_parser("presets", help="list the shipped presets (name and title)")
     presets.add_argument("--json", action="store_true", help="print a JSON list")
+    _add_export_parser(commands)
     return parser
+
+
+def _add_export_parser(commands) -> None:
+    """The `export` command: one option per export target (simulator/export/), any together."""
+    export = commands.add_parser(
+        "export",
+        help="write a scenario's data (and more) to other formats",
+        description="Write what a scenario holds to other formats; give at least one target. "
+        "Each file is written whole or not at all.",
+    )
+    export.add_argument("file", help=SCENARIO_HELP)
+    export.add_argument(
+        "--data",
+        metavar="OUT.csv",
+        help="the training and test data as CSV, one row per sample: set (train or test), the "
+        "raw columns (raw:NAME), the network's inputs after scaling and derived features "
+        "(input:NAME), and the targets as trained (class and target:CLASS for classification, "
+        "target:NAME for regression); numbers written to round-trip exactly",
+    )
 
 
 def scenario_path(text: str) -> Path:
@@ -597,6 +617,27 @@ def command_presets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_export(args: argparse.Namespace) -> int:
+    targets = {"--data": args.data}
+    if all(value is None for value in targets.values()):
+        raise CommandError(f"export needs a target: {' or '.join(targets)} (nnsim export --help)")
+    for option, value in targets.items():
+        if value is not None and not value.strip():
+            raise CommandError(f"{option} needs a file name (it was empty)")
+    simulation = _load(args.file)
+    if args.data is not None:
+        from .export.data_csv import data_table, write_data_csv
+
+        table = data_table(simulation.scenario, simulation.data)
+        write_data_csv(table, Path(args.data))
+        train = table.sets.count("train")
+        print(
+            f"wrote {args.data}: {table.rows} rows ({train} train, {table.rows - train} test), "
+            f"{len(table.header)} columns"
+        )
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "train": command_train,
     "trace": command_trace,
@@ -607,6 +648,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rewind": command_rewind,
     "compare": command_compare,
     "presets": command_presets,
+    "export": command_export,
 }
 
 
