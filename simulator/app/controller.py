@@ -22,7 +22,7 @@ from .frame_budget import FrameBudget
 from .history import History
 from .predict import Prediction, predict
 from .scenario import Scenario, scenario_to_dict
-from .session import Checkpoint, Simulation
+from .session import Checkpoint, Dataset, Simulation
 from .snapshot import DataPicture, Snapshot
 from .storage import ScenarioError, validate_scenario_dict
 from .walk_stages import RawInputs
@@ -39,6 +39,7 @@ WALK_REQUEST = "walk"  # one traced step for the step-through
 EDIT_REQUEST = "edit"  # a change of the scenario
 PROBE_WALK_REQUEST = "probe walk"  # the forward pass alone on an input asked about
 BRANCH_REQUEST = "branch"  # go back to a checkpoint and train on from there
+DATA_REQUEST = "data"  # the scenario and the data its network trains on (for exports)
 
 # Every controller made in this process, so that tests (and the app at exit) can check that no
 # training thread outlives its window.
@@ -414,6 +415,13 @@ class TrainingController(QObject):
         ask = functools.partial(_current_scenario, with_checkpoints=with_checkpoints)
         return self._ask(SCENARIO_REQUEST, ask, busy=busy)
 
+    def request_data(self) -> int:
+        """Ask for the data the network trains on, for an export. Returns the request's number;
+        `answered` brings (scenario, Dataset) of the simulation as it is: the Dataset's arrays
+        are never changed in place (an edit of the data makes a new one), so they may be read
+        on the GUI thread."""
+        return self._ask(DATA_REQUEST, _current_data)
+
     def request_walk(self, samples: list[int]) -> int:
         """Ask the worker to pause, then take one traced training step on the training
         `samples` (one mini-batch) for the step-through. Returns the request's number;
@@ -599,6 +607,12 @@ def _probe_walk(worker: TrainingWorker, raw: np.ndarray) -> Walk:
 def _current_scenario(worker: TrainingWorker, with_checkpoints: bool = False) -> Scenario:
     """Runs on the worker thread."""
     return worker.simulation.to_scenario(with_checkpoints=with_checkpoints)
+
+
+def _current_data(worker: TrainingWorker) -> tuple[Scenario, Dataset]:
+    """Runs on the worker thread."""
+    simulation = worker.simulation
+    return simulation.scenario, simulation.data
 
 
 def _restore(worker: TrainingWorker, checkpoint: Checkpoint) -> None:

@@ -19,8 +19,10 @@ class ActionSpec:
     dotted path such as "step_through.next_stage" reaches into a child). `keys` are shortcuts as
     QKeySequence reads them ("Ctrl+S", "Space") or standard keys; the first is shown in menus and
     tooltips. `menu` and `toolbar` say where it appears; `group` starts a new group there (a
-    separator before it). `help` is the key table's description; actions sharing one row of it
-    name it once, on the first, and say `help_with` on the others.
+    separator before it). A menu of the form "File/Export" is a submenu, made where its first
+    action comes (after a separator if that action starts a group). `help` is the key table's
+    description; actions sharing one row of it name it once, on the first, and say `help_with`
+    on the others.
     """
 
     name: str
@@ -89,6 +91,25 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Save with the run's checkpoints, so that whoever opens the file can scrub back "
         "through the training and continue from any of them (a larger file; Save stays small)",
         menu="File",
+    ),
+    ActionSpec(
+        "export_data",
+        "Data as CSV…",
+        "exports.on_export_data_triggered",
+        (),
+        "Write the training and test data to a CSV file: the raw columns, the network's inputs "
+        "(scaled, with derived features) and the targets, one row per sample",
+        menu="File/Export",
+        group=True,
+    ),
+    ActionSpec(
+        "export_picture",
+        "Picture…",
+        "exports.on_export_picture_triggered",
+        (),
+        "Save the network canvas, the data view, the loss chart (PNG or SVG) or the whole "
+        "window (PNG) as a picture, for slides or print",
+        menu="File/Export",
     ),
     ActionSpec("quit", "Quit", "close", (QKeySequence.StandardKey.Quit,), menu="File", group=True),
     ActionSpec(

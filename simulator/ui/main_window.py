@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -68,6 +69,7 @@ from .step_panel import StepThroughPanel
 from .timeline import Timeline, viewing_text
 from .training_keys import TrainingKeys
 from .value_dialog import ValueDialog
+from .window_exports import WindowExports
 
 # Share of the window the canvas and the calculation panel get during a step-through.
 WALK_CENTRE_SHARE = 0.72
@@ -228,6 +230,8 @@ class MainWindow(QMainWindow):
         self._refusals = 0
         self._refusals_when_typed = 0
         self._build_widgets()
+        # File → Export: data as CSV and pictures (simulator/export/), asked of the worker.
+        self.exports = WindowExports(self)
         self._build_actions()
         # Space, R, →, T train wherever the focus is, unless a text field is being typed into.
         self.training_keys = TrainingKeys(self)
@@ -361,7 +365,7 @@ class MainWindow(QMainWindow):
         for spec in ACTIONS:
             action = getattr(self, f"{spec.name}_action")
             if spec.menu is not None:
-                menu = menus[spec.menu]
+                menu = self._menu_of(menus, spec)
                 if spec.group and menu.actions():
                     menu.addSeparator()
                 menu.addAction(action)
@@ -379,6 +383,20 @@ class MainWindow(QMainWindow):
         self.pacing.stop_epoch_changed.connect(self._on_pacing_stop_epoch_changed)
         toolbar.addWidget(self.pacing)
         self.addToolBar(toolbar)
+
+    @staticmethod
+    def _menu_of(menus: dict[str, QMenu], spec) -> QMenu:
+        """The menu `spec` goes in; a submenu ("File/Export") is made where its first action
+        comes, after a separator when that action starts a group."""
+        if spec.menu not in menus:
+            parent, _, title = spec.menu.rpartition("/")
+            outer = menus[parent]
+            if spec.group and outer.actions():
+                outer.addSeparator()
+            menus[spec.menu] = outer.addMenu(title)
+            menus[spec.menu].setToolTipsVisible(True)
+            return menus[spec.menu]
+        return menus[spec.menu]
 
     def _build_samples_dock(self) -> None:
         """The samples table, docked below everything and hidden until View → Samples table."""
