@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSaveFile, QSize
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
@@ -159,7 +159,8 @@ def _place(part: QWidget) -> QRect:
 
 
 def _background(widget: QWidget) -> QColor:
-    return widget.palette().color(widget.backgroundRole())
+    role = QPalette.ColorRole.Window if widget.isWindow() else QPalette.ColorRole.Base
+    return widget.palette().color(role)
 
 
 def _paint(
@@ -190,7 +191,13 @@ def _paint_part(painter: QPainter, part: QWidget, bounds: QRect) -> None:
         painter.save()
         painter.translate(offset)
         # QWidget's render: QGraphicsView hides it behind a scene-rendering overload.
-        QWidget.render(part, painter, QPoint(0, 0))
+        # A view without the window's grey behind it: the picture's own (the views' base
+        # colour, white in the usual theme) shows behind its labels, as on paper. A whole
+        # window is painted as it looks.
+        flags = QWidget.RenderFlag.DrawChildren
+        if part.isWindow():
+            flags |= QWidget.RenderFlag.DrawWindowBackground
+        QWidget.render(part, painter, QPoint(0, 0), QRegion(), flags)
         painter.restore()
 
 
