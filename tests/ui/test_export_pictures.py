@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QMessageBox, QToolButton
 from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
-from simulator.export import pictures
 from simulator.resources import scenarios_dir
 from simulator.ui.main_window import MainWindow
 from simulator.ui.picture_dialog import (
@@ -240,17 +239,25 @@ def test_a_failing_write_shows_one_message_and_leaves_no_file(window, tmp_path):
     assert not target.parent.exists()
 
 
-def test_a_picture_replaces_a_file_whole(window, tmp_path, monkeypatch):
-    path = tmp_path / "chart.svg"
-    path.write_text("old")
-
-    def refuse(*args, **kwargs):
-        raise pictures.PictureError("chart.svg: could not save: disk full")
-
-    monkeypatch.setattr(pictures, "write_file", refuse)
-    assert not window.exports.export_picture(PictureChoice(LOSS, "svg", 1), path)
-    assert path.read_text() == "old"
+def test_a_write_that_fails_leaves_no_temporary_file_behind(window, tmp_path):
+    taken = tmp_path / "chart.svg"
+    taken.mkdir()  # a folder where the file should go: the write fails
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert not window.exports.export_picture(PictureChoice(LOSS, "svg", 1), taken)
+    assert "chart.svg" in window.error_box.text()
     window.error_box.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert taken.is_dir()
+
+
+def test_a_picture_replaces_an_old_file_whole(window, tmp_path):
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    path = folder / "chart.png"
+    path.write_bytes(b"old")
+    assert window.exports.export_picture(PictureChoice(LOSS, "png", 1), path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in folder.iterdir()] == ["chart.png"]
 
 
 def test_data_as_csv_from_the_window_holds_every_sample(window, qtbot, tmp_path):
