@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QByteArray, QPoint
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QMessageBox, QToolButton
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QToolButton
 
 from simulator.app.preferences import Preferences
 from simulator.app.session import Simulation
@@ -280,3 +280,26 @@ def test_data_export_to_a_missing_folder_shows_one_message(window, qtbot, tmp_pa
     assert "data.csv" in window.error_box.text()
     window.error_box.close()
     assert not path.parent.exists()
+
+
+def test_the_menu_action_asks_view_and_file_then_writes(window, tmp_path, monkeypatch):
+    target = tmp_path / "slide"  # the extension is added
+
+    def accept(dialog):
+        dialog.view_combo.setCurrentIndex(dialog.view_combo.findData(DATA))
+        dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("svg"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(PictureDialog, "exec", accept)
+    asked = []
+
+    def save_name(parent, title, start, filters):
+        asked.append((start, filters))
+        return str(target), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    window.export_picture_action.trigger()
+    assert asked[0][0].endswith("spiral-data.svg")
+    assert "*.svg" in asked[0][1]
+    assert ET.parse(tmp_path / "slide.svg").getroot().tag == f"{SVG_NS}svg"
+    assert window.exports.last_choice == PictureChoice(DATA, "svg", 1)
