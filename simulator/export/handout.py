@@ -15,8 +15,8 @@ from html import escape
 from pathlib import Path
 
 from ..app import walkthrough as walk
-from ..app.walk_stages import layer_name, width
 from ..app.files.write import write_atomically
+from ..app.walk_stages import layer_name, width
 from ..engine.trace import ForwardTrace, StepTrace
 from .handout_svg import stage_svg
 

@@ -168,11 +168,11 @@ def stage_svg(
 
     parts.append(f'<g class="names" font-size="{name_px}" fill="{TEXT}" text-anchor="end">')
     step = max(1, int(np.ceil((name_px + 1) / pitch)))
-    for i in range(0, sizes[0], step):
-        parts.append(
-            f'<text x="{_f(xs[0] - radius - 6)}" y="{_f(ys[0][i] + name_px * 0.35)}">'
-            f"{escape(names[i])}</text>"
-        )
+    parts.extend(
+        f'<text x="{_f(xs[0] - radius - 6)}" y="{_f(ys[0][i] + name_px * 0.35)}">'
+        f"{escape(names[i])}</text>"
+        for i in range(0, sizes[0], step)
+    )
     parts.append("</g>")
 
     parts.append('<g class="numbers">')
@@ -188,8 +188,10 @@ def stage_svg(
         t = 0.72 - 0.44 * (i / (fan_in - 1)) if fan_in > 1 else 0.6
         x = xs[column - 1] + t * (xs[column] - xs[column - 1])
         y = ys[column - 1][i] + t * (ys[column][j] - ys[column - 1][i])
-        colour = NEGATIVE_TEXT if float(trace.layers[column - 1].weights_before[j, i]) < 0 else (
-            POSITIVE_TEXT
+        colour = (
+            NEGATIVE_TEXT
+            if float(trace.layers[column - 1].weights_before[j, i]) < 0
+            else (POSITIVE_TEXT)
         )
         parts.append(_label(x, y, text, background, colour))
     for (column, k), text in sorted(annotations.neuron_text.items()):
