@@ -48,6 +48,9 @@ CHAR_WIDTH = 0.62
 # More edges than this between two columns: only the strongest are drawn, and the picture says
 # so (a few thousand lines add nothing to a printed page but weight).
 MAX_DRAWN_EDGES = 600
+# Where along its edge (0 at the source, 1 at the target) an edge's number may stand, in order of
+# preference: towards the target first, where edges that cross have parted again.
+EDGE_LABEL_SPOTS = (0.72, 0.6, 0.48, 0.36, 0.82, 0.26, 0.66, 0.54, 0.42, 0.3, 0.2)
 
 
 def text_width(text: str, px: int = LABEL_PX) -> float:
@@ -176,29 +179,41 @@ def stage_svg(
     parts.append("</g>")
 
     parts.append('<g class="numbers">')
+    # Neurons' numbers below them, clear of the ring; then each edge's number at the first spot
+    # along its edge that no number holds yet (the canvas places its labels the same way).
+    taken: list[tuple[float, float, float, float]] = []
+    neuron_labels = []
+    for (column, k), text in sorted(annotations.neuron_text.items()):
+        lines = text.count("\n") + 1
+        y = ys[column][k] + radius + 4 + lines * LINE_HEIGHT / 2
+        taken.append(_box(xs[column], y, text))
+        neuron_labels.append(_label(xs[column], y, text, WALK_LABEL_BACKGROUND, TEXT))
+    taken += [
+        (xs[c] - radius, ys[c][k] - radius, xs[c] + radius, ys[c][k] + radius)
+        for c, units in enumerate(sizes)
+        for k in range(units)
+    ]
     for (column, j, i), text in sorted(annotations.edge_text.items()):
         background = WALK_LABEL_BACKGROUND
         if (column, j, i) in annotations.changed_edges:
             background = WALK_CHANGED_BACKGROUND
         elif (column, j, i) in annotations.locked_edges:
             background, text = WALK_LOCKED_BACKGROUND, f"{text} (locked)"
-        # Spread along the edge by source, towards the target end, so that the numbers of
-        # edges that cross do not land on one another.
-        fan_in = sizes[column - 1]
-        t = 0.72 - 0.44 * (i / (fan_in - 1)) if fan_in > 1 else 0.6
-        x = xs[column - 1] + t * (xs[column] - xs[column - 1])
-        y = ys[column - 1][i] + t * (ys[column][j] - ys[column - 1][i])
-        colour = (
-            NEGATIVE_TEXT
-            if float(trace.layers[column - 1].weights_before[j, i]) < 0
-            else (POSITIVE_TEXT)
-        )
+        x0, y0, x1, y1 = xs[column - 1], ys[column - 1][i], xs[column], ys[column][j]
+        best = None
+        for t in EDGE_LABEL_SPOTS:
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            overlap = sum(_overlap(_box(x, y, text), box) for box in taken)
+            if best is None or overlap < best[0]:
+                best = (overlap, x, y)
+            if overlap == 0:
+                break
+        _, x, y = best
+        taken.append(_box(x, y, text))
+        weight = float(trace.layers[column - 1].weights_before[j, i])
+        colour = NEGATIVE_TEXT if weight < 0 else POSITIVE_TEXT
         parts.append(_label(x, y, text, background, colour))
-    for (column, k), text in sorted(annotations.neuron_text.items()):
-        lines = text.count("\n") + 1
-        # Below the neuron, clear of its ring.
-        y = ys[column][k] + radius + 4 + lines * LINE_HEIGHT / 2
-        parts.append(_label(xs[column], y, text, WALK_LABEL_BACKGROUND, TEXT))
+    parts += neuron_labels
     parts.append("</g>")
 
     if thinned:
@@ -239,6 +254,20 @@ def _arrow_head(x0, y0, x1, y1, radius, colour) -> str:
         f"{_f(back_x - px)},{_f(back_y - py)}"
     )
     return f'<polygon points="{points}" fill="{colour}"/>'
+
+
+def _box(x: float, y: float, text: str) -> tuple[float, float, float, float]:
+    """The plate of `text` centred on (x, y): (left, top, right, bottom)."""
+    w = text_width(text) + 8
+    h = (text.count("\n") + 1) * LINE_HEIGHT + 4
+    return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+
+
+def _overlap(a, b) -> float:
+    """The area two boxes (left, top, right, bottom) share."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 def _label(x: float, y: float, text: str, background: str, colour: str) -> str:
