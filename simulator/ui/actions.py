@@ -90,6 +90,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "through the training and continue from any of them (a larger file; Save stays small)",
         menu="File",
     ),
+    ActionSpec(
+        "export_handout",
+        "Export worked example…",
+        "_on_export_handout_triggered",
+        (),
+        "Write the step being walked through, every stage with its numbers, words and picture, "
+        "as a handout: an HTML page and a PDF beside it (while a step-through is open)",
+        menu="File",
+        group=True,
+    ),
     ActionSpec("quit", "Quit", "close", (QKeySequence.StandardKey.Quit,), menu="File", group=True),
     ActionSpec(
         "undo",
