@@ -37,7 +37,7 @@ p.words { color: #333333; }
 table.inputs { border-collapse: collapse; margin: 8px 0; }
 table.inputs td, table.inputs th { border: 1px solid #D5DEEA; padding: 3px 8px; text-align: right; }
 table.inputs th { background: #F4F7FB; }
-div.picture { margin: 8px 0; }
+div.picture { margin: 8px 0; line-height: 1; }
 div.formulas { background: #F4F7FB; border: 1px solid #D5DEEA; border-radius: 3px;
   padding: 6px 8px; font-family: "DejaVu Sans Mono", monospace; font-size: 13px; }
 div.formulas p { margin: 2px 0; overflow-wrap: anywhere; }

@@ -280,9 +280,11 @@ def _label(x: float, y: float, text: str, background: str, colour: str) -> str:
         f'<rect x="{_f(x - w / 2)}" y="{_f(top)}" width="{_f(w)}" height="{_f(h)}" rx="3" '
         f'fill="{background}" stroke="{WALK_LABEL_BORDER}"/>'
     ]
-    parts.append(f'<text text-anchor="middle" fill="{colour}">')
+    # One <text> per line: Qt's SVG renderer (SVG Tiny, for the PDF) ignores a tspan's x and y.
     for index, line in enumerate(lines):
         baseline = top + 2 + (index + 1) * LINE_HEIGHT - 3
-        parts.append(f'<tspan x="{_f(x)}" y="{_f(baseline)}">{escape(line)}</tspan>')
-    parts.append("</text>")
+        parts.append(
+            f'<text x="{_f(x)}" y="{_f(baseline)}" text-anchor="middle" fill="{colour}">'
+            f"{escape(line)}</text>"
+        )
     return "".join(parts)

@@ -8,7 +8,6 @@ each stage starts a new page.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSaveFile, QSizeF, QUrl
@@ -31,6 +30,7 @@ PDF_RESOLUTION = 96
 PDF_MARGIN_MM = 15
 PICTURE_SCALE = 2
 PICTURE_URL = "handout-picture-{index}.png"
+PICTURE_INSET = 90
 
 
 def step_page(panel, scenario: str, picture=None) -> str:
@@ -66,21 +66,6 @@ def export_worked_example(panel, scenario: str, path: Path) -> tuple[Path, Path]
 
 def write_pdf(path: Path, panel, scenario: str) -> None:
     """Write the handout of `panel`'s step as a PDF to `path`, atomically (QSaveFile)."""
-    pictures: list[str] = []
-
-    def picture(index: int, svg: str) -> str:
-        pictures.append(svg)
-        renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-        size = renderer.defaultSize()
-        return (
-            f'<img src="{PICTURE_URL.format(index=index)}" width="{size.width()}" '
-            f'height="{size.height()}">'
-        )
-
-    page = step_page(panel, scenario, picture)
-    # Each stage on a page of its own: a handout is read a stage at a time.
-    page = page.replace("<h2>", '<h2 style="page-break-before: always;">')
-
     saver = QSaveFile(str(path))
     if not saver.open(QSaveFile.OpenModeFlag.WriteOnly):
         raise ScenarioError(path.name, "", f"could not save: {saver.errorString()}")
@@ -96,17 +81,30 @@ def write_pdf(path: Path, panel, scenario: str) -> None:
             QPageLayout.Unit.Millimeter,
         )
     )
+    area = writer.pageLayout().paintRectPixels(PDF_RESOLUTION)
+    images: list[QImage] = []
+
+    def picture(index: int, svg: str) -> str:
+        # The page's own margins (body margin and padding) come off the printable width.
+        image = _picture_image(svg, area.width() - PICTURE_INSET)
+        images.append(image)
+        size = image.deviceIndependentSize()
+        return (
+            f'<img src="{PICTURE_URL.format(index=index)}" width="{int(size.width())}" '
+            f'height="{int(size.height())}">'
+        )
+
+    page = step_page(panel, scenario, picture)
+    # Each stage on a page of its own: a handout is read a stage at a time.
+    page = page.replace("<h2>", '<h2 style="page-break-before: always;">')
     document = QTextDocument()
     document.setDocumentMargin(0)
-    area = writer.pageLayout().paintRectPixels(PDF_RESOLUTION)
-    for index, svg in enumerate(pictures):
+    for index, image in enumerate(images):
         document.addResource(
-            QTextDocument.ResourceType.ImageResource,
-            QUrl(PICTURE_URL.format(index=index)),
-            _fitted_picture(svg, area.width()),
+            QTextDocument.ResourceType.ImageResource, QUrl(PICTURE_URL.format(index=index)), image
         )
-    document.setHtml(_pdf_friendly(page, area.width()))
     document.setPageSize(QSizeF(area.width(), area.height()))
+    document.setHtml(page)
     painter = QPainter()
     if not painter.begin(writer):
         saver.cancelWriting()
@@ -125,30 +123,19 @@ def write_pdf(path: Path, panel, scenario: str) -> None:
         raise ScenarioError(path.name, "", f"could not save: {saver.errorString()}")
 
 
-def _fitted_picture(svg: str, width: float) -> QImage:
-    """The picture `svg` drawn into an image at PICTURE_SCALE × its size, white behind."""
+def _picture_image(svg: str, width: float) -> QImage:
+    """The picture `svg` drawn into an image no wider than `width` (its own size if narrower),
+    at PICTURE_SCALE pixels per point for print, white behind."""
     renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
     size = renderer.defaultSize()
-    image = QImage(
-        size.width() * PICTURE_SCALE, size.height() * PICTURE_SCALE, QImage.Format.Format_RGB32
-    )
+    scale = min(1.0, width / size.width())
+    shown_w, shown_h = int(size.width() * scale), int(size.height() * scale)
+    image = QImage(shown_w * PICTURE_SCALE, shown_h * PICTURE_SCALE, QImage.Format.Format_RGB32)
     image.fill(0xFFFFFF)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    renderer.render(painter)
+    renderer.render(painter, QRectF(0, 0, image.width(), image.height()))
     painter.end()
     image.setDevicePixelRatio(PICTURE_SCALE)
     return image
-
-
-def _pdf_friendly(page: str, width: float) -> str:
-    """The page with its pictures scaled to the PDF's text width (QTextDocument reads the img's
-    width and height, not CSS max-width)."""
-
-    def fit(match: re.Match) -> str:
-        w, h = float(match[2]), float(match[3])
-        scale = min(1.0, width / w)
-        return f'<img src="{match[1]}" width="{int(w * scale)}" height="{int(h * scale)}">'
-
-    return re.sub(r'<img src="([^"]+)" width="([\d.]+)" height="([\d.]+)">', fit, page)
