@@ -25,6 +25,9 @@ from .handout_svg import stage_svg
 # nobody, and the first few show the pattern).
 MAX_NEURONS = 8
 MAX_WEIGHTS = 12
+# More inputs than fit one row of the inputs' table are written this many to a row.
+MAX_INPUTS_IN_ONE_ROW = 12
+LONG_INPUTS_PER_ROW = 8
 
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #222222; margin: 24px auto;
@@ -187,7 +190,7 @@ def handout_html(
         values += "".join(f"<td>{escape(n(v))}</td>" for v in trace.targets[sample])
     body.append(
         f'<table class="inputs"><tr>{header}</tr><tr>{values}</tr></table>'
-        if len(names) <= 12
+        if len(names) <= MAX_INPUTS_IN_ONE_ROW
         else _long_inputs(trace, names, sample, n)
     )
     for index, part in enumerate(parts):
@@ -226,14 +229,20 @@ def _what(trace, samples: tuple[int, ...], sample: int) -> str:
 
 
 def _long_inputs(trace, names, sample, n) -> str:
-    """Many inputs (an image's pixels): one row per input instead of one wide table row."""
-    rows = "".join(
-        f"<tr><th>{escape(name)}</th><td>{escape(n(v))}</td></tr>"
+    """Many inputs (an image's pixels): LONG_INPUTS_PER_ROW name–value pairs a row instead of
+    one row too wide to read."""
+    cells = [
+        f"<th>{escape(name)}</th><td>{escape(n(v))}</td>"
         for name, v in zip(names, trace.inputs[sample], strict=True)
+    ]
+    rows = "".join(
+        f"<tr>{''.join(cells[start : start + LONG_INPUTS_PER_ROW])}</tr>"
+        for start in range(0, len(cells), LONG_INPUTS_PER_ROW)
     )
     if trace.targets is not None:
         target = ", ".join(n(v) for v in trace.targets[sample])
-        rows += f"<tr><th>target y</th><td>{escape(target)}</td></tr>"
+        span = 2 * LONG_INPUTS_PER_ROW - 1
+        rows += f'<tr><th>target y</th><td colspan="{span}">{escape(target)}</td></tr>'
     return f'<table class="inputs">{rows}</table>'
 
 

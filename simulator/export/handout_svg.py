@@ -48,6 +48,8 @@ CHAR_WIDTH = 0.62
 # More edges than this between two columns: only the strongest are drawn, and the picture says
 # so (a few thousand lines add nothing to a printed page but weight).
 MAX_DRAWN_EDGES = 600
+DENSE_EDGES = 64
+DENSE_EDGE_SCALE = 0.3
 # Where along its edge (0 at the source, 1 at the target) an edge's number may stand, in order of
 # preference: towards the target first, where edges that cross have parted again.
 EDGE_LABEL_SPOTS = (0.72, 0.6, 0.48, 0.36, 0.82, 0.26, 0.66, 0.54, 0.42, 0.3, 0.2)
@@ -132,12 +134,14 @@ def stage_svg(
         if drawn is not None:
             thinned.append((column, len(drawn), weights.size))
         pairs = np.ndindex(weights.shape) if drawn is None else drawn
+        # Many edges between two columns: thinner lines, or they paint a solid wall.
+        thin = DENSE_EDGE_SCALE if weights.size > DENSE_EDGES else 1.0
         for j, i in pairs:
             w = float(weights[j, i])
             parts.append(
                 f'<line x1="{_f(xs[column - 1])}" y1="{_f(ys[column - 1][i])}" '
                 f'x2="{_f(xs[column])}" y2="{_f(ys[column][j])}" stroke="{edge_colour(w)}" '
-                f'stroke-width="{edge_width(w)}"/>'
+                f'stroke-width="{_f(edge_width(w) * thin)}"/>'
             )
     parts.append("</g>")
 
