@@ -203,7 +203,7 @@ def handout_html(
         ):
             body.append(f"<h3>{escape(calculation.title)}</h3>")
             lines = "".join(f"<p>{escape(line.text)}</p>" for line in calculation.lines)
-            body.append(f'<div class="formulas">{lines}</div>')
+            body.append(f'<div class="formulas">{lines}</div><!-- formulas -->')
             if words and position > 0:
                 body.append(f'<p class="words">{escape(words)}</p>')
         body.extend(f'<p class="left-out">{escape(text)}</p>' for text in part.left_out)

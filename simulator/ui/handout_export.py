@@ -31,6 +31,10 @@ PDF_MARGIN_MM = 15
 PICTURE_SCALE = 2
 PICTURE_URL = "handout-picture-{index}.png"
 PICTURE_INSET = 90
+FORMULA_TABLE = (
+    '<table width="100%" cellspacing="0" cellpadding="6" border="1" '
+    'style="background-color: #F4F7FB; border-color: #D5DEEA; border-style: solid;"><tr><td>'
+)
 
 
 def step_page(panel, scenario: str, picture=None) -> str:
@@ -97,6 +101,10 @@ def write_pdf(path: Path, panel, scenario: str) -> None:
     page = step_page(panel, scenario, picture)
     # Each stage on a page of its own: a handout is read a stage at a time.
     page = page.replace("<h2>", '<h2 style="page-break-before: always;">')
+    # QTextDocument draws no border or background around a div: a one-cell table does.
+    page = page.replace('<div class="formulas">', FORMULA_TABLE).replace(
+        "</div><!-- formulas -->", "</td></tr></table>"
+    )
     document = QTextDocument()
     document.setDocumentMargin(0)
     for index, image in enumerate(images):
