@@ -118,7 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the trace as JSON (a number that is not finite, such as the z or the loss "
         "of a step that overflowed, is written as null)",
     )
-    trace.add_argument("--digits", type=int, default=6, help="significant digits in text mode")
+    trace.add_argument(
+        "--digits", type=int, default=6, help="significant digits in text mode and in --html"
+    )
+    trace.add_argument(
+        "--html",
+        metavar="OUT",
+        help="write the step as a worked-example handout to OUT instead: one self-contained "
+        "HTML page with every stage's words, network picture and calculations, as the app's "
+        "File → Export worked example… writes it",
+    )
 
     validate = commands.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+", metavar="FILE", help=SCENARIO_HELP)
@@ -480,13 +489,38 @@ def command_trace(args: argparse.Namespace) -> int:
         )
     if not 1 <= args.digits <= 17:
         raise CommandError("--digits must be between 1 and 17")
+    if args.html is not None and args.json:
+        raise CommandError("--html and --json write two different things: choose one")
     # Samples are numbered from 1, as the app numbers them; the engine indexes from 0.
     _, trace = simulation.trace_sample(args.sample - 1)
+    if args.html is not None:
+        return _write_trace_handout(simulation, trace, args)
     if args.json:
         print_json(trace_to_json(trace, args.sample))
     else:
         names = list(simulation.data.feature_plan.names)
         sys.stdout.write(trace_to_text(trace, args.sample, names, args.digits))
+    return EXIT_OK
+
+
+def _write_trace_handout(simulation, trace, args: argparse.Namespace) -> int:
+    """`nnsim trace --html OUT`: the page the step-through's Export worked example… writes."""
+    from .app.walk_stages import RawInputs
+    from .export.handout import handout_html, write_handout
+
+    data = simulation.data
+    index = args.sample - 1
+    raw = RawInputs(data.raw_names, data.train_raw[[index]].copy(), data.scaling)
+    page = handout_html(
+        trace,
+        list(data.feature_plan.names),
+        scenario=simulation.scenario.title,
+        samples=(index,),
+        digits=args.digits,
+        raw=raw,
+    )
+    write_handout(args.html, page)
+    print(f"Wrote the worked example to {args.html}")
     return EXIT_OK
 
 

@@ -1,3 +1,4 @@
-"""Exports out of nnsim, one module per target: `data_csv` (the training and test data as CSV,
-Qt-free, for the CLI and the GUI) and `pictures` (PNG and SVG of the views; Qt, GUI only).
-Importing this package loads neither."""
+"""Exports out of nnsim, one module per target, called alike by the command line and the GUI:
+`data_csv` (the training and test data as CSV, Qt-free), `pictures` (PNG and SVG of the views;
+Qt, GUI only), `handout` and `handout_svg` (the worked-example page of one step, Qt-free).
+Importing this package loads none of them."""

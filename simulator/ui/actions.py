@@ -111,6 +111,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "window (PNG) as a picture, for slides or print",
         menu="File/Export",
     ),
+    ActionSpec(
+        "export_handout",
+        "Worked example…",
+        "_on_export_handout_triggered",
+        (),
+        "Write the step being walked through, every stage with its numbers, words and picture, "
+        "as a handout: an HTML page and a PDF beside it (while a step-through is open)",
+        menu="File/Export",
+    ),
     ActionSpec("quit", "Quit", "close", (QKeySequence.StandardKey.Quit,), menu="File", group=True),
     ActionSpec(
         "undo",

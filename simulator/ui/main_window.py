@@ -51,6 +51,7 @@ from ..app.storage import ScenarioError, load_scenario, save_scenario
 from ..app.table_import import ImportChoices, RawTable, TableImportError, simulation_from_table
 from ..app.worker import Answer
 from ..resources import scenarios_dir
+from . import handout_export
 from .actions import ACTIONS, MENUS, key_sequences, tooltip
 from .ask_panel import AskPanel
 from .autosave import Autosaver
@@ -348,6 +349,7 @@ class MainWindow(QMainWindow):
             setattr(self, f"{spec.name}_action", action)
         self.walk_next_action.setEnabled(False)
         self.walk_previous_action.setEnabled(False)
+        self.export_handout_action.setEnabled(False)  # only while a step-through is open
         self.continue_here_action.setEnabled(False)  # only while a checkpoint is on show
         self._update_undo_actions()
         # The learner's choice, kept between scenarios and runs; on unless turned off.
@@ -872,6 +874,27 @@ class MainWindow(QMainWindow):
             picture = self.controller.data
             self.step_through.start(self.walk, list(picture.input_names), picture)
 
+    @Slot()
+    def _on_export_handout_triggered(self) -> None:
+        """Ask where, then write the step's handout there (HTML) and beside it (PDF)."""
+        if self.walk is None or self.step_through.walk is None:
+            return
+        start = str(Path(self.preferences.last_folder() or Path.home()) / "worked-example.html")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export worked example", start, "Web pages (*.html)"
+        )
+        if not name:
+            return
+        path = Path(name if name.endswith((".html", ".htm")) else name + ".html")
+        try:
+            page, pdf = handout_export.export_worked_example(
+                self.step_through, self.controller.scenario.title, path
+            )
+        except ScenarioError as exc:
+            self.report_error("Cannot export the worked example", str(exc))
+            return
+        self.statusBar().showMessage(f"Wrote {page.name} and {pdf.name}", 5000)
+
     @Slot(bool)
     def leave_walk(self, keep: bool) -> None:
         """Back to training: with the step's updated weights (`keep`) or without them."""
@@ -904,6 +927,7 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self.walk_next_action.setEnabled(walking)
         self.walk_previous_action.setEnabled(walking)
+        self.export_handout_action.setEnabled(walking)
         self.pacing.setEnabled(not walking)
         # Changing the network mid-walk would throw the step away; leave the walk first.
         self.canvas.header.setEnabled(not walking)

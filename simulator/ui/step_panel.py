@@ -276,6 +276,10 @@ class StepThroughPanel(QWidget):
             self._class_names(),
         )
 
+    def class_names(self) -> tuple[str, ...] | None:
+        """The classes' names the walk's answer is given in, None for a training step's walk."""
+        return self._class_names()
+
     def _class_names(self) -> tuple[str, ...] | None:
         """The classes' names for the answer of an input asked about (a training step's walk
         keeps its 0 / 1 and class k, which its target is compared with)."""
