@@ -226,6 +226,7 @@ def test_export_actions_sit_in_a_file_export_submenu(window):
     assert submenus["Export"].actions() == [
         window.export_data_action,
         window.export_picture_action,
+        window.export_handout_action,
     ]
 
 
