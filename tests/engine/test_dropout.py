@@ -21,9 +21,7 @@ def _trainer(dropout=None, seed=0, n=40, batch=8, units=(6, 5), optimizer="sgd",
     y = (x[:, :1] * x[:, 1:2] > 0).astype(float)
     opt = make_optimizer(optimizer, network.parameters.size, rate)
     kwargs = {} if dropout is None else {"dropout": dropout, "dropout_rng": dropout_rng(seed)}
-    return Trainer(
-        network, "bce", opt, x, y, batch, rng=np.random.default_rng(seed + 1), **kwargs
-    )
+    return Trainer(network, "bce", opt, x, y, batch, rng=np.random.default_rng(seed + 1), **kwargs)
 
 
 def test_mask_keeps_one_minus_p_of_units_and_scales_them_by_its_inverse():
@@ -84,7 +82,9 @@ def test_evaluation_and_predictions_use_no_dropout():
     np.testing.assert_array_equal(network.predict(x), network.predict(x))
     # By hand, without any mask.
     a = x
-    for w, b, name in zip(network.weights, network.biases, ("relu", "relu", "sigmoid"), strict=True):
+    for w, b, name in zip(
+        network.weights, network.biases, ("relu", "relu", "sigmoid"), strict=True
+    ):
         z = a @ w.T + b
         a = np.maximum(z, 0) if name == "relu" else 1 / (1 + np.exp(-z))
     np.testing.assert_allclose(network.predict(x), a, rtol=1e-12)
