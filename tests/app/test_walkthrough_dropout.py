@@ -33,7 +33,9 @@ def stepped():
 
 
 def _forward_stage(trace, column):
-    return next(s for s in walk.stages(trace, "layer") if s.kind == "forward" and s.column == column)
+    return next(
+        s for s in walk.stages(trace, "layer") if s.kind == "forward" and s.column == column
+    )
 
 
 def test_the_forward_stage_writes_the_mask_and_factor_with_the_traces_numbers(stepped):

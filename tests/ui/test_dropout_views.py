@@ -105,9 +105,7 @@ def test_the_walk_greys_the_neurons_its_step_dropped(qtbot, windows):
     assert window.canvas.walk_dropped() == dropped
     if not dropped:
         pytest.skip("this step dropped no neuron of the first hidden layer")
-    veil = np.array(
-        [int(palette.WALK_DROPPED_VEIL[i : i + 2], 16) for i in (1, 3, 5)], dtype=float
-    )
+    veil = np.array([int(palette.WALK_DROPPED_VEIL[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
     column, unit = next(iter(dropped))
     grey = _colour_at(window, column, unit)
     # Mostly the veil's grey: its channels within a few steps of one another.
