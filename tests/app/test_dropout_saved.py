@@ -62,6 +62,7 @@ def test_save_load_continue_is_the_uninterrupted_run_mid_epoch(tmp_path, optimiz
     first = Simulation(scenario)
     first.train_epochs(1)
     _steps(first, 2)  # saved mid-epoch
+    assert first.trainer.batch_in_epoch == 2
     path = tmp_path / "run.json"
     save_scenario(first.to_scenario(), path)
     assert "dropout_rng" in json.loads(path.read_text())["state"]
