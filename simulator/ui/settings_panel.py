@@ -367,7 +367,7 @@ class SettingsPanel(QWidget):
         self.dropout = self._number_combo(DROPOUT_RATES)
         self.dropout.lineEdit().editingFinished.connect(self._on_dropout_changed)
         self.dropout.activated.connect(self._on_dropout_changed)
-        form.addRow("Dropout (hidden layers)", self.dropout)
+        form.addRow("Dropout", self.dropout)
         self.output_activation = QComboBox()
         for name in ("sigmoid", "tanh", "linear", "softmax", "relu", *NEW_ACTIVATIONS):
             self.output_activation.addItem(ACTIVATION_LABELS[name], name)
