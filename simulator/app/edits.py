@@ -86,8 +86,13 @@ def add_hidden_layer(
         neighbours = [i for i in (position - 1, position) if 0 <= i < count - 1]
         activation = layers[neighbours[0]].activation if neighbours else DEFAULT_HIDDEN_ACTIVATION
     _check_hidden_activation(activation)
+    # The neighbour's dropout too, so that one rate set for all hidden layers stays one rate.
+    neighbours = [i for i in (position - 1, position) if 0 <= i < count - 1]
+    dropout = layers[neighbours[0]].dropout if neighbours else 0.0
     plan = _keep_all(s)
-    new = _Plan(LayerSpec(units=units, activation=activation), None, (None,) * units)
+    new = _Plan(
+        LayerSpec(units=units, activation=activation, dropout=dropout), None, (None,) * units
+    )
     plan.insert(position, new)
     return _reshape(s, plan)
 
@@ -196,6 +201,29 @@ def set_all_hidden_activations(s: Scenario, activation: str) -> Scenario:
     if all(layer.activation == activation for layer in layers[:-1]):
         return s
     hidden = tuple(replace(layer, activation=activation) for layer in layers[:-1])
+    return replace(s, network=replace(s.network, layers=(*hidden, layers[-1])))
+
+
+def set_dropout(s: Scenario, layer_index: int, p: float) -> Scenario:
+    """Return `s` with hidden layer `layer_index` dropping its outputs with probability `p`
+    (0 ≤ p < 1; 0 turns dropout off) in training steps. The training state is kept: the masks
+    continue from the state's dropout RNG, or from the training seed's when it has none."""
+    _check_hidden_index(s, layer_index)
+    p = _check_dropout(p)
+    layer = s.network.layers[layer_index]
+    if layer.dropout == p:
+        return s
+    return _with_layer(s, layer_index, replace(layer, dropout=p))
+
+
+def set_all_hidden_dropout(s: Scenario, p: float) -> Scenario:
+    """Return `s` with every hidden layer at dropout rate `p` (0 ≤ p < 1), as the settings
+    panel's one rate sets it; `s` itself when nothing changes (or there is no hidden layer)."""
+    p = _check_dropout(p)
+    layers = s.network.layers
+    if all(layer.dropout == p for layer in layers[:-1]):
+        return s
+    hidden = tuple(replace(layer, dropout=p) for layer in layers[:-1])
     return replace(s, network=replace(s.network, layers=(*hidden, layers[-1])))
 
 
@@ -1101,6 +1129,10 @@ def _check_hidden_index(s: Scenario, index: Any) -> None:
             f"layer {index} is the output layer; only hidden layers can be removed or resized "
             "this way"
         )
+
+
+def _check_dropout(p: Any) -> float:
+    return _check_real(p, "the dropout rate", low=0.0, high=1.0, high_open=True)
 
 
 def _check_units(units: Any) -> int:

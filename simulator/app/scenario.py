@@ -61,6 +61,8 @@ class LayerSpec:
 
     `weights` has `units` rows of fan_in values and `biases` `units` values; None means
     "initialise from the network's InitSpec". Frozen parameters are not updated by training.
+    `dropout` (hidden layers only, 0 ≤ p < 1) drops each of the layer's outputs with
+    probability p in training steps and scales the kept ones by 1/(1−p), as nn.Dropout does.
     """
 
     units: int
@@ -69,6 +71,7 @@ class LayerSpec:
     biases: Vector | None = None
     freeze_weights: bool = False
     freeze_biases: bool = False
+    dropout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,7 @@ class SavedCheckpoint:
     layers: tuple[LayerParams, ...]
     shuffle_rng: dict | None = None
     optimizer: dict | None = None
+    dropout_rng: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,9 @@ class TrainingState:
     # epoch ends (a schedule changed since applies from the next epoch); at an epoch's start
     # the rate follows the epoch and this is only a record of it.
     learning_rate: float | None = None
+    # With dropout: the state of the RNG that draws the masks (PCG64, as shuffle_rng), where
+    # the next step's masks start; None when no layer has dropout.
+    dropout_rng: dict | None = None
 
     def __post_init__(self) -> None:
         # The history is small; holding it in one form (tuples of int/float/None) makes states
@@ -475,6 +482,8 @@ def _layer_to_dict(layer: LayerSpec) -> dict:
     ]
     if freeze:
         out["freeze"] = freeze
+    if layer.dropout:
+        out["dropout"] = float(layer.dropout)
     return out
 
 
@@ -612,6 +621,8 @@ def _state_to_dict(state: TrainingState) -> dict:
         out["checkpoints"] = [_checkpoint_to_dict(kept) for kept in state.checkpoints]
     if state.learning_rate is not None:
         out["learning_rate"] = float(state.learning_rate)
+    if state.dropout_rng is not None:
+        out["dropout_rng"] = _plain(state.dropout_rng)
     return out
 
 
@@ -625,6 +636,8 @@ def _checkpoint_to_dict(kept: SavedCheckpoint) -> dict:
         out["shuffle_rng"] = _plain(kept.shuffle_rng)
     if kept.optimizer is not None:
         out["optimizer"] = _plain(kept.optimizer)
+    if kept.dropout_rng is not None:
+        out["dropout_rng"] = _plain(kept.dropout_rng)
     out["layers"] = [_layer_params_to_dict(p) for p in kept.layers]
     return out
 
@@ -640,6 +653,7 @@ def _checkpoint_from_dict(obj: dict) -> SavedCheckpoint:
         ),
         shuffle_rng=obj.get("shuffle_rng"),
         optimizer=obj.get("optimizer"),
+        dropout_rng=obj.get("dropout_rng"),
     )
 
 
@@ -729,6 +743,7 @@ def _layer_from_dict(obj: dict) -> LayerSpec:
         biases=None if biases is None else _vector(biases),
         freeze_weights="weights" in freeze,
         freeze_biases="biases" in freeze,
+        dropout=float(obj.get("dropout", 0.0)),
     )
 
 
@@ -813,6 +828,7 @@ def _state_from_dict(obj: dict) -> TrainingState:
         history=obj.get("history", {}),
         checkpoints=tuple(_checkpoint_from_dict(kept) for kept in obj.get("checkpoints", ())),
         learning_rate=None if obj.get("learning_rate") is None else float(obj["learning_rate"]),
+        dropout_rng=obj.get("dropout_rng"),
         initial_layers=None
         if initial is None
         else tuple(

@@ -22,6 +22,7 @@ from ..engine.trainer import (
     Regularization,
     StepRecord,
     Trainer,
+    dropout_rng,
     evaluate,
 )
 from . import memory
@@ -70,11 +71,13 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """What a step changes: the flat parameters, the optimizer state and the step count."""
+    """What a step changes: the flat parameters, the optimizer state, the step count and, with
+    dropout, the mask RNG's state (a step-through's step draws masks like any step)."""
 
     parameters: np.ndarray
     optimizer: dict
     step: int
+    dropout_rng: dict | None = None
 
 
 class Simulation:
@@ -246,7 +249,10 @@ class Simulation:
         """Return the weights, optimizer state and step count, for `restore`."""
         trainer = self.trainer
         return Checkpoint(
-            self.network.parameters.copy(), trainer.optimizer.state(), trainer.step_count
+            self.network.parameters.copy(),
+            trainer.optimizer.state(),
+            trainer.step_count,
+            trainer.dropout_rng.bit_generator.state if trainer.uses_dropout else None,
         )
 
     def restore(self, checkpoint: Checkpoint) -> None:
@@ -254,6 +260,8 @@ class Simulation:
         np.copyto(self.network.parameters, checkpoint.parameters)
         self.trainer.optimizer.load_state(checkpoint.optimizer)
         self.trainer.step_count = checkpoint.step
+        if checkpoint.dropout_rng is not None:
+            self.trainer.dropout_rng.bit_generator.state = checkpoint.dropout_rng
         self.trainer.forget_last_step()
 
     def _kept_state(self) -> RunCheckpoint:
@@ -303,6 +311,7 @@ class Simulation:
             scaling=_measured_statistics(scenario.data, self.data.scaling),
             checkpoints=self._saved_checkpoints() if with_checkpoints else (),
             learning_rate=position.get("learning_rate"),
+            dropout_rng=_numpy_rng_state(position.get("dropout_rng")),
         )
         return dataclasses.replace(
             scenario,
@@ -334,6 +343,7 @@ def _saved_checkpoint(simulation: Simulation, kept: RunCheckpoint) -> SavedCheck
         ),
         shuffle_rng=_numpy_rng_state(position["shuffle_rng"]),
         optimizer=_optimizer_file_state(simulation, kept.optimizer),
+        dropout_rng=_numpy_rng_state(position.get("dropout_rng")),
     )
 
 
@@ -349,6 +359,7 @@ def _run_checkpoint(simulation: Simulation, saved: SavedCheckpoint, where: str) 
             "epoch": saved.epoch,
             "batch_in_epoch": saved.batch_in_epoch,
             "shuffle_rng": _numpy_rng_state(saved.shuffle_rng),
+            "dropout_rng": _numpy_rng_state(saved.dropout_rng),
         },
     )
 
@@ -643,6 +654,10 @@ def _build_trainer(scenario: Scenario, network: Network, data: Dataset) -> Train
         frozen_weights=tuple(layer.freeze_weights for layer in scenario.network.layers),
         frozen_biases=tuple(layer.freeze_biases for layer in scenario.network.layers),
         schedule=engine_schedule(training.schedule),
+        dropout=tuple(layer.dropout for layer in scenario.network.layers),
+        # Its own stream from the training seed: the shuffle order is the same with or without
+        # dropout, and a file's dropout_rng continues it bit for bit.
+        dropout_rng=dropout_rng(training.seed),
     )
 
 
@@ -662,6 +677,7 @@ def _restore_state(simulation: Simulation, state: TrainingState) -> None:
             "batch_in_epoch": state.batch_in_epoch,
             "shuffle_rng": _numpy_rng_state(state.shuffle_rng),
             "learning_rate": state.learning_rate,
+            "dropout_rng": _numpy_rng_state(state.dropout_rng),
         }
     )
     if state.optimizer:

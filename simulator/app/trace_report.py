@@ -19,10 +19,7 @@ def trace_to_json(trace: StepTrace, sample: int) -> dict:
         "sample": sample,
         "input": trace.inputs[0].tolist(),
         "target": trace.targets[0].tolist(),
-        "forward": [
-            {"layer": i + 1, "z": layer.z[0].tolist(), "a": layer.a[0].tolist()}
-            for i, layer in enumerate(layers)
-        ],
+        "forward": [_forward_json(i, layer) for i, layer in enumerate(layers)],
         "loss": trace.loss,
         "backward": [
             {
@@ -44,6 +41,17 @@ def trace_to_json(trace: StepTrace, sample: int) -> dict:
             for i, layer in enumerate(layers)
         ],
     }
+
+
+def _forward_json(i: int, layer) -> dict:
+    """One layer's forward numbers; with dropout also its rate, this step's mask (1 kept, 0
+    dropped) and what it handed on, a · m/(1 − p)."""
+    out = {"layer": i + 1, "z": layer.z[0].tolist(), "a": layer.a[0].tolist()}
+    if layer.kept is not None:
+        out["dropout"] = layer.dropout
+        out["mask"] = layer.kept[0].astype(int).tolist()
+        out["out"] = layer.output[0].tolist()
+    return out
 
 
 def trace_to_text(
@@ -86,7 +94,9 @@ def trace_to_text(
             )
             for j in range(layer.z.shape[1]):
                 lines.append(f"    a{li + 1}_{j + 1} = {n(layer.a[0, j])}")
-        below_values = layer.a[0]
+        if layer.kept is not None:
+            lines += _dropout_lines(li, layer, n, f)
+        below_values = layer.forwarded[0]
 
     out = layers[-1]
     lines += ["", f"Loss ({trace.loss_name}: {losses.FORMULAS[trace.loss_name]})"]
@@ -130,14 +140,20 @@ def trace_to_text(
                 ]
                 rule = f"(Σ_k w{li + 2}_k,{j + 1} · δ{li + 2}_k)"
                 numbers = f"({signed_sum(terms)})"
+                if layer.kept is not None:  # dropout: the blame passes through the mask too
+                    m = int(layer.kept[0, j])
+                    rule += f" · m{li + 1}_{j + 1}/(1 − p)"
+                    numbers += f" × {m}/(1 − {f(layer.dropout)})"
             lines.append(
                 f"    {delta_name} = {rule} · {slope_name} = {numbers} × {f(slope)}"
                 f" = {n(layer.delta[0, j])}"
             )
-        below_values = trace.inputs[0] if li == 0 else layers[li - 1].a[0]
+        below_values = trace.inputs[0] if li == 0 else layers[li - 1].forwarded[0]
         below_names = (
-            input_names if li == 0 else [f"a{li}_{i + 1}" for i in range(len(below_values))]
+            input_names if li == 0 else [f"out{li}_{i + 1}" for i in range(len(below_values))]
         )
+        if li and layers[li - 1].kept is None:
+            below_names = [f"a{li}_{i + 1}" for i in range(len(below_values))]
         for j in range(layer.grad_weights.shape[0]):
             for i in range(layer.grad_weights.shape[1]):
                 penalty = layer.penalty_grad_weights[j, i]
@@ -271,3 +287,22 @@ def _update_text(name, trace, layer, where, values, frozen, digits) -> list[str]
         weight=part == 0,
     )  # fmt: skip
     return [f"    {name}"] + [f"      {line.text}" for line in worked]
+
+
+def _dropout_lines(li: int, layer, n, f) -> list[str]:
+    """The layer's dropout in this step: the rate, the dropped units and, per unit, what it
+    handed on, out = a · m/(1 − p), with the trace's numbers."""
+    p = layer.dropout
+    dropped = [f"a{li + 1}_{j + 1}" for j in range(layer.z.shape[1]) if not layer.kept[0, j]]
+    lines = [
+        f"    dropout p = {n(p)}: each unit kept with probability 1 − p, kept ones × "
+        f"1/(1 − p) = {n(1.0 / (1.0 - p))}; dropped in this step: "
+        + (", ".join(dropped) if dropped else "none")
+    ]
+    for j in range(layer.z.shape[1]):
+        m = int(layer.kept[0, j])
+        lines.append(
+            f"    out{li + 1}_{j + 1} = a{li + 1}_{j + 1} × m/(1 − p) = {n(layer.a[0, j])} × "
+            f"{m}/(1 − {f(p)}) = {n(layer.output[0, j])}"
+        )
+    return lines

@@ -170,6 +170,10 @@ def describe_change(before: Scenario, after: Scenario) -> str:
         # The loss and the output activation follow each other where a pair would be invalid.
         both = tb.loss != ta.loss
         return "change of the output activation and loss" if both else "change of the activation"
+    if [layer.dropout for layer in b.network.layers] != [
+        layer.dropout for layer in a.network.layers
+    ]:
+        return "change of the dropout"
     if tb.loss != ta.loss:
         return "change of the loss"
     if tb.optimizer.name != ta.optimizer.name:

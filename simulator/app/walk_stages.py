@@ -80,6 +80,9 @@ class Annotations:
     backward: bool
     changed_edges: frozenset[tuple[int, int, int]] = frozenset()
     locked_edges: frozenset[tuple[int, int, int]] = frozenset()
+    # Neurons dropout switched off in this step for the shown sample, once the forward pass has
+    # reached them (the mask holds for the rest of the step: backward and update too).
+    dropped_neurons: frozenset[tuple[int, int]] = frozenset()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,6 +177,7 @@ def annotations(
     lit_edges: set[tuple[int, int, int]] = set()
     changed: set[tuple[int, int, int]] = set()
     locked: set[tuple[int, int, int]] = set()
+    dropped: set[tuple[int, int]] = set()
     order = [(s.kind, s.column, s.neuron) for s in stages(trace, "neuron")]
     position = _position(stage, order)
 
@@ -189,9 +193,21 @@ def annotations(
             reached = position > order.index(("forward", column, j))
             current = stage.kind == "forward" and stage.column == column
             current = current and (stage.neuron is None or stage.neuron == j)
-            if not (reached or current) or not _labelled(column, j, trace, focus):
+            if not (reached or current):
+                continue
+            if layer.kept is not None and not layer.kept[sample, j]:
+                dropped.add((column, j))
+            if not _labelled(column, j, trace, focus):
                 continue
             neuron_text[(column, j)] = f"z {n(layer.z[sample, j])}\na {n(layer.a[sample, j])}"
+            if layer.kept is not None:
+                # What the neuron handed on this step: 0 when dropped, else a × 1/(1 − p).
+                kept = layer.kept[sample, j]
+                neuron_text[(column, j)] += (
+                    f"\n×{n(1.0 / (1.0 - layer.dropout))} → {n(layer.output[sample, j])}"
+                    if kept
+                    else "\ndropped → 0"
+                )
             if column == count and forward_only(trace):
                 # No loss stage follows to show the answer: the output layer's stage does.
                 answer = output_answer(trace, sample, class_names)
@@ -257,6 +273,7 @@ def annotations(
         backward=stage.kind == "backward",
         changed_edges=frozenset(changed),
         locked_edges=frozenset(locked),
+        dropped_neurons=frozenset(dropped),
     )
 
 

@@ -74,6 +74,23 @@ EXPLAIN = {
         "has the sign of ŷ − y, the opposite of the error target − prediction that many "
         "tutorials use: a negative δ means the output was too low."
     ),
+    "dropout_kept": (
+        "Dropout is on in this layer (p = {p}): in each training step every neuron is switched "
+        "off with probability p, by a fresh random mask m. This one was kept (m = 1), so its "
+        "output is multiplied by 1/(1 − p) = {scale}, which keeps the layer's average output "
+        "what it is without dropout. Evaluation, the pictures and predictions use every neuron "
+        "and no factor."
+    ),
+    "dropout_dropped": (
+        "Dropout is on in this layer (p = {p}): in each training step every neuron is switched "
+        "off with probability p, by a fresh random mask m. In this step this neuron was dropped "
+        "(m = 0): it passes on 0, whatever its a, and gets no blame back, so its weights are "
+        "not changed by this sample. The next step draws a new mask."
+    ),
+    "delta_dropout": (
+        "With dropout the blame is also multiplied by this step's m/(1 − p): 1/(1 − p) for a "
+        "kept neuron, 0 for a dropped one."
+    ),
     "delta_hidden": (
         "A hidden neuron has no target of its own. Its share of the blame is collected from "
         "the layer to its right: each δ there, weighted by the edge that connects them, summed, "

@@ -226,7 +226,8 @@ def scaling_lines(raw: RawInputs, sample: int, columns: list[int], digits: int) 
 
 
 def _below_values(trace: StepTrace, column: int, sample: int) -> np.ndarray:
-    return trace.inputs[sample] if column == 1 else trace.layers[column - 2].a[sample]
+    # What the layer below handed on: with dropout, its a × m/(1 − p), not its a.
+    return trace.inputs[sample] if column == 1 else trace.layers[column - 2].forwarded[sample]
 
 
 def _below_names(trace: StepTrace, column: int, names: list[str]) -> list[str]:
@@ -253,9 +254,12 @@ def _forward_calculation(trace, focus, names, sample, digits, class_names=None) 
         i = focus.source
         w, x = float(layer.weights_before[j, i]), float(below[i])
         product = w * x
+        carried = _value_name(column, below_names[i])
+        if column > 1 and trace.layers[column - 2].kept is not None:
+            carried += " · m/(1 − p)"  # dropout: the value handed on, not a itself
         lines = (
             Line("weight", f"w({below_names[i]} → {who}) = {n(w)}", w),
-            Line("carried", f"x = {_value_name(column, below_names[i])} = {n(x)}", x),
+            Line("carried", f"x = {carried} = {n(x)}", x),
             Line(
                 "product",
                 f"into z of {who}: w × x = {n(w)} × {f(x)} = {n(product)}",
@@ -279,6 +283,10 @@ def _forward_calculation(trace, focus, names, sample, digits, class_names=None) 
         lines.append(Line("a", f"a = {_activation_label(activation)}({n(z)}) = {n(a)}", a))
     output = column == count
     explanation = EXPLAIN["forward"] + " " + EXPLAIN_ACTIVATION[activation]
+    if layer.kept is not None:
+        line, words = _dropout_line(layer, sample, j, digits)
+        lines.append(line)
+        explanation += " " + words
     if output and activation in EXPLAIN_OUTPUT_ACTIVATION:
         explanation += " " + EXPLAIN_OUTPUT_ACTIVATION[activation]
     decision = _decision_line(trace, sample, n, class_names) if output else None
@@ -289,6 +297,24 @@ def _forward_calculation(trace, focus, names, sample, digits, class_names=None) 
     if output and forward_only(trace):
         explanation += " " + EXPLAIN["no_target"]
     return Calculation(f"Forward: {who}", tuple(lines), explanation)
+
+
+def _dropout_line(layer, sample: int, j: int, digits: int) -> tuple[Line, str]:
+    """What neuron j handed on in a step with dropout: a × m/(1 − p) with this step's mask
+    value m and the layer's p, the result read from the trace; and the words for it."""
+    n = lambda v: number(v, digits)  # noqa: E731
+    f = lambda v: factor(v, digits)  # noqa: E731
+    p = layer.dropout
+    kept = bool(layer.kept[sample, j])
+    out = float(layer.output[sample, j])
+    a = float(layer.a[sample, j])
+    m = 1 if kept else 0
+    tail = "" if kept else " (dropped in this step)"
+    text = f"out = a × m/(1 − p) = {n(a)} × {m}/(1 − {f(p)}) = {n(out)}{tail}"
+    words = EXPLAIN["dropout_kept" if kept else "dropout_dropped"].format(
+        p=n(p), scale=n(1.0 / (1.0 - p))
+    )
+    return Line("dropout", text, out), words
 
 
 def _decision_line(trace, sample: int, n, class_names=None) -> Line | None:
@@ -482,12 +508,20 @@ def _backward_calculation(trace, focus, names, sample, digits) -> Calculation:
         ]
         slope = _slope_line(trace, column, sample, j, digits)
         label = _activation_label(trace.activation_names[column - 1])
-        text = (
-            f"δ = (Σ_k w_k · δ_k) · {label}′(z) = ({signed_sum(terms)}) × {f(slope.value)}"
-            f" = {n(delta)}"
-        )
+        if layer.kept is None:
+            text = (
+                f"δ = (Σ_k w_k · δ_k) · {label}′(z) = ({signed_sum(terms)}) × {f(slope.value)}"
+                f" = {n(delta)}"
+            )
+            explanation = EXPLAIN["delta_hidden"]
+        else:
+            m = 1 if layer.kept[sample, j] else 0
+            text = (
+                f"δ = (Σ_k w_k · δ_k) · m/(1 − p) · {label}′(z) = ({signed_sum(terms)}) × "
+                f"{m}/(1 − {f(layer.dropout)}) × {f(slope.value)} = {n(delta)}"
+            )
+            explanation = EXPLAIN["delta_hidden"] + " " + EXPLAIN["delta_dropout"]
         lines = [slope, Line("delta", text, delta)]
-        explanation = EXPLAIN["delta_hidden"]
     bias_grad = float(layer.grad_biases[j])
     if batch == 1:
         lines.append(Line("bias gradient", f"∂L/∂b = δ = {n(bias_grad)}", bias_grad))

@@ -140,6 +140,22 @@ class Workspace:
         self.ones = np.ones(batch)
         # The input batch of the last pass (a view or a gathered copy), needed for ∂L/∂W of layer 1.
         self.x: np.ndarray = np.zeros((batch, network.sizes[0]))
+        # Dropout (see `use_dropout`): per layer, what the layer hands on (`out`: a itself, or
+        # a · m/(1−p) in its own buffer) and the factor m/(1−p) (`noise`, None without dropout).
+        self.out = self.a
+        self.noise: list[np.ndarray | None] = [None] * len(units)
+        self.draw: list[np.ndarray | None] = [None] * len(units)
+
+    def use_dropout(self, rates: Sequence[float]) -> None:
+        """Give each layer whose rate in `rates` is above 0 buffers for a mask: `noise` (batch,
+        units) for the factor m/(1−p), `draw` for the uniform numbers it comes from, and an
+        `out` buffer of its own for a · m/(1−p)."""
+        self.out = list(self.a)
+        for i, p in enumerate(rates):
+            if p > 0.0:
+                self.noise[i] = np.zeros_like(self.a[i])
+                self.draw[i] = np.zeros_like(self.a[i])
+                self.out[i] = np.zeros_like(self.a[i])
 
 
 def forward_into(network: Network, x: np.ndarray, ws: Workspace) -> None:
@@ -180,6 +196,73 @@ def backward_into(
         if layer:
             below = ws.delta[layer - 1]
             np.dot(delta, network.weights[layer], out=below)
+            network._backward[layer - 1](
+                below, ws.z[layer - 1], ws.a[layer - 1], ws.scratch[layer - 1]
+            )
+
+
+# Dropout's passes are their own functions, not branches in forward_into and backward_into: a
+# network without dropout runs the loops above untouched, so it pays nothing for the feature.
+
+
+def draw_dropout_masks(rates: Sequence[float], rng: np.random.Generator, ws: Workspace) -> None:
+    """Draw a fresh mask for every layer with dropout, as PyTorch's nn.Dropout does in training:
+    each (sample, unit) is kept with probability 1 − p, independently; `ws.noise[l]` becomes
+    m/(1−p), 0 where dropped and 1/(1−p) where kept. Uniform numbers are drawn layer by layer
+    (row-major, batch × units each) from `rng`, and a unit is dropped where its number is < p."""
+    for p, draw, noise in zip(rates, ws.draw, ws.noise, strict=True):
+        if noise is None:
+            continue
+        rng.random(out=draw)
+        # (u ≥ p) is 1.0 or 0.0; times 1/(1−p) as ATen's `noise.div_(1 − p)` gives it.
+        np.greater_equal(draw, p, out=noise)
+        noise /= 1.0 - p
+
+
+def forward_dropout_into(network: Network, x: np.ndarray, ws: Workspace) -> None:
+    """forward_into with the masks of `draw_dropout_masks` applied: a layer with dropout hands
+    on out = a · m/(1−p), while its a buffer keeps act(z) for the backward pass."""
+    ws.x = x
+    a_prev = x
+    for w_t, b, forward, z, a, out, noise in zip(
+        network.weights_t, network.biases, network._forward, ws.z, ws.a, ws.out, ws.noise,
+        strict=True,
+    ):  # fmt: skip
+        np.dot(a_prev, w_t, out=z)
+        z += b
+        forward(z, a)
+        if noise is not None:
+            np.multiply(a, noise, out=out)
+        a_prev = out
+
+
+def backward_dropout_into(
+    network: Network,
+    loss: str,
+    y: np.ndarray,
+    ws: Workspace,
+    grad_weights: list[np.ndarray],
+    grad_biases: list[np.ndarray],
+) -> None:
+    """backward_into after `forward_dropout_into`: ∂L/∂W uses what the layer below handed on,
+    and ∂L/∂a of a layer with dropout is multiplied by its m/(1−p) before its activation's
+    derivative (dropped units get δ = 0)."""
+    last = network.layer_count - 1
+    delta_out = ws.delta[last]
+    fused = losses.output_gradient(loss, ws.a[last], y, delta_out)
+    if not fused:
+        network._backward[last](delta_out, ws.z[last], ws.a[last], ws.scratch[last])
+    for layer in range(last, -1, -1):
+        delta = ws.delta[layer]
+        a_prev = ws.out[layer - 1] if layer else ws.x
+        np.dot(delta.T, a_prev, out=grad_weights[layer])
+        np.dot(ws.ones, delta, out=grad_biases[layer])
+        if layer:
+            below = ws.delta[layer - 1]
+            np.dot(delta, network.weights[layer], out=below)
+            noise = ws.noise[layer - 1]
+            if noise is not None:
+                below *= noise
             network._backward[layer - 1](
                 below, ws.z[layer - 1], ws.a[layer - 1], ws.scratch[layer - 1]
             )

@@ -50,6 +50,17 @@ class LayerTrace:
     # optimizer had none yet, as on momentum's first step), so that a learner can redo the update
     # from numbers on one panel. Empty when the trainer did not record it.
     optimizer_state_before: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # Dropout in this step: the layer's rate p, and for p > 0 the mask, `kept` (n, units) bools
+    # (False: the unit was dropped for that sample), and `output` (n, units) = a · m/(1−p), what
+    # the layer handed on. `a` stays act(z), which the activation's derivative is read from.
+    dropout: float = 0.0
+    kept: np.ndarray | None = None
+    output: np.ndarray | None = None
+
+    @property
+    def forwarded(self) -> np.ndarray:
+        """Return what the layer handed to the next one (n, units): a, or a · m/(1−p)."""
+        return self.a if self.output is None else self.output
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,15 @@ class ForwardLayer:
     biases_before: np.ndarray
     # For a softmax layer, Σ_j e^(z_j − max z) per input (n,), as in LayerTrace.
     softmax_sum: np.ndarray | None = None
+    # A forward pass alone is an evaluation: never any dropout (read as LayerTrace's are).
+    dropout: float = 0.0
+    kept: None = None
+    output: None = None
+
+    @property
+    def forwarded(self) -> np.ndarray:
+        """Return what the layer handed to the next one (n, units): its a."""
+        return self.a
 
 
 @dataclass(frozen=True)

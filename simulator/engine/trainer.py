@@ -11,12 +11,31 @@ from typing import NamedTuple
 import numpy as np
 
 from . import losses
-from .network import Network, Workspace, backward_into, forward_into, rows_per_chunk
+from .network import (
+    Network,
+    Workspace,
+    backward_dropout_into,
+    backward_into,
+    draw_dropout_masks,
+    forward_dropout_into,
+    forward_into,
+    rows_per_chunk,
+)
 from .optimizers import Optimizer
 from .schedules import Schedule, describe, rate_at
 from .trace import SAMPLE_GRADIENT_LIMIT, ForwardLayer, ForwardTrace, LayerTrace, StepTrace
 
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
+
+# The dropout masks' own stream: a Generator seeded from (training seed, this tag), so that the
+# shuffle RNG draws the same orders whether or not a network uses dropout, and a mask never
+# depends on how many permutations were drawn before it.
+DROPOUT_STREAM = 0x0D40
+
+
+def dropout_rng(seed: int) -> np.random.Generator:
+    """Return the Generator that draws a run's dropout masks, from the run's training seed."""
+    return np.random.default_rng((int(seed), DROPOUT_STREAM))
 
 
 # Why a step was undone: it made the loss non-finite (found by the next forward pass, the next
@@ -67,6 +86,12 @@ class Trainer:
     forward pass finds a non-finite loss, the step that led there is undone exactly;
     `undo_last_step()` does the same for a consumer whose own forward pass (a whole-set
     evaluation) finds one.
+
+    Dropout (`dropout`: a rate 0 ≤ p < 1 per layer, 0 for the output layer) acts in training
+    steps only, as PyTorch's nn.Dropout in train mode: each step draws one mask per layer with
+    dropout, shape (batch, units), from `dropout_rng` (never the shuffle RNG). Evaluation and
+    predictions run Network.forward, which has no dropout. The dropout RNG state is part of the
+    position, and a step's undo puts it back too.
     """
 
     def __init__(
@@ -84,6 +109,8 @@ class Trainer:
         frozen_weights: tuple[bool, ...] | None = None,
         frozen_biases: tuple[bool, ...] | None = None,
         schedule: Schedule | None = None,
+        dropout: tuple[float, ...] | None = None,
+        dropout_rng: np.random.Generator | None = None,
     ) -> None:
         if loss not in losses.LOSSES:
             raise ValueError(f"unknown loss {loss!r}")
@@ -102,6 +129,18 @@ class Trainer:
         self.rng = rng if rng is not None else np.random.default_rng(0)
         self.regularization = regularization or Regularization()
         layers = network.layer_count
+        self.dropout = tuple(float(p) for p in (dropout or (0.0,) * layers))
+        if len(self.dropout) != layers:
+            raise ValueError("need one dropout rate per layer")
+        if any(not 0.0 <= p < 1.0 for p in self.dropout):
+            raise ValueError("a dropout rate must be at least 0 and below 1")
+        if self.dropout[-1] != 0.0:
+            raise ValueError("the output layer takes no dropout")
+        # Checked once per step: without dropout the step runs the plain passes.
+        self.uses_dropout = any(p > 0.0 for p in self.dropout)
+        self.dropout_rng = (
+            dropout_rng if dropout_rng is not None else np.random.default_rng((0, DROPOUT_STREAM))
+        )
         self.frozen_weights = tuple(frozen_weights or (False,) * layers)
         self.frozen_biases = tuple(frozen_biases or (False,) * layers)
         self._frozen_slices = [
@@ -127,7 +166,8 @@ class Trainer:
         self._epoch_start_rng_state: dict | None = None
         # Where the run stood before the last applied step, as a plain tuple (made on every
         # step, so kept cheap): (step_count, epoch, batch_in_epoch, order, epoch start RNG
-        # state, RNG state before the step drew a new order or None). None: nothing to undo.
+        # state, RNG state before the step drew a new order or None, dropout RNG state before
+        # the step drew its masks or None without dropout). None: nothing to undo.
         self._before_last_step: tuple | None = None
 
         size = network.parameters.size
@@ -158,6 +198,8 @@ class Trainer:
             "batch_in_epoch": self.batch_in_epoch,
             "shuffle_rng": state,
         }
+        if self.uses_dropout:  # masks are drawn per step: the state now is the next step's
+            position["dropout_rng"] = self.dropout_rng.bit_generator.state
         if self.schedule is not None:
             position["learning_rate"] = self.optimizer.learning_rate
         return position
@@ -186,6 +228,8 @@ class Trainer:
             raise ValueError("batch_in_epoch is past the end of the epoch")
         if position.get("shuffle_rng") is not None:
             self.rng.bit_generator.state = position["shuffle_rng"]
+        if position.get("dropout_rng") is not None:
+            self.dropout_rng.bit_generator.state = position["dropout_rng"]
         if self.schedule is not None:
             # At an epoch's start the rate follows the epoch. Mid-epoch a rate kept with the
             # position stands until the epoch ends: the epoch began at it (a schedule changed
@@ -232,6 +276,7 @@ class Trainer:
             order_before,
             epoch_start_before,
             self._epoch_start_rng_state if order_before is None else None,
+            self.dropout_rng.bit_generator.state if self.uses_dropout else None,
         )
         start = self.batch_in_epoch * self.batch_size
         stop = min(start + self.batch_size, n)
@@ -275,6 +320,7 @@ class Trainer:
             self._order,
             self._epoch_start_rng_state,
             None,
+            self.dropout_rng.bit_generator.state if self.uses_dropout else None,
         )
         record = self._apply_batch(x, y, True, here, undo_before=False)
         return record, self.last_trace
@@ -304,6 +350,8 @@ class Trainer:
         ws = self._workspaces.get(count)
         if ws is None:
             ws = self._workspaces[count] = Workspace(self.network, count)
+            if self.uses_dropout:
+                ws.use_dropout(self.dropout)
         return ws
 
     def _undo_last_step(self) -> int | None:
@@ -321,7 +369,9 @@ class Trainer:
     def _rewind(self, before: tuple) -> None:
         """Put the position back to `before` (see `_before_last_step`), and the RNG to where it
         was: no epoch order drawn since then leaves a trace."""
-        step_count, epoch, batch_in_epoch, order, epoch_start, rng_before_draw = before
+        step_count, epoch, batch_in_epoch, order, epoch_start, rng_before_draw, masks = before
+        if masks is not None:  # the masks drawn since then are drawn again
+            self.dropout_rng.bit_generator.state = masks
         if rng_before_draw is not None:
             self.rng.bit_generator.state = rng_before_draw
         elif self._order is not None and self._order is not order:
@@ -356,12 +406,18 @@ class Trainer:
         state_before: dict[str, np.ndarray] = {}
         # One errstate for the whole step: entering one costs as much as a small layer's product.
         with np.errstate(all="ignore"):
-            forward_into(network, x, ws)
+            dropout = self.uses_dropout
+            if dropout:
+                draw_dropout_masks(self.dropout, self.dropout_rng, ws)
+                forward_dropout_into(network, x, ws)
+            else:
+                forward_into(network, x, ws)
             last = network.layer_count - 1
             loss = losses.loss_value(self.loss_name, ws.z[last], ws.a[last], y)
             loss_finite = math.isfinite(loss)
             if loss_finite or trace:  # a diverged step's trace still shows its gradients
-                backward_into(network, self.loss_name, y, ws, self._grad_weights, self._grad_biases)
+                backward = backward_dropout_into if dropout else backward_into
+                backward(network, self.loss_name, y, ws, self._grad_weights, self._grad_biases)
                 if self.regularization.active:
                     penalty, penalty_grad = self._regularize(params, grad, trace)
                 if trace:
@@ -472,7 +528,8 @@ class Trainer:
         keep_samples = n * len(before) <= SAMPLE_GRADIENT_LIMIT
         layers = []
         for i in range(network.layer_count):
-            below = x if i == 0 else ws.a[i - 1]
+            below = x if i == 0 else ws.out[i - 1]
+            noise = ws.noise[i]
             # δ holds ∂(batch mean loss)/∂z, 1/n of each sample's own; n·δ undoes that share.
             own_delta = ws.delta[i] * n if keep_samples else None
             opt_state, opt_state_before = {}, {}
@@ -510,6 +567,9 @@ class Trainer:
                     if own_delta is None
                     else own_delta[:, :, None] * below[:, None, :],
                     sample_grad_biases=own_delta,
+                    dropout=self.dropout[i],
+                    kept=None if noise is None else noise != 0.0,
+                    output=None if noise is None else ws.out[i].copy(),
                 )
             )
         optimizer = self.optimizer

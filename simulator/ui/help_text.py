@@ -63,6 +63,10 @@ through long, shallow valleys, best with a smaller learning rate.</li>
 simple answers. L2 shrinks every weight a little, L1 sets the unneeded ones to exactly zero; the
 rate says how much the penalty counts. Try it when the test loss rises while the training loss
 falls.</li>
+<li><b>Dropout</b> (hidden layers): in each training step switches off each hidden neuron at
+random with probability p, and multiplies the kept ones by 1/(1 − p); evaluation, the pictures and
+predictions use every neuron. The step-through greys the neurons its step dropped. Try 0.2 when
+the test loss rises while the training loss falls.</li>
 <li><b>Batch size</b>: how many training samples one step averages its gradient over. A batch of
 1 takes quick, noisy steps; the whole training set takes smooth, slow ones. One epoch is the
 training samples divided by the batch size, in steps.</li>

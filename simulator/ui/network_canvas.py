@@ -51,6 +51,8 @@ SLICE_EDGES = 400
 Z_BAND, Z_HIGHLIGHT, Z_NEURONS, Z_BORDERS, Z_BIASES, Z_TEXT = -10, 500, 600, 601, 602, 700
 # The step-through draws over everything: the flow's edges, then rings, then its numbers.
 Z_WALK_LINES, Z_WALK_RINGS, Z_WALK_TEXT = 550, 800, 900
+# A dropped neuron's veil: over the neuron, its border and its bias (602), under the text (700).
+Z_WALK_DROPPED = 650
 
 HEADER_HEIGHT = 50
 ROW_HEIGHT = 20
@@ -306,6 +308,8 @@ class NetworkCanvas(QWidget):
 
         self._walk: tuple[Annotations, Focus] | None = None
         self._walk_items: list = []
+        # The neurons veiled as dropped in the walk drawn last (see _draw_walk).
+        self._walk_dropped: set[tuple[int, int]] = set()
         # Saturated and dead hidden neurons: a dashed ring and a small word each.
         self._health = HealthMarks(self.view_box)
         self._neuron_states: tuple[np.ndarray, ...] = ()
@@ -431,6 +435,10 @@ class NetworkCanvas(QWidget):
         else:
             self._draw_walk()
             self._place_labels()
+
+    def walk_dropped(self) -> set[tuple[int, int]]:
+        """The neurons veiled as dropped by dropout in the walked step, for tests."""
+        return set(self._walk_dropped) if self._walk is not None else set()
 
     def walk_texts(self) -> tuple[dict, dict]:
         """The step-through numbers on show: (neuron texts, edge texts), for tests."""
@@ -1090,6 +1098,7 @@ class NetworkCanvas(QWidget):
         for item in self._walk_items:
             self.view_box.removeItem(item)
         self._walk_items = []
+        self._walk_dropped = set()
         if not self._walk_fits():
             return
         annotations, focus = self._walk
@@ -1106,6 +1115,9 @@ class NetworkCanvas(QWidget):
                 self._add_walk_item(self._arrow_head(x1, y1, x0, y0, colour))
             elif (layer, unit, source) in annotations.lit_edges:
                 self._add_walk_item(self._arrow_head(x0, y0, x1, y1, colour))
+        self._walk_dropped = set(annotations.dropped_neurons)
+        for column, unit in sorted(annotations.dropped_neurons):
+            self._add_walk_item(self._dropped_veil(column, unit))
         for column, unit in sorted(annotations.lit_neurons):
             self._add_walk_item(self._ring(column, unit, QColor(palette.WALK_FLOW), 2.5, 3.0))
         if focus is not None:
@@ -1535,6 +1547,24 @@ class NetworkCanvas(QWidget):
         else:
             path.addEllipse(QPointF(x, y), size / 2, size / 2)
         return _outline(path, colour, width, Z_WALK_RINGS)
+
+    def _dropped_veil(self, column: int, unit: int) -> QGraphicsPathItem:
+        """A grey veil over a neuron dropout switched off in the walked step, ringed dashed."""
+        g = self._geometry
+        x, y, size = g.xs[column], g.ys[column][unit], g.sizes[column]
+        path = QPainterPath()
+        if self._heatmaps:
+            path.addRect(QRectF(x - size / 2, y - size / 2, size, size))
+        else:
+            path.addEllipse(QPointF(x, y), size / 2, size / 2)
+        pen = QPen(QColor(palette.WALK_DROPPED_RING), 2.0, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        item = _outline(path, QColor(palette.WALK_DROPPED_RING), 2.0, Z_WALK_DROPPED)
+        item.setPen(pen)
+        veil = QColor(palette.WALK_DROPPED_VEIL)
+        veil.setAlpha(palette.WALK_DROPPED_VEIL_ALPHA)
+        item.setBrush(veil)
+        return item
 
     # ----- header buttons ---------------------------------------------------------------------
 

@@ -280,6 +280,11 @@ WALK_LABEL_BACKGROUND = "#FFFFFF"
 WALK_CHANGED_BACKGROUND = "#FFF1B8"
 WALK_LOCKED_BACKGROUND = "#E4E4E4"
 WALK_LABEL_BORDER = "#B8B8B8"
+# A neuron dropout switched off in the walked step: veiled in mid grey, mostly opaque so that its
+# picture fades out of the way (it passed on 0), with a dashed grey ring to mark it.
+WALK_DROPPED_VEIL = "#9A9A9A"
+WALK_DROPPED_VEIL_ALPHA = 210
+WALK_DROPPED_RING = "#5A5A5A"
 
 # New from data: an empty cell in the preview in a soft yellow (a gap to notice, not an error),
 # and why Create is off in the wrong-prediction red.

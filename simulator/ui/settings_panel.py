@@ -82,6 +82,7 @@ LEARNING_RATES = (
     "10",
 )
 REGULARIZATION_RATES = ("0", *LEARNING_RATES[1:])
+DROPOUT_RATES = ("0", "0.1", "0.2", "0.3", "0.5")
 NEW_ACTIVATIONS = ("elu", "gelu", "silu", "softplus")
 THUMBNAIL = 28
 # Each setting's tooltip: what it does, in one sentence, then one thing to try.
@@ -145,6 +146,11 @@ SETTING_TIPS = {
     "regularization_rate": (
         "How much the penalty on large weights counts against the loss (0 turns it off). "
         "Try 0.001 to 0.01; much more and the weights shrink until the network learns nothing."
+    ),
+    "dropout": (
+        "The share of hidden neurons switched off at random in each training step (the rest "
+        "count 1/(1 − p) times as much); evaluation and pictures use them all. "
+        "Try 0.2 on a noisy data set that overfits, and watch the test loss."
     ),
     "hidden_activation": (
         "The function each hidden neuron applies to its sum before passing it on. "
@@ -356,6 +362,12 @@ class SettingsPanel(QWidget):
             self.hidden_activation.addItem(ACTIVATION_LABELS[name], name)
         self.hidden_activation.currentIndexChanged.connect(self._on_hidden_activation_changed)
         form.addRow("Hidden activation", self.hidden_activation)
+        # One rate for every hidden layer: what a learner tries first. A file may give each
+        # layer its own; the field then shows them all, and a new rate sets them all.
+        self.dropout = self._number_combo(DROPOUT_RATES)
+        self.dropout.lineEdit().editingFinished.connect(self._on_dropout_changed)
+        self.dropout.activated.connect(self._on_dropout_changed)
+        form.addRow("Dropout", self.dropout)
         self.output_activation = QComboBox()
         for name in ("sigmoid", "tanh", "linear", "softmax", "relu", *NEW_ACTIVATIONS):
             self.output_activation.addItem(ACTIVATION_LABELS[name], name)
@@ -509,6 +521,9 @@ class SettingsPanel(QWidget):
         self.hidden_activation.setEnabled(bool(hidden))
         if hidden:
             self.hidden_activation.setCurrentIndex(self.hidden_activation.findData(hidden[0]))
+        self.dropout.setEnabled(bool(hidden))
+        rates = list(dict.fromkeys(layer.dropout for layer in layers[:-1])) or [0.0]
+        self.dropout.setEditText(", ".join(f"{p:g}" for p in rates))
         self.output_activation.setCurrentIndex(
             self.output_activation.findData(layers[-1].activation)
         )
@@ -700,6 +715,28 @@ class SettingsPanel(QWidget):
         current = self._scenario.training.regularization
         if (kind, rate) != (current.kind, current.rate):
             self._emit(functools.partial(edits.set_regularization, kind=kind, rate=rate))
+
+    @Slot()
+    def _on_dropout_changed(self) -> None:
+        if self._updating or self._scenario is None:
+            return
+        hidden = self._scenario.network.layers[:-1]
+        shown = ", ".join(dict.fromkeys(f"{layer.dropout:g}" for layer in hidden))
+        if not hidden or self.dropout.currentText() == shown:
+            return
+        try:
+            rate = parse_number(self.dropout.currentText())
+            if not 0.0 <= rate < 1.0:
+                raise NumberError(f"“{self.dropout.currentText()}” is not from 0 to below 1.")
+        except NumberError as refusal:
+            self.invalid_input.emit(
+                f"Dropout must be a rate from 0 to below 1: {refusal} Nothing was changed."
+            )
+            self._updating = True
+            self._show_network(self._scenario)
+            self._updating = False
+            return
+        self._emit(functools.partial(edits.set_all_hidden_dropout, p=rate))
 
     @Slot(int)
     def _on_hidden_activation_changed(self, index: int) -> None:

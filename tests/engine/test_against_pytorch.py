@@ -51,3 +51,9 @@ def test_schedules_match_pytorch_schedulers(schedule, optimizer):
 
 def test_schedule_rates_over_thirty_epochs_match_pytorch():
     assert compare.compare_schedule_rates() < TOLERANCE
+
+
+def test_dropout_forward_and_gradients_match_pytorch_with_nnsims_mask():
+    worst = compare.compare_dropout()
+    assert worst
+    assert max(worst.values()) < TOLERANCE, worst

@@ -262,6 +262,65 @@ def compare_schedule_rates(epochs: int = 30) -> float:
     return worst
 
 
+def compare_dropout(seeds: int = 5) -> dict[str, float]:
+    """With dropout on the hidden layers: nnsim's trainer takes one step and records its mask;
+    PyTorch is given that mask (a hidden output times m/(1−p), as nn.Dropout's `input * noise`)
+    and the same batch. Largest |difference| of z, a, what each layer handed on, the loss and
+    the gradient, per (hidden activation, p)."""
+    worst: dict[str, float] = {}
+    for hidden in ("relu", "tanh", "sigmoid", "gelu"):
+        for p in (0.1, 0.5, 0.9):
+            key = f"dropout {hidden} p={p}"
+            for seed in range(seeds):
+                rng = np.random.default_rng(seed)
+                network = Network(3, [6, 5, 2], [hidden, hidden, "softmax"])
+                network.initialize("xavier", rng)
+                network.parameters[...] *= 2.0
+                x = rng.normal(size=(8, 3))
+                y = _targets(rng, "cross_entropy", 8, 2)
+                weights, biases = _leaves(network)  # before the step changes the network
+                trainer = Trainer(
+                    network,
+                    "cross_entropy",
+                    make_optimizer("sgd", network.parameters.size, 0.1),
+                    x,
+                    y,
+                    8,
+                    shuffle=False,
+                    dropout=(p, p, 0.0),
+                    dropout_rng=np.random.default_rng(seed + 100),
+                )
+                trainer.step(trace=True)
+                trace = trainer.last_trace
+                a_t = torch.tensor(x)
+                differences = []
+                for layer, w, b, name in zip(
+                    trace.layers, weights, biases, network.activation_names, strict=True
+                ):
+                    z_t = a_t @ w.T + b
+                    act_t = TORCH_ACTIVATIONS[name](z_t)
+                    a_t = act_t
+                    if layer.kept is not None:
+                        noise = torch.tensor(layer.kept.astype(np.float64)) / (1.0 - p)
+                        a_t = act_t * noise
+                    differences.append(float(np.abs(layer.z - z_t.detach().numpy()).max()))
+                    differences.append(float(np.abs(layer.a - act_t.detach().numpy()).max()))
+                    differences.append(float(np.abs(layer.forwarded - a_t.detach().numpy()).max()))
+                value = _torch_loss("cross_entropy", z_t, act_t, torch.tensor(y))
+                value.backward()
+                differences.append(abs(trace.loss - value.item()))
+                grad = np.zeros_like(network.parameters)
+                gw, gb = network.split(grad)
+                for i, layer in enumerate(trace.layers):
+                    gw[i][...] = layer.grad_weights
+                    gb[i][...] = layer.grad_biases
+                differences.append(
+                    float(np.abs(grad - _flat(network, weights, biases, "grad")).max())
+                )
+                worst[key] = max(worst.get(key, 0.0), *differences)
+    return worst
+
+
 def compare_all() -> dict[str, float]:
     """Every comparison above, keyed by what was compared."""
     figures = {"activation values and derivatives": compare_activation_values()}
@@ -282,6 +341,7 @@ def compare_all() -> dict[str, float]:
             figures[f"40 steps (20 epochs) {schedule_name} with {optimizer_name}"] = worst
             figures[f"rates of 20 epochs {schedule_name} with {optimizer_name}"] = rate
     figures["schedule rates over 30 epochs"] = compare_schedule_rates()
+    figures.update(compare_dropout())
     return figures
 
 

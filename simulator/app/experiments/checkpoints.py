@@ -21,7 +21,8 @@ class RunCheckpoint:
 
     `parameters` is a copy of the network's flat parameter vector; `optimizer` the optimizer's
     own state (arrays copied); `position` the trainer's position() (step, epoch, batch_in_epoch,
-    shuffle_rng), all copied so that later training cannot change them.
+    shuffle_rng and, with dropout, dropout_rng), all copied so that later training cannot
+    change them.
     """
 
     parameters: np.ndarray

@@ -134,6 +134,18 @@ def _check_network(network: NetworkSpec) -> None:
                 f"network.layers[{i}].activation",
                 f"softmax is allowed only on the output layer (network.layers[{last}])",
             )
+    for i, layer in enumerate(layers):
+        # The schema bounds the rate; this also holds for scenarios built in code.
+        if not 0.0 <= layer.dropout < 1.0:
+            raise Invalid(
+                f"network.layers[{i}].dropout",
+                f"{layer.dropout!r} is not a rate: dropout needs 0 ≤ p < 1",
+            )
+    if layers[-1].dropout:
+        raise Invalid(
+            f"network.layers[{last}].dropout",
+            "dropout is allowed only on hidden layers: the output layer gives the prediction",
+        )
     parameters = network.parameter_count
     if parameters > MAX_PARAMETERS:
         raise Invalid(
