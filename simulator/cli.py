@@ -177,6 +177,33 @@ def build_parser() -> argparse.ArgumentParser:
         'classification "class" and "probability" (null where the output is not a '
         "probability; a number that is not finite is written as null)",
     )
+    export = commands.add_parser(
+        "export",
+        help="export a scenario to another tool (--pytorch DIR)",
+        description="Export a scenario, with its current weights and training state, for use "
+        "outside nnsim. Give one target.",
+    )
+    export.add_argument("file", help=SCENARIO_HELP)
+    export.add_argument(
+        "--pytorch",
+        metavar="DIR",
+        help="write a PyTorch project into DIR (a new or empty folder, or an earlier export, "
+        "replaced whole): model.py (build_model() and a training loop that trains as nnsim "
+        "train does), weights.safetensors, data.csv and README.md",
+    )
+    import_weights = commands.add_parser(
+        "import-weights",
+        help="put weights trained elsewhere (a safetensors state dict) into a scenario",
+        description="Read a safetensors file saved with safetensors.torch.save_file("
+        "model.state_dict(), ...) from an nn.Sequential of Linear layers (keys N.weight and "
+        "N.bias, float32 or float64), check every shape against the scenario's network and "
+        "write the scenario with those weights to OUT. The optimizer state (momentum, Adam's "
+        "moments) is reset; the training position and history are kept. A wrong key, shape or "
+        "dtype, or a value that is not finite, writes nothing.",
+    )
+    import_weights.add_argument("file", help=SCENARIO_HELP)
+    import_weights.add_argument("weights", metavar="WEIGHTS", help="a .safetensors file")
+    import_weights.add_argument("--out", required=True, help="write the scenario here")
     presets = commands.add_parser("presets", help="list the shipped presets (name and title)")
     presets.add_argument("--json", action="store_true", help="print a JSON list")
     return parser
@@ -584,6 +611,42 @@ def command_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_export(args: argparse.Namespace) -> int:
+    if args.pytorch is None:
+        raise CommandError("export needs a target: --pytorch DIR")
+    if not args.pytorch.strip():
+        raise CommandError("--pytorch needs a folder name (it was empty)")
+    from .export.pytorch import export_pytorch
+
+    simulation = _load(args.file)
+    result = export_pytorch(simulation.scenario, Path(args.pytorch))
+    print(
+        f"wrote {result.folder}: {', '.join(result.files)} "
+        f"({result.train_rows} training and {result.test_rows} test rows); "
+        f"run it with: python {result.folder / 'model.py'} --epochs 10"
+    )
+    return EXIT_OK
+
+
+def command_import_weights(args: argparse.Namespace) -> int:
+    if not args.out.strip():
+        raise CommandError("--out needs a file name (it was empty)")
+    from .app.storage import save_scenario
+    from .export.weights_import import import_weights
+
+    simulation = _load(args.file)
+    scenario = import_weights(simulation.to_scenario(), Path(args.weights))
+    from .app.session import Simulation
+
+    Simulation(scenario)  # the result must load as a file would (it does: shapes were checked)
+    save_scenario(scenario, Path(args.out))
+    print(
+        f"saved {args.out} with the weights of {Path(args.weights).name}; the optimizer state "
+        "was reset (momentum and Adam's moments start afresh)"
+    )
+    return EXIT_OK
+
+
 def command_presets(args: argparse.Namespace) -> int:
     from .resources import shipped_presets
 
@@ -607,6 +670,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rewind": command_rewind,
     "compare": command_compare,
     "presets": command_presets,
+    "export": command_export,
+    "import-weights": command_import_weights,
 }
 
 
