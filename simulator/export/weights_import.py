@@ -105,11 +105,30 @@ def read_state_dict(
 
 def import_weights(scenario: Scenario, path: str | os.PathLike) -> Scenario:
     """Return `scenario` with the weights and biases of the safetensors file at `path` (see
-    `read_state_dict`) and its optimizer state reset (momentum, Adam's moments: gone; the
-    position, history and initial weights stay). Raises ScenarioError naming the file and key."""
+    `read_state_dict`) and its optimizer state reset (see `with_weights`). Raises ScenarioError
+    naming the file and the key."""
+    return with_weights(scenario, read_state_dict(path, network_sizes(scenario)))
+
+
+def network_sizes(scenario: Scenario) -> tuple[int, ...]:
+    """The scenario's layer sizes, inputs first: what a weights file must fit."""
     spec = scenario.network
-    sizes = (len(spec.inputs), *(layer.units for layer in spec.layers))
-    arrays = read_state_dict(path, sizes)
+    return (len(spec.inputs), *(layer.units for layer in spec.layers))
+
+
+def with_weights(scenario: Scenario, arrays: list[tuple[np.ndarray, np.ndarray]]) -> Scenario:
+    """Return `scenario` with per-layer (weights, biases) `arrays` (as `read_state_dict` gives
+    them) and its optimizer state reset: momentum and Adam's moments belong to the weights they
+    were built on, so they start afresh; the position, history and initial weights stay. Raises
+    ValueError when the arrays no longer fit the network (it changed since they were read).
+    A pure Scenario → Scenario function: the app applies it as an edit, which undo takes back."""
+    spec = scenario.network
+    sizes = network_sizes(scenario)
+    if len(arrays) != len(spec.layers) or any(
+        w.shape != (sizes[i + 1], sizes[i]) or b.shape != (sizes[i + 1],)
+        for i, (w, b) in enumerate(arrays)
+    ):
+        raise ValueError("the weights no longer fit the network, which has changed")
     layers = tuple(
         dataclasses.replace(
             layer,
@@ -120,7 +139,6 @@ def import_weights(scenario: Scenario, path: str | os.PathLike) -> Scenario:
     )
     state = scenario.state
     if state is not None:
-        # The buffers belong to the weights they were built on: the new ones start them afresh.
         state = dataclasses.replace(state, optimizer=None)
     return dataclasses.replace(
         scenario, network=dataclasses.replace(spec, layers=layers), state=state

@@ -35,6 +35,8 @@ class ActionSpec:
     checkable: bool = False
     help: str | None = None
     help_with: str | None = None
+    # A submenu of `menu` the action sits in ("Export"), made where its first action comes.
+    submenu: str | None = None
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -88,6 +90,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
         (),
         "Save with the run's checkpoints, so that whoever opens the file can scrub back "
         "through the training and continue from any of them (a larger file; Save stays small)",
+        menu="File",
+    ),
+    ActionSpec(
+        "export_pytorch",
+        "PyTorch…",
+        "_on_export_pytorch_triggered",
+        (),
+        "Write a PyTorch project into a folder: model.py (the network and a training loop that "
+        "trains as nnsim does), the weights, the data and a README",
+        menu="File",
+        submenu="Export",
+        group=True,
+    ),
+    ActionSpec(
+        "import_weights",
+        "Import weights…",
+        "_on_import_weights_triggered",
+        (),
+        "Load weights trained elsewhere (a safetensors state dict of Linear layers, as the "
+        "PyTorch export's model.py --save writes) into this network; Undo takes them back",
         menu="File",
     ),
     ActionSpec("quit", "Quit", "close", (QKeySequence.StandardKey.Quit,), menu="File", group=True),

@@ -34,8 +34,16 @@ def test_each_menu_lists_its_declared_actions_in_order(window):
     assert list(menus) == list(MENUS)
     for title in MENUS:
         shown = [a for a in menus[title].actions() if not a.isSeparator() and a.menu() is None]
-        declared = [getattr(window, f"{s.name}_action") for s in ACTIONS if s.menu == title]
+        declared = [
+            getattr(window, f"{s.name}_action")
+            for s in ACTIONS
+            if s.menu == title and s.submenu is None
+        ]
         assert shown == declared, title
+        submenus = {a.text(): a.menu() for a in menus[title].actions() if a.menu() is not None}
+        for spec in ACTIONS:
+            if spec.menu == title and spec.submenu is not None:
+                assert getattr(window, f"{spec.name}_action") in submenus[spec.submenu].actions()
 
 
 def test_the_toolbar_holds_the_declared_actions(window):
