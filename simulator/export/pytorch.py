@@ -291,8 +291,11 @@ def _optimizer_code(optimizer, base_rate: float) -> tuple[str, str]:
     if optimizer.name == "adam":
         return (
             "Adam, with nnsim's settings.",
-            groups + f"    optimizer = torch.optim.Adam(\n        groups, lr={lr}, "
-            f"betas=({optimizer.beta1!r}, {optimizer.beta2!r}), eps={optimizer.eps!r}\n    )",
+            groups
+            + _call(
+                "Adam",
+                f"lr={lr}, betas=({optimizer.beta1!r}, {optimizer.beta2!r}), eps={optimizer.eps!r}",
+            ),
         )
     if optimizer.name == "adamw":
         return (
@@ -303,17 +306,30 @@ def _optimizer_code(optimizer, base_rate: float) -> tuple[str, str]:
             '        {"params": biases, "weight_decay": 0.0},\n'
             "    ]\n"
             '    groups = [group for group in groups if group["params"]]\n'
-            f"    optimizer = torch.optim.AdamW(\n        groups, lr={lr}, "
-            f"betas=({optimizer.beta1!r}, {optimizer.beta2!r}), eps={optimizer.eps!r}\n    )",
+            + _call(
+                "AdamW",
+                f"lr={lr}, betas=({optimizer.beta1!r}, {optimizer.beta2!r}), eps={optimizer.eps!r}",
+            ),
         )
     if optimizer.name == "rmsprop":
         return (
             "RMSprop (not centered), with nnsim's settings.",
-            groups + f"    optimizer = torch.optim.RMSprop(\n        groups, lr={lr}, "
-            f"alpha={optimizer.alpha!r}, eps={optimizer.eps!r}, momentum={optimizer.momentum!r}"
-            "\n    )",
+            groups
+            + _call(
+                "RMSprop",
+                f"lr={lr}, alpha={optimizer.alpha!r}, eps={optimizer.eps!r}, "
+                f"momentum={optimizer.momentum!r}",
+            ),
         )
     raise ValueError(f"unknown optimizer {optimizer.name!r}")
+
+
+def _call(optimizer: str, arguments: str) -> str:
+    """`optimizer = torch.optim.NAME(groups, ARGUMENTS)`, on one line when it fits in 99."""
+    line = f"    optimizer = torch.optim.{optimizer}(groups, {arguments})"
+    if len(line) <= 99:
+        return line
+    return f"    optimizer = torch.optim.{optimizer}(\n        groups, {arguments}\n    )"
 
 
 def _schedule_code(schedule) -> tuple[str, str]:
