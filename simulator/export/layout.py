@@ -39,12 +39,14 @@ def sequential_layout(
     dropouts: tuple[float, ...] | None = None,
 ) -> list[Module]:
     """Return the modules of the nn.Sequential for layers of `sizes` (inputs first) with
-    `activation_names`: per layer a Linear, then (where a rate is given in `dropouts`, per layer)
-    a dropout, then its activation. Raises KeyError for an activation PyTorch has no module for.
+    `activation_names`: per layer a Linear, its activation, then (where `dropouts` gives the
+    layer a rate above 0) a dropout of its activations. Raises KeyError for an activation
+    PyTorch has no module for.
 
     Dropout (a rate per layer, 0 for none) slots in here once nnsim has it: the generator then
     emits `NumpyDropout(rate)` entries, which shift the indices of the later Linear layers, and
-    `linear_keys` follows without change."""
+    `linear_keys` follows without change. The output layer has none: the losses of model.py
+    take its pre-activation as `model[:-1]`."""
     modules: list[Module] = []
     for i, name in enumerate(activation_names):
         fan_in, units = sizes[i], sizes[i + 1]
@@ -56,10 +58,10 @@ def sequential_layout(
                 f"layer {i + 1}: {fan_in} → {units}",
             )
         )
+        modules.append(Module(len(modules), TORCH_MODULES[name], None))
         rate = dropouts[i] if dropouts else 0.0
         if rate:
             modules.append(Module(len(modules), f"NumpyDropout({rate!r}, DROPOUT_RNG)", None))
-        modules.append(Module(len(modules), TORCH_MODULES[name], None))
     return modules
 
 
