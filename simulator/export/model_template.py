@@ -4,7 +4,7 @@ simulator/export/pytorch.py fills with the scenario's network, loss, optimizer a
 # The @NAME@ markers are replaced whole; the rest is written out as it stands. Kept as plain text
 # (never imported or run by nnsim, which does not depend on PyTorch).
 MODEL_PY = '''\
-"""@TITLE@: the network and its training, exported from nnsim @VERSION@ for PyTorch.
+"""@HEADLINE@
 
     python model.py --epochs N          train N more epochs, printing each epoch's losses
     python model.py --epochs N --save trained.safetensors
@@ -190,7 +190,7 @@ def train(model: nn.Sequential, epochs: int, data) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\\n\\n")[0])
     parser.add_argument("--epochs", type=int, required=True, help="epochs to train")
     parser.add_argument("--save", help="save the trained weights (a safetensors file) here")
     args = parser.parse_args()

@@ -10,6 +10,7 @@ import os
 import pprint
 import shutil
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -191,7 +192,7 @@ def model_source(simulation: Simulation, scenario: Scenario) -> str:
     optimizer_doc, optimizer_code = _optimizer_code(trainer.optimizer, trainer.base_learning_rate)
     schedule_doc, schedule_code = _schedule_code(trainer.schedule)
     replacements = {
-        "TITLE": scenario.title.replace('"""', "'''"),
+        "HEADLINE": _headline(scenario.title),
         "VERSION": __version__,
         "EPOCH": str(position["epoch"]),
         "STEP": str(position["step"]),
@@ -213,6 +214,13 @@ def model_source(simulation: Simulation, scenario: Scenario) -> str:
         "SCHEDULE_CODE": schedule_code,
     }
     return _fill(MODEL_PY, replacements)
+
+
+def _headline(title: str) -> str:
+    """model.py's first paragraph, wrapped to 96 columns; the title can close no docstring."""
+    text = f"{title}: the network and its training, exported from nnsim {__version__} for PyTorch."
+    text = text.replace("\\", "/").replace('"""', "'''")
+    return textwrap.fill(text, 96, subsequent_indent="")
 
 
 def _fill(template: str, replacements: dict[str, str]) -> str:
@@ -263,19 +271,20 @@ def _penalty_code(regularization) -> tuple[str, str]:
     if not regularization.active:
         return "No regularization.", "    return 0.0"
     rate = repr(regularization.rate)
-    linears = "module for module in model if isinstance(module, nn.Linear)"
+    linears = "    linears = [module for module in model if isinstance(module, nn.Linear)]\n"
     if regularization.kind == "l2":
         return (
             f"L2 regularization (rate/2)·Σw² with rate {rate}: the weights only, never the\n"
             "    biases, as nnsim does; added to the loss by hand (so its gradient rate·w joins\n"
             "    the weights' gradients before the optimizer's step).",
-            f"    return 0.5 * {rate} * sum((module.weight**2).sum() for {linears})",
+            linears
+            + f"    return 0.5 * {rate} * sum((linear.weight**2).sum() for linear in linears)",
         )
     return (
         f"L1 regularization rate·Σ|w| with rate {rate}: the weights only, never the biases, as\n"
         "    nnsim does; added to the loss by hand. Its gradient rate·sign(w) is 0 at w = 0,\n"
         "    in both.",
-        f"    return {rate} * sum(module.weight.abs().sum() for {linears})",
+        linears + f"    return {rate} * sum(linear.weight.abs().sum() for linear in linears)",
     )
 
 

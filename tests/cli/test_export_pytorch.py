@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch_export_comparison as compared  # its configurations; torch only when it compares
 from safetensors.numpy import load_file, save_file
 
 from simulator.app.session import Simulation
@@ -83,6 +84,15 @@ def test_model_py_is_python_naming_the_settings(spiral_export):
     readme = (spiral_export / "README.md").read_text()
     assert "python model.py --epochs" in readme
     assert f"PyTorch {pytorch.WRITTEN_FOR_TORCH}" in readme
+
+
+@pytest.mark.parametrize("case", list(compared.CASES))
+def test_model_py_of_every_compared_configuration_is_readable_python(case, tmp_path):
+    scenario = load_scenario(compared.make_file(case, tmp_path))
+    pytorch.export_pytorch(scenario, tmp_path / "out")
+    source = (tmp_path / "out" / "model.py").read_text()
+    compile(source, "model.py", "exec")  # compiled, never run: no torch here
+    assert max(len(line) for line in source.splitlines()) <= 100
 
 
 def test_a_trained_file_exports_its_optimizer_state_and_position(run_nnsim, tmp_path):
