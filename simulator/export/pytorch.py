@@ -57,15 +57,18 @@ def export_pytorch(scenario: Scenario, folder: str | os.PathLike) -> PytorchExpo
     _check_exportable(scenario)
     files = _render(simulation, scenario)
     parent = folder.parent
-    temp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent))
+    temp = None
     try:
+        temp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent))
+        os.chmod(temp, 0o755)  # mkdtemp's 0700 would keep the export from other users
         for file_name, data in files.items():
             _write_file(temp / file_name, data)
         _move_into_place(temp, folder)
     except OSError as exc:
         raise ScenarioError(name, "", f"could not be written: {exc.strerror or exc}") from None
     finally:
-        shutil.rmtree(temp, ignore_errors=True)
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
     _fsync_folder(parent)
     return PytorchExport(
         folder,

@@ -294,3 +294,13 @@ def test_too_many_layers_are_refused(run_nnsim, tmp_path):
     save_file(tensors, path)
     result = run_nnsim("import-weights", "xor", path, "--out", tmp_path / "out.json", code=2)
     assert "4 Linear layers (0, 2, 4, 6); the scenario's network has 3" in _one_line(result)
+
+
+def test_a_folder_that_cannot_be_made_is_a_scenario_error(tmp_path, monkeypatch):
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pytorch.tempfile, "mkdtemp", refuse)
+    with pytest.raises(pytorch.ScenarioError, match="out: could not be written: Permission"):
+        pytorch.export_pytorch(load_scenario(preset_path("xor")), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
