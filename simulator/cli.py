@@ -186,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
         'classification "class" and "probability" (null where the output is not a '
         "probability; a number that is not finite is written as null)",
     )
+    import_weights = commands.add_parser(
+        "import-weights",
+        help="put weights trained elsewhere (a safetensors state dict) into a scenario",
+        description="Read a safetensors file saved with safetensors.torch.save_file("
+        "model.state_dict(), ...) from an nn.Sequential of Linear layers (keys N.weight and "
+        "N.bias, float32 or float64), check every shape against the scenario's network and "
+        "write the scenario with those weights to OUT. The optimizer state (momentum, Adam's "
+        "moments) is reset; the training position and history are kept. A wrong key, shape or "
+        "dtype, or a value that is not finite, writes nothing.",
+    )
+    import_weights.add_argument("file", help=SCENARIO_HELP)
+    import_weights.add_argument("weights", metavar="WEIGHTS", help="a .safetensors file")
+    import_weights.add_argument("--out", required=True, help="write the scenario here")
     presets = commands.add_parser("presets", help="list the shipped presets (name and title)")
     presets.add_argument("--json", action="store_true", help="print a JSON list")
     _add_export_parser(commands)
@@ -196,11 +209,18 @@ def _add_export_parser(commands) -> None:
     """The `export` command: one option per export target (simulator/export/), any together."""
     export = commands.add_parser(
         "export",
-        help="write a scenario's data (and more) to other formats",
+        help="write a scenario to other tools and formats (--pytorch DIR, --data OUT.csv)",
         description="Write what a scenario holds to other formats; give at least one target. "
         "Each file is written whole or not at all.",
     )
     export.add_argument("file", help=SCENARIO_HELP)
+    export.add_argument(
+        "--pytorch",
+        metavar="DIR",
+        help="write a PyTorch project into DIR (a new or empty folder, or an earlier export, "
+        "replaced whole): model.py (build_model() and a training loop that trains as nnsim "
+        "train does), weights.safetensors, data.csv and README.md",
+    )
     export.add_argument(
         "--data",
         metavar="OUT.csv",
@@ -638,6 +658,25 @@ def command_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_import_weights(args: argparse.Namespace) -> int:
+    if not args.out.strip():
+        raise CommandError("--out needs a file name (it was empty)")
+    from .app.storage import save_scenario
+    from .export.weights_import import import_weights
+
+    simulation = _load(args.file)
+    scenario = import_weights(simulation.to_scenario(), Path(args.weights))
+    from .app.session import Simulation
+
+    Simulation(scenario)  # the result must load as a file would (it does: shapes were checked)
+    save_scenario(scenario, Path(args.out))
+    print(
+        f"saved {args.out} with the weights of {Path(args.weights).name}; the optimizer state "
+        "was reset (momentum and Adam's moments start afresh)"
+    )
+    return EXIT_OK
+
+
 def command_presets(args: argparse.Namespace) -> int:
     from .resources import shipped_presets
 
@@ -652,13 +691,22 @@ def command_presets(args: argparse.Namespace) -> int:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    targets = {"--data": args.data}
+    targets = {"--pytorch": args.pytorch, "--data": args.data}
     if all(value is None for value in targets.values()):
         raise CommandError(f"export needs a target: {' or '.join(targets)} (nnsim export --help)")
     for option, value in targets.items():
         if value is not None and not value.strip():
             raise CommandError(f"{option} needs a file name (it was empty)")
     simulation = _load(args.file)
+    if args.pytorch is not None:
+        from .export.pytorch import export_pytorch
+
+        result = export_pytorch(simulation.scenario, Path(args.pytorch))
+        print(
+            f"wrote {result.folder}: {', '.join(result.files)} "
+            f"({result.train_rows} training and {result.test_rows} test rows); "
+            f"run it with: python {result.folder / 'model.py'} --epochs 10"
+        )
     if args.data is not None:
         from .export.data_csv import data_table, write_data_csv
 
@@ -683,6 +731,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": command_compare,
     "presets": command_presets,
     "export": command_export,
+    "import-weights": command_import_weights,
 }
 
 

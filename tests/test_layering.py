@@ -30,7 +30,9 @@ def test_app_loads_no_widgets_or_pyqtgraph():
     assert not {m for m in modules if m.startswith("pyqtgraph")}
 
 
-@pytest.mark.parametrize("command", ["validate", "train", "trace", "bench"])
+@pytest.mark.parametrize(
+    "command", ["validate", "train", "trace", "bench", "export", "import-weights"]
+)
 def test_headless_cli_loads_no_qt(command):
     modules = _loaded_after(f"import simulator.cli as c; c.COMMANDS[{command!r}]")
     assert "simulator.cli" in modules

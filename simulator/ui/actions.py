@@ -120,6 +120,24 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "as a handout: an HTML page and a PDF beside it (while a step-through is open)",
         menu="File/Export",
     ),
+    ActionSpec(
+        "export_pytorch",
+        "PyTorch…",
+        "_on_export_pytorch_triggered",
+        (),
+        "Write a PyTorch project into a folder: model.py (the network and a training loop that "
+        "trains as nnsim does), the weights, the data and a README",
+        menu="File/Export",
+    ),
+    ActionSpec(
+        "import_weights",
+        "Import weights…",
+        "_on_import_weights_triggered",
+        (),
+        "Load weights trained elsewhere (a safetensors state dict of Linear layers, as the "
+        "PyTorch export's model.py --save writes) into this network; Undo takes them back",
+        menu="File",
+    ),
     ActionSpec("quit", "Quit", "close", (QKeySequence.StandardKey.Quit,), menu="File", group=True),
     ActionSpec(
         "undo",

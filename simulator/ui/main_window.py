@@ -217,6 +217,8 @@ class MainWindow(QMainWindow):
         # once it is written), the step to walk through, and walks left before they came
         # (number → whether to take their step back).
         self._pending_saves: dict[int, tuple[Path, Callable[[], None] | None]] = {}
+        # PyTorch exports asked for: the worker's answer (the scenario) goes into the folder.
+        self._pending_exports: dict[int, Path] = {}
         self._walk_request: int | None = None
         self._next_walk_samples: list[int] | None = None
         self._dropped_walks: dict[int, bool] = {}
@@ -684,6 +686,8 @@ class MainWindow(QMainWindow):
     def _on_controller_answered(self, answer: Answer) -> None:
         if answer.number in self._pending_saves:
             self._finish_save(answer)
+        elif answer.number in self._pending_exports:
+            self._finish_export_pytorch(answer)
         elif answer.number in self._dropped_walks:
             take_back = self._dropped_walks.pop(answer.number)
             if take_back and answer.error is None:
@@ -974,6 +978,8 @@ class MainWindow(QMainWindow):
             self.save_with_history_action,
             self.open_action,
             self.preset_action,
+            self.export_pytorch_action,
+            self.import_weights_action,
         ):
             action.setEnabled(not busy)
         self.recent_menu.setEnabled(not busy and bool(self.preferences.recent_files()))
@@ -1405,6 +1411,67 @@ class MainWindow(QMainWindow):
         if not name.endswith(".json"):
             name += ".json"
         self.save_to(Path(name), then, with_history=with_history)
+
+    # ----- export and import ---------------------------------------------------------------
+
+    @Slot()
+    def _on_export_pytorch_triggered(self) -> None:
+        """Ask for a folder, then for the scenario with its current weights and training state
+        (the worker answers between two steps); the export is written when it answers."""
+        folder = QFileDialog.getExistingDirectory(
+            self,
+            "Export to PyTorch: choose a new or empty folder",
+            str(Path(self._save_as_start()).parent),
+        )
+        if not folder:
+            return
+        number = self.controller.request_scenario()
+        self._pending_exports[number] = Path(folder)
+        self.statusBar().showMessage(f"Exporting to {Path(folder).name}…")
+
+    def _finish_export_pytorch(self, answer: Answer) -> None:
+        from ..export.pytorch import export_pytorch
+
+        folder = self._pending_exports.pop(answer.number)
+        error = answer.error
+        if error is None:
+            try:
+                export_pytorch(answer.value, folder)
+            except ScenarioError as exc:
+                error = str(exc)
+        if error is not None:
+            self.statusBar().clearMessage()
+            self.report_error("Cannot export to PyTorch", error)
+            return
+        self.statusBar().showMessage(
+            f"Exported to {folder}: run python model.py --epochs 10 there", 10_000
+        )
+
+    @Slot()
+    def _on_import_weights_triggered(self) -> None:
+        """Read a safetensors state dict, check it against the network and load it as an edit
+        (Undo takes it back); the optimizer state starts afresh, and the status bar says so."""
+        from ..export.weights_import import network_sizes, read_state_dict, with_weights
+
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import weights",
+            str(Path(self._save_as_start()).parent),
+            "Weights (*.safetensors);;All files (*)",
+        )
+        if not name:
+            return
+        try:
+            arrays = read_state_dict(Path(name), network_sizes(self.controller.scenario))
+        except ScenarioError as exc:
+            self.report_error("Cannot import the weights", str(exc))
+            return
+        self.controller.apply_edit(functools.partial(with_weights, arrays=arrays), pause=True)
+        self.statusBar().showMessage(
+            f"Weights of {Path(name).name} loaded; the optimizer state was reset "
+            "(Undo takes them back)",
+            10_000,
+        )
 
     def ask_unsaved_changes(self) -> QMessageBox.StandardButton:
         """Ask what to do with unsaved changes: Save, Discard or Cancel."""

@@ -36,6 +36,12 @@ def test_each_menu_lists_its_declared_actions_in_order(window):
         shown = [a for a in menus[title].actions() if not a.isSeparator() and a.menu() is None]
         declared = [getattr(window, f"{s.name}_action") for s in ACTIONS if s.menu == title]
         assert shown == declared, title
+        # A menu "File/Export" is a submenu of File holding its actions in declared order.
+        submenus = {a.text(): a.menu() for a in menus[title].actions() if a.menu() is not None}
+        for path in {s.menu for s in ACTIONS if s.menu and s.menu.startswith(f"{title}/")}:
+            inner = [a for a in submenus[path.split("/", 1)[1]].actions() if not a.isSeparator()]
+            expected = [getattr(window, f"{s.name}_action") for s in ACTIONS if s.menu == path]
+            assert inner == expected, path
 
 
 def test_the_toolbar_holds_the_declared_actions(window):
