@@ -227,6 +227,7 @@ def test_export_actions_sit_in_a_file_export_submenu(window):
         window.export_data_action,
         window.export_picture_action,
         window.export_handout_action,
+        window.export_pytorch_action,
     ]
 
 
