@@ -60,7 +60,14 @@ def sequential_layout(
         modules.append(Module(len(modules), TORCH_MODULES[name], None))
         rate = dropouts[i] if dropouts else 0.0
         if rate:
-            modules.append(Module(len(modules), f"NumpyDropout({rate!r}, DROPOUT_RNG)", None))
+            modules.append(
+                Module(
+                    len(modules),
+                    f"NumpyDropout({rate!r}, DROPOUT_RNG)",
+                    None,
+                    f"dropout of layer {i + 1}'s outputs (training only)",
+                )
+            )
     return modules
 
 

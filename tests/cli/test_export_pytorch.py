@@ -330,8 +330,8 @@ def test_dropout_is_exported_as_numpy_dropout_modules(tmp_path):
     source = (tmp_path / "out" / "model.py").read_text()
     tree = ast.parse(source)
     assert "NumpyDropout" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    assert "NumpyDropout(0.1, DROPOUT_RNG),  # 2" in source
-    assert "NumpyDropout(0.3, DROPOUT_RNG),  # 5" in source
+    assert "NumpyDropout(0.1, DROPOUT_RNG),  # 2: dropout of layer 1" in source
+    assert "NumpyDropout(0.3, DROPOUT_RNG),  # 5: dropout of layer 2" in source
     assert source.count("NumpyDropout(0") == 2  # none after the output layer
     assert "model.eval()" in source  # evaluate() draws no masks
     # An untrained file: the masks start from the training seed's own fresh generator.
