@@ -43,10 +43,9 @@ def sequential_layout(
     layer a rate above 0) a dropout of its activations. Raises KeyError for an activation
     PyTorch has no module for.
 
-    Dropout (a rate per layer, 0 for none) slots in here once nnsim has it: the generator then
-    emits `NumpyDropout(rate)` entries, which shift the indices of the later Linear layers, and
-    `linear_keys` follows without change. The output layer has none: the losses of model.py
-    take its pre-activation as `model[:-1]`."""
+    A dropout entry (`NumpyDropout(rate, DROPOUT_RNG)`, see model.py) shifts the indices of the
+    later Linear layers; `linear_keys` follows them, so the keys stay those of build_model().
+    The output layer has none: the losses of model.py take its pre-activation as `model[:-1]`."""
     modules: list[Module] = []
     for i, name in enumerate(activation_names):
         fan_in, units = sizes[i], sizes[i + 1]
@@ -61,7 +60,14 @@ def sequential_layout(
         modules.append(Module(len(modules), TORCH_MODULES[name], None))
         rate = dropouts[i] if dropouts else 0.0
         if rate:
-            modules.append(Module(len(modules), f"NumpyDropout({rate!r}, DROPOUT_RNG)", None))
+            modules.append(
+                Module(
+                    len(modules),
+                    f"NumpyDropout({rate!r}, DROPOUT_RNG)",
+                    None,
+                    f"dropout of layer {i + 1}'s outputs (training only)",
+                )
+            )
     return modules
 
 

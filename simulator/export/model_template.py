@@ -13,10 +13,11 @@ MODEL_PY = '''\
 
 Training continues from where the nnsim file stood (epoch @EPOCH@, step @STEP@) and goes as
 `nnsim train FILE --epochs N` goes: the same batches in the same order (NumPy's PCG64 shuffle,
-one permutation per epoch), the same loss, regularization, optimizer and learning-rate schedule,
-in float64. Each epoch prints the loss on the whole training (and test) set after it, as nnsim's
-history records it; the last line is one JSON object, as `nnsim train FILE --epochs N --json`
-reports it (epochs, train_loss, test_loss).
+one permutation per epoch), the same dropout masks (drawn from NumPy as nnsim draws them), the
+same loss, regularization, optimizer and learning-rate schedule, in float64. Each epoch prints
+the loss on the whole training (and test) set after it, as nnsim's history records it; the last
+line is one JSON object, as `nnsim train FILE --epochs N --json` reports it (epochs,
+train_loss, test_loss).
 """
 
 import argparse
@@ -40,13 +41,45 @@ BATCH_SIZE = @BATCH_SIZE@
 SHUFFLE = @SHUFFLE@
 
 # Where the nnsim file stood: completed epochs and steps, the batch the current epoch is at, the
-# state of the shuffle generator when the current epoch began, and (with a schedule, mid-epoch)
-# the rate that epoch trains at.
+# state of the shuffle generator when the current epoch began, (with a schedule, mid-epoch)
+# the rate that epoch trains at, and (with dropout) the state of the generator the next step's
+# dropout masks come from.
 START = @START@
+
+# The one generator every dropout layer draws its masks from, in layer order, once per training
+# step: NumPy's PCG64, as nnsim's (its state is set from START when training begins).
+DROPOUT_RNG = np.random.default_rng()
+
+
+class NumpyDropout(nn.Module):
+    """Dropout as nnsim does it: in training mode each output is kept where a uniform number
+    u ≥ rate and scaled by 1/(1 − rate), dropped (0) otherwise; in eval mode it passes x on.
+
+    Not nn.Dropout: that draws its masks from torch's own generator, which nnsim cannot
+    reproduce. This draws them from NumPy's `generator` with nnsim's calls (one `random` of
+    shape (batch, units), row-major, per layer and step), so the run is nnsim's to the bit."""
+
+    def __init__(self, rate: float, generator: np.random.Generator):
+        super().__init__()
+        self.rate = rate
+        self.generator = generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.rate == 0.0:
+            return x
+        u = self.generator.random(tuple(x.shape))
+        # (u ≥ rate) / (1 − rate): 1/(1 − rate) where kept, 0 where dropped, as nnsim's factor.
+        factor = torch.from_numpy(np.greater_equal(u, self.rate) / (1.0 - self.rate))
+        return x * factor
+
+    def extra_repr(self) -> str:
+        return f"rate={self.rate}"
 
 
 def build_model() -> nn.Sequential:
-    """The network, with the weights and biases of the nnsim file (weights.safetensors)."""
+    """The network, with the weights and biases of the nnsim file (weights.safetensors). Like
+    every PyTorch module it starts in training mode: call model.eval() before predicting, so
+    that dropout (if the network has any) draws no masks, as nnsim predicts."""
     model = nn.Sequential(
 @MODULES@
     )
@@ -128,10 +161,16 @@ def make_scheduler(optimizer: torch.optim.Optimizer):
 
 @torch.no_grad()
 def evaluate(model: nn.Sequential, x: torch.Tensor, y: torch.Tensor) -> float | None:
-    """The mean data loss on a whole set (None for an empty one), as nnsim's history has it."""
+    """The mean data loss on a whole set (None for an empty one), as nnsim's history has it:
+    in eval mode (no dropout, and no masks drawn), then back in the mode the model was in."""
     if len(x) == 0:
         return None
-    return float(data_loss(model, x, y))
+    training = model.training
+    model.eval()
+    try:
+        return float(data_loss(model, x, y))
+    finally:
+        model.train(training)
 
 
 def train(model: nn.Sequential, epochs: int, data) -> dict:
@@ -154,6 +193,9 @@ def train(model: nn.Sequential, epochs: int, data) -> dict:
     # The shuffle generator: NumPy's PCG64, as nnsim's, at the state the current epoch began.
     rng = np.random.default_rng()
     rng.bit_generator.state = START["shuffle_rng"]
+    if START["dropout_rng"] is not None:
+        DROPOUT_RNG.bit_generator.state = START["dropout_rng"]
+    model.train()  # dropout draws masks in training steps only
     epoch, batch = START["epoch"], START["batch_in_epoch"]
     result = {"epochs": epoch, "train_loss": evaluate(model, x_train, y_train),
               "test_loss": evaluate(model, x_test, y_test)}
@@ -230,8 +272,9 @@ Bring weights trained here back into nnsim:
 
 ## The files
 
-- `model.py`: `build_model()` (an `nn.Sequential` of `nn.Linear` and activation modules in
-  float64, loaded with the file's weights) and the training loop: @SUMMARY@
+- `model.py`: `build_model()` (an `nn.Sequential` of `nn.Linear`, activation and, where the
+  network has dropout, `NumpyDropout` modules in float64, loaded with the file's weights) and
+  the training loop: @SUMMARY@
 - `weights.safetensors`: the weights and biases, keyed as `build_model().state_dict()` names
   them (`0.weight`, `0.bias`, `2.weight`, ...). Read it without PyTorch through
   `safetensors.numpy.load_file`.
@@ -246,5 +289,9 @@ Bring weights trained here back into nnsim:
   (never the biases), as nnsim does; L1's gradient at a weight of exactly 0 is 0 in both.
 - Frozen weights or biases get no gradient and are left out of the optimizer.
 - The learning-rate schedule is PyTorch's scheduler stepped once per epoch end.
+- Dropout: `NumpyDropout`, not `nn.Dropout`, whose masks come from torch's own generator. Its
+  masks are drawn from one NumPy generator, continued from the file, as nnsim draws them: per
+  training step, layer by layer, kept where u ≥ p and scaled by 1/(1 − p). Evaluation and
+  predictions (`model.eval()`) use none.
 - A step whose loss is not finite stops the loop (nnsim also undoes the step before it).
 """

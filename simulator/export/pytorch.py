@@ -54,7 +54,6 @@ def export_pytorch(scenario: Scenario, folder: str | os.PathLike) -> PytorchExpo
     name = folder.name or str(folder)
     _check_folder(folder, name)
     simulation = Simulation(scenario)
-    _check_exportable(scenario)
     files = _render(simulation, scenario)
     parent = folder.parent
     temp = None
@@ -83,7 +82,7 @@ def export_pytorch(scenario: Scenario, folder: str | os.PathLike) -> PytorchExpo
 
 def _render(simulation: Simulation, scenario: Scenario) -> dict[str, bytes]:
     network = simulation.network
-    modules = sequential_layout(network.sizes, network.activation_names)
+    modules = sequential_layout(network.sizes, network.activation_names, simulation.trainer.dropout)
     keys = linear_keys(modules)
     files = {
         "model.py": model_source(simulation, scenario).encode(),
@@ -175,7 +174,7 @@ def model_source(simulation: Simulation, scenario: Scenario) -> str:
     network = simulation.network
     trainer = simulation.trainer
     training = scenario.training
-    modules = sequential_layout(network.sizes, network.activation_names)
+    modules = sequential_layout(network.sizes, network.activation_names, trainer.dropout)
     module_lines = []
     for module in modules:
         comment = (
@@ -189,6 +188,11 @@ def model_source(simulation: Simulation, scenario: Scenario) -> str:
         "batch_in_epoch": position["batch_in_epoch"],
         "shuffle_rng": _plain_rng_state(position["shuffle_rng"]),
         "learning_rate": position.get("learning_rate"),
+        # Where the next step's masks start (the trainer's generator: the training seed's fresh
+        # one for an untrained file); None without dropout.
+        "dropout_rng": (
+            _plain_rng_state(position["dropout_rng"]) if "dropout_rng" in position else None
+        ),
     }
     loss_doc, loss_code = _loss_code(training.loss)
     penalty_doc, penalty_code = _penalty_code(trainer.regularization)
@@ -408,18 +412,6 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "?"
-
-
-def _check_exportable(scenario: Scenario) -> None:
-    # Dropout (LayerSpec.dropout, on another branch) needs an nn.Module whose masks come from
-    # nnsim's own NumPy draws; until it is written here, such a network is refused by name
-    # rather than exported with a training loop that would not match.
-    for i, layer in enumerate(scenario.network.layers):
-        if getattr(layer, "dropout", 0.0):
-            file = scenario.source_path.name if scenario.source_path else "scenario"
-            raise ScenarioError(
-                file, f"network.layers[{i}].dropout", "dropout is not exported to PyTorch yet"
-            )
 
 
 # ----- writing whole or not at all -------------------------------------------------------------

@@ -16,7 +16,8 @@ from safetensors.numpy import load_file, save_file
 
 from simulator.app.session import Simulation
 from simulator.app.storage import load_scenario
-from simulator.export import pytorch
+from simulator.engine.trainer import dropout_rng
+from simulator.export import layout, pytorch
 from simulator.resources import preset_path
 
 FILES = {"model.py", "weights.safetensors", "data.csv", "README.md"}
@@ -304,3 +305,78 @@ def test_a_folder_that_cannot_be_made_is_a_scenario_error(tmp_path, monkeypatch)
     with pytest.raises(pytorch.ScenarioError, match="out: could not be written: Permission"):
         pytorch.export_pytorch(load_scenario(preset_path("xor")), tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+# ----- dropout ---------------------------------------------------------------------------------
+
+
+def _start(source: str) -> dict:
+    """model.py's START, read as the literal it is (model.py is never run here: no torch)."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "START":
+            return ast.literal_eval(node.value)
+    raise AssertionError("model.py has no START")
+
+
+def _plain(state: dict) -> dict:
+    # As JSON keeps a generator's state (and model.py's START writes it): plain ints.
+    return json.loads(json.dumps(state))
+
+
+def test_dropout_is_exported_as_numpy_dropout_modules(tmp_path):
+    file = compared.make_file("dropout two rates", tmp_path)  # rates 0.1 and 0.3, layers 1, 2
+    scenario = load_scenario(file)
+    pytorch.export_pytorch(scenario, tmp_path / "out")
+    source = (tmp_path / "out" / "model.py").read_text()
+    tree = ast.parse(source)
+    assert "NumpyDropout" in {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    assert "NumpyDropout(0.1, DROPOUT_RNG),  # 2: dropout of layer 1" in source
+    assert "NumpyDropout(0.3, DROPOUT_RNG),  # 5: dropout of layer 2" in source
+    assert source.count("NumpyDropout(0") == 2  # none after the output layer
+    assert "model.eval()" in source  # evaluate() draws no masks
+    # An untrained file: the masks start from the training seed's own fresh generator.
+    fresh = dropout_rng(scenario.training.seed).bit_generator.state
+    assert _start(source)["dropout_rng"] == _plain(fresh)
+
+
+def test_without_dropout_model_py_has_no_dropout_generator_state(spiral_export):
+    source = (spiral_export / "model.py").read_text()
+    assert _start(source)["dropout_rng"] is None
+    assert "NumpyDropout(0" not in source
+
+
+def test_the_state_dict_keys_skip_the_dropout_slots(tmp_path):
+    file = compared.make_file("dropout two rates", tmp_path)
+    network = Simulation(load_scenario(file)).network
+    pytorch.export_pytorch(load_scenario(file), tmp_path / "out")
+    tensors = load_file(tmp_path / "out" / "weights.safetensors")
+    # Linear, Tanh, Dropout, Linear, Tanh, Dropout, Linear, Tanh, Linear, Sigmoid.
+    indices = (0, 3, 6, 8)
+    assert set(tensors) == {f"{i}.{part}" for i in indices for part in ("weight", "bias")}
+    for i, w, b in zip(indices, network.weights, network.biases, strict=True):
+        assert np.array_equal(tensors[f"{i}.weight"], w)
+        assert np.array_equal(tensors[f"{i}.bias"], b)
+    modules = layout.sequential_layout(network.sizes, network.activation_names, (0.1, 0.3, 0, 0))
+    assert layout.linear_keys(modules)[1] == ("3.weight", "3.bias")
+
+
+def test_a_trained_dropout_file_continues_its_masks_and_comes_back_bit_for_bit(run_nnsim, tmp_path):
+    # Trained 57 steps (mid-epoch) with dropout on the three hidden layers.
+    trained = compared.make_file("resumed dropout mid-epoch", tmp_path)
+    folder = tmp_path / "out"
+    run_nnsim("export", trained, "--pytorch", folder, code=0)
+    saved = json.loads(trained.read_text())["state"]
+    start = _start((folder / "model.py").read_text())
+    assert start["dropout_rng"] == saved["dropout_rng"]
+    assert (start["step"], start["batch_in_epoch"]) == (57, 57 - 25 * 2)
+    # The optimizer's buffers under the shifted keys: Linear modules 0, 3, 6, 9.
+    state = load_file(folder / "optimizer_state.safetensors")
+    assert {"0.weight.exp_avg", "3.weight.exp_avg", "6.bias.step", "9.bias.exp_avg_sq"} <= set(
+        state
+    )
+    # The weights go back into an untrained file of the same network with dropout, bit for bit.
+    untrained = compared.make_file("dropout", tmp_path)
+    assert _layers(untrained) != _layers(trained)
+    out = tmp_path / "imported.json"
+    run_nnsim("import-weights", untrained, folder / "weights.safetensors", "--out", out, code=0)
+    assert _layers(out) == _layers(trained)

@@ -91,6 +91,16 @@ CASES: dict[str, tuple[str, dict, int]] = {
         {"optimizer": OptimizerSpec("rmsprop", 0.002, momentum=0.5)},
         33,
     ),
+    # Dropout: NumpyDropout's masks from one NumPy generator, drawn as nnsim draws them (layer by
+    # layer, once per step), continued from a trained file's state mid-epoch too.
+    "dropout": ("spiral", {"optimizer": ADAM, "dropout": ((0, 0.2),)}, 0),
+    "dropout two rates": ("spiral", {"optimizer": MOMENTUM, "dropout": ((0, 0.1), (1, 0.3))}, 0),
+    "dropout softmax+cross-entropy": ("iris", {"optimizer": MOMENTUM, "dropout": ((0, 0.25),)}, 0),
+    "resumed dropout mid-epoch": (
+        "spiral",
+        {"optimizer": ADAM, "dropout": ((0, 0.2), (1, 0.2), (2, 0.1))},
+        57,
+    ),
 }
 
 
@@ -121,9 +131,12 @@ def make_file(name: str, folder: Path) -> Path:
     scenario = load_scenario(preset_path(preset))
     changes = dict(changes)
     frozen = changes.pop("frozen", ())
+    dropout = changes.pop("dropout", ())
     layers = list(scenario.network.layers)
     for index, part in frozen:
         layers[index] = dataclasses.replace(layers[index], **{f"freeze_{part}": True})
+    for index, rate in dropout:
+        layers[index] = dataclasses.replace(layers[index], dropout=rate)
     scenario = dataclasses.replace(
         scenario,
         training=dataclasses.replace(scenario.training, **changes),
@@ -228,7 +241,7 @@ def compare_predictions(name: str) -> float:
         module = _module(export(file, folder))
         x = _inputs(module)
         with torch.no_grad():
-            theirs = module.build_model()(x).numpy()
+            theirs = module.build_model().eval()(x).numpy()  # eval: no dropout, as nnsim predicts
         ours = Simulation(load_scenario(file)).network.predict(x.numpy())
         return float(np.max(np.abs(ours - theirs)))
 
@@ -251,6 +264,7 @@ def compare_round_trip(name: str, epochs: int = 3) -> float:
         module = _module(exported)
         model = module.build_model()
         model.load_state_dict(load_file(trained))
+        model.eval()
         x = _inputs(module)
         with torch.no_grad():
             theirs = model(x).numpy()
@@ -258,7 +272,13 @@ def compare_round_trip(name: str, epochs: int = 3) -> float:
         return float(np.max(np.abs(ours - theirs)))
 
 
-PREDICTION_CASES = ("adam", "softmax+cross-entropy", "half_sse")
+PREDICTION_CASES = (
+    "adam",
+    "softmax+cross-entropy",
+    "half_sse",
+    "dropout two rates",
+    "resumed dropout mid-epoch",
+)
 
 
 def main() -> None:
