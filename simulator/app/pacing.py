@@ -103,3 +103,12 @@ def stop_message(epoch: int, *, in_story: bool, following: int | None) -> str:
     if following is None:
         return f"{where} Press Play to train on."
     return f"{where} Press Play to go on to epoch {following:,}."
+
+
+def steps_due(now: float, origin: float, taken: int, rate: float) -> tuple[int, float]:
+    """Under a limit of `rate` steps a second counted from `origin`, with `taken` steps taken
+    since: the steps due at `now` and, when none is, the seconds until the next one is."""
+    due = int((now - origin) * rate) - taken
+    if due > 0:
+        return due, 0.0
+    return 0, max((taken + 1) / rate - (now - origin), 0.0)

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from .command_inbox import drain
 from .experiments.branches import AbandonedFuture
 from .experiments.checkpoints import RunCheckpoint
 from .experiments.viewing import PictureCache, Viewing, snapshot_at
 from .frame_budget import FASTEST_INTERVAL
 from .history import FIRST_EPOCH_STEPS, DivergenceMark
-from .pacing import stop_epochs
+from .pacing import steps_due, stop_epochs
 from .session import Simulation, divergence_message
 from .snapshot import DataPicture, Snapshot, data_picture, take_snapshot
 
@@ -239,19 +240,11 @@ class TrainingWorker(QObject):
         return IDLE_WAIT
 
     def _drain(self, wait: float) -> None:
-        try:
-            command = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
-        except queue.Empty:
-            return
-        while True:
-            try:
-                command(self)
-            except Exception as error:  # the command's change is not made; the loop goes on
-                self._stop_at_error(error, "A change could not be made because of an error")
-            try:
-                command = self._inbox.get_nowait()
-            except queue.Empty:
-                return
+        drain(self._inbox, self, wait, self._on_command_error)
+
+    def _on_command_error(self, error: Exception) -> None:
+        # The command's change is not made; the loop goes on.
+        self._stop_at_error(error, "A change could not be made because of an error")
 
     def _train_slice(self) -> None:
         """Train until the next report is due, a command arrives, or a limit is reached."""
@@ -372,13 +365,12 @@ class TrainingWorker(QObject):
         the next step is not due yet, so a slow speed costs no CPU."""
         if self.steps_per_second_limit is None or not self.playing:
             return None
-        now = self._clock()
-        due = int((now - self._pace_origin) * self.steps_per_second_limit) - self._pace_steps
-        if due > 0:
-            return due
-        wait = (self._pace_steps + 1) / self.steps_per_second_limit - (now - self._pace_origin)
-        self._drain(wait=min(max(wait, 0.0), IDLE_WAIT))
-        return 0
+        due, wait = steps_due(
+            self._clock(), self._pace_origin, self._pace_steps, self.steps_per_second_limit
+        )
+        if not due:
+            self._drain(wait=min(wait, IDLE_WAIT))
+        return due
 
     def _maybe_emit(self) -> None:
         now = self._clock()

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from ..command_inbox import drain
+from ..pacing import steps_due
 from ..snapshot import DataPicture, data_picture
 from ..worker import IDLE_WAIT, MAX_STEPS_PER_SLICE
 from .race import PlaneMap, Race, plane_map
@@ -174,20 +176,12 @@ class RaceWorker(QObject):
         return IDLE_WAIT
 
     def _drain(self, wait: float) -> None:
-        try:
-            command = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
-        except queue.Empty:
-            return
-        while True:
-            try:
-                command(self)
-            except Exception as error:  # the command is not carried out; the loop goes on
-                log.error("A race command failed", exc_info=error)
-                self._message = f"That could not be done: {error}"
-            try:
-                command = self._inbox.get_nowait()
-            except queue.Empty:
-                return
+        drain(self._inbox, self, wait, self._on_command_error)
+
+    def _on_command_error(self, error: Exception) -> None:
+        # The command is not carried out; the loop goes on.
+        log.error("A race command failed", exc_info=error)
+        self._message = f"That could not be done: {error}"
 
     def _race_slice(self) -> None:
         """Race until the next report is due or a command arrives, in small chunks."""
@@ -222,13 +216,10 @@ class RaceWorker(QObject):
         if self.steps_per_second_limit is None:
             return None
         rate = self.steps_per_second_limit * max(1, len(self.race.active()))
-        now = self._clock()
-        due = int((now - self._pace_origin) * rate) - self._pace_steps
-        if due > 0:
-            return due
-        wait = (self._pace_steps + 1) / rate - (now - self._pace_origin)
-        self._drain(wait=min(max(wait, 0.0), IDLE_WAIT))
-        return 0
+        due, wait = steps_due(self._clock(), self._pace_origin, self._pace_steps, rate)
+        if not due:
+            self._drain(wait=min(wait, IDLE_WAIT))
+        return due
 
     def _maybe_emit(self) -> None:
         now = self._clock()
